@@ -1,0 +1,93 @@
+"""Issues frame certificates from the project's device CA.
+
+AWS IoT can trust a registered CA and accept certificates it signed (``RegisterCertificate``);
+issuing them ourselves lets the frame keep its private key (only the CSR travels) and lets the
+local broker trust the very same CA. The CA lives in Secrets Manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from chalicelib.adapters.secrets import secret_json
+from chalicelib.config import settings
+from chalicelib.domain.errors import ValidationFailed
+
+CERT_LIFETIME = dt.timedelta(days=3650)
+MAX_CSR_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class DeviceCa:
+    certificate_pem: str
+    server_root_pem: str
+
+
+def _load_ca() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, str]:
+    data = secret_json(settings().device_ca_secret_id)
+    cert = x509.load_pem_x509_certificate(data["caCertificatePem"].encode())
+    key = serialization.load_pem_private_key(data["caPrivateKeyPem"].encode(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise TypeError("device CA key must be EC or RSA")
+    return cert, key, str(data.get("serverRootPem") or data["caCertificatePem"])
+
+
+def device_ca() -> DeviceCa:
+    cert, _, server_root = _load_ca()
+    return DeviceCa(
+        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        server_root_pem=server_root,
+    )
+
+
+def validate_csr(csr_pem: str) -> x509.CertificateSigningRequest:
+    """Parse a frame's CSR and refuse anything but a self-consistent EC P-256/P-384 or RSA >= 2048."""
+    if len(csr_pem.encode()) > MAX_CSR_BYTES:
+        raise ValidationFailed("The certificate request is too large.", field="csr")
+    try:
+        csr = x509.load_pem_x509_csr(csr_pem.encode())
+    except ValueError as err:
+        raise ValidationFailed("The certificate request is not a PEM CSR.", field="csr") from err
+    if not csr.is_signature_valid:
+        raise ValidationFailed("The certificate request's signature is invalid.", field="csr")
+    key = csr.public_key()
+    ok = (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in ("secp256r1", "secp384r1")) or (
+        isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048
+    )
+    if not ok:
+        raise ValidationFailed("The key must be EC P-256/P-384 or RSA 2048+.", field="csr")
+    return csr
+
+
+def issue_certificate(csr_pem: str, frame_id: str) -> str:
+    """Sign the CSR's public key with CN = frame id (the CSR's own subject is ignored)."""
+    csr = validate_csr(csr_pem)
+    ca_cert, ca_key, _ = _load_ca()
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, frame_id)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(csr.public_key())  # type: ignore[arg-type]
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + CERT_LIFETIME)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, key_encipherment=False, content_commitment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                crl_sign=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()

@@ -1,0 +1,28 @@
+"""Messages to frames over IoT Core's data plane (boto3 ``iot-data``).
+
+In the local cloud ``AWS_ENDPOINT_URL_IOT_DATA`` points at an adapter that forwards the same
+HTTP call to mosquitto, so this code is unchanged in both worlds.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.adapters.aws import client
+
+TOPIC_ROOT = "shareframe/frames"
+MAX_MESSAGE_BYTES = 128 * 1024
+
+
+def desired_topic(frame_id: str) -> str:
+    return f"{TOPIC_ROOT}/{frame_id}/desired"
+
+
+def publish_desired(frame_id: str, message: dict[str, Any]) -> int:
+    """Publish the frame's whole desired state, retained, QoS 1. Returns the payload size."""
+    payload = json.dumps(message, separators=(",", ":")).encode()
+    if len(payload) > MAX_MESSAGE_BYTES:
+        raise ValueError(f"desired state of {len(payload)} bytes exceeds IoT Core's limit")
+    client("iot-data").publish(topic=desired_topic(frame_id), qos=1, retain=True, payload=payload)
+    return len(payload)

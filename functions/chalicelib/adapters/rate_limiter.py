@@ -1,0 +1,32 @@
+"""Fixed-window rate limits kept in DynamoDB: one conditional update per attempt."""
+
+from __future__ import annotations
+
+import time
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.adapters.tables import RateLimitRecord
+from chalicelib.domain.errors import RateLimited
+
+
+def hit(action: str, subject: str, *, limit: int, window_seconds: int, message: str) -> None:
+    """Count one attempt; raise RateLimited once ``limit`` attempts fell in the current window."""
+    now = int(time.time())
+    window = now // window_seconds
+    record = RateLimitRecord(f"{action}#{subject}#{window}")
+    try:
+        record.update(
+            actions=[RateLimitRecord.count.add(1), RateLimitRecord.ttl.set(now + 2 * window_seconds)],
+            condition=RateLimitRecord.count.does_not_exist() | (RateLimitRecord.count < limit),
+        )
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            raise RateLimited(message, retry_after=(window + 1) * window_seconds - now) from err
+        raise
+
+
+def reset(action: str, subject: str, *, window_seconds: int) -> None:
+    """Forget the current window's attempts (e.g. after a successful login)."""
+    window = int(time.time()) // window_seconds
+    RateLimitRecord(f"{action}#{subject}#{window}").delete()

@@ -1,0 +1,241 @@
+"""DynamoDB tables as PynamoDB models: the persistence adapter.
+
+Table names come from the stage's resource prefix (``SHAREFRAME_PREFIX``); their key schemas
+and indexes must match ``infra/template.json`` exactly (a test checks this). Every access
+pattern uses a key or an index: no model here is ever scanned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+
+
+def _meta(name: str) -> type:
+    class Meta:
+        table_name = settings().table_name(name)
+
+    return Meta
+
+
+class UserRecord(Model):
+    Meta: Any = _meta("users")
+    user_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    verified = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    # Access tokens issued before this instant (epoch seconds) are refused: bumped on password
+    # change, reset and deletion so that every other session ends at once.
+    tokens_valid_after = NumberAttribute(default=0)
+    findable = BooleanAttribute(default=True)
+    time_zone = UnicodeAttribute(default="UTC")
+    photo_count = NumberAttribute(default=0)
+
+
+class UserEmailRecord(Model):
+    """Makes e-mail addresses unique: written in the same transaction as the user."""
+
+    Meta: Any = _meta("user-emails")
+    email = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+
+
+class SessionRecord(Model):
+    """A refresh-token family: one per login, rotated on every refresh."""
+
+    class UserIndex(GlobalSecondaryIndex["SessionRecord"]):
+        class Meta:
+            index_name = "user-index"
+            projection = AllProjection()
+
+        user_id = UnicodeAttribute(hash_key=True)
+        session_id = UnicodeAttribute(range_key=True)
+
+    Meta: Any = _meta("sessions")
+    session_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    by_user = UserIndex()
+    token_hash = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    ttl = NumberAttribute()
+    user_agent = UnicodeAttribute(null=True)
+
+
+class RateLimitRecord(Model):
+    """A fixed-window counter; ``key`` names the action, the subject and the window."""
+
+    Meta: Any = _meta("rate-limits")
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    ttl = NumberAttribute()
+
+
+class ImageRecord(Model):
+    class ShaIndex(GlobalSecondaryIndex["ImageRecord"]):
+        """Finds an earlier upload of the same bytes by the same user."""
+
+        class Meta:
+            index_name = "sha-index"
+            projection = KeysOnlyProjection()
+
+        user_id = UnicodeAttribute(hash_key=True)
+        sha256 = UnicodeAttribute(range_key=True)
+
+    Meta: Any = _meta("images")
+    user_id = UnicodeAttribute(hash_key=True)
+    image_id = UnicodeAttribute(range_key=True)
+    state = UnicodeAttribute(default="pending")
+    reason = UnicodeAttribute(null=True)
+    content_type = UnicodeAttribute()
+    declared_bytes = NumberAttribute()
+    filename = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute()
+    captured_at = UTCDateTimeAttribute(null=True)
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    focal_x = NumberAttribute(default=0.5)
+    focal_y = NumberAttribute(default=0.5)
+    sha256 = UnicodeAttribute(null=True)
+    by_sha = ShaIndex()
+    duplicate_of = UnicodeAttribute(null=True)
+    delete_at = UTCDateTimeAttribute(null=True)
+    # Keyed by "<panel>:<orientation>:<focal x>,<focal y>"; a changed focal point makes new ones.
+    renditions = JSONAttribute(default=dict)
+
+
+class FrameRecord(Model):
+    class OwnerIndex(GlobalSecondaryIndex["FrameRecord"]):
+        class Meta:
+            index_name = "owner-index"
+            projection = AllProjection()
+
+        owner_id = UnicodeAttribute(hash_key=True)
+        frame_id = UnicodeAttribute(range_key=True)
+
+    Meta: Any = _meta("frames")
+    frame_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute()
+    by_owner = OwnerIndex()
+    name = UnicodeAttribute()
+    panel = UnicodeAttribute()
+    orientation = UnicodeAttribute(default="landscape")
+    interval_seconds = NumberAttribute(default=900)
+    order = UnicodeAttribute(default="newest_first")
+    quiet_hours = JSONAttribute(null=True)
+    time_zone = UnicodeAttribute(default="UTC")
+    show_status = BooleanAttribute(default=False)
+    send_policy = UnicodeAttribute(default="friends")
+    allowed_senders = ListAttribute[str](of=UnicodeAttribute, default=list)
+    certificate_id = UnicodeAttribute()
+    state_version = NumberAttribute(default=0)
+    online = BooleanAttribute(default=False)
+    last_seen_at = UTCDateTimeAttribute(null=True)
+    firmware = UnicodeAttribute(null=True)
+    free_bytes = NumberAttribute(null=True)
+    battery = NumberAttribute(null=True)
+    next_wake_at = UnicodeAttribute(null=True)
+    showing = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class PairingSessionRecord(Model):
+    Meta: Any = _meta("pairing-sessions")
+    code = UnicodeAttribute(hash_key=True)
+    poll_token_hash = UnicodeAttribute()
+    csr_pem = UnicodeAttribute()
+    panel = UnicodeAttribute()
+    firmware = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    ttl = NumberAttribute()
+    state = UnicodeAttribute(default="pending")
+    frame_id = UnicodeAttribute(null=True)
+    certificate_pem = UnicodeAttribute(null=True)
+
+
+class ShareRecord(Model):
+    class SenderIndex(GlobalSecondaryIndex["ShareRecord"]):
+        class Meta:
+            index_name = "sender-index"
+            projection = AllProjection()
+
+        sender_id = UnicodeAttribute(hash_key=True)
+        created_at = UnicodeAttribute(range_key=True)
+
+    Meta: Any = _meta("shares")
+    share_id = UnicodeAttribute(hash_key=True)
+    sender_id = UnicodeAttribute()
+    by_sender = SenderIndex()
+    sender_name = UnicodeAttribute()
+    image_id = UnicodeAttribute()
+    caption = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)
+    frame_ids = ListAttribute[str](of=UnicodeAttribute)
+
+
+class DeliveryRecord(Model):
+    """One share on one frame: what the frame's desired state is built from."""
+
+    Meta: Any = _meta("deliveries")
+    frame_id = UnicodeAttribute(hash_key=True)
+    share_id = UnicodeAttribute(range_key=True)
+    frame_owner_id = UnicodeAttribute()
+    sender_id = UnicodeAttribute()
+    sender_name = UnicodeAttribute()
+    image_id = UnicodeAttribute()
+    caption = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(default="queued")
+    sent_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)
+    delivered_at = UTCDateTimeAttribute(null=True)
+    displayed_at = UTCDateTimeAttribute(null=True)
+    file_key = UnicodeAttribute()
+    file_sha256 = UnicodeAttribute()
+    file_bytes = NumberAttribute()
+
+
+class FriendshipRecord(Model):
+    """One side of a relation between two users: both sides are written together.
+
+    ``state`` is ``friends``, ``outgoing`` / ``incoming`` (a pending request) or ``blocked``
+    (this user blocked the other).
+    """
+
+    Meta: Any = _meta("friendships")
+    user_id = UnicodeAttribute(hash_key=True)
+    other_id = UnicodeAttribute(range_key=True)
+    state = UnicodeAttribute()
+    other_name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    UserRecord,
+    UserEmailRecord,
+    SessionRecord,
+    RateLimitRecord,
+    ImageRecord,
+    FrameRecord,
+    PairingSessionRecord,
+    ShareRecord,
+    DeliveryRecord,
+    FriendshipRecord,
+)

@@ -1,0 +1,65 @@
+"""Sign-up, e-mail verification, login sessions and password reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import Api, Call
+from chalicelib.services import accounts
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint)
+
+
+@api.route("/auth/register", ["POST"], public=True, status=201)
+def register(call: Call) -> dict[str, Any]:
+    body = call.body
+    user = accounts.register(body.get("email"), body.get("password"), body.get("displayName"))
+    return {"userId": user.user_id, "email": user.email, "verificationRequired": True}
+
+
+@api.route("/auth/verify", ["POST"], public=True)
+def verify(call: Call) -> dict[str, Any]:
+    accounts.verify_email(call.body.get("token"))
+    return {"verified": True}
+
+
+@api.route("/auth/resend-verification", ["POST"], public=True, status=202)
+def resend(call: Call) -> dict[str, Any]:
+    accounts.resend_verification(call.body.get("email"))
+    return {"sent": True}
+
+
+@api.route("/auth/login", ["POST"], public=True)
+def login(call: Call) -> dict[str, Any]:
+    body = call.body
+    session, user = accounts.login(
+        body.get("email"), body.get("password"), source=call.source, user_agent=call.user_agent
+    )
+    return {**session.as_json(), "user": accounts.profile(user)}
+
+
+@api.route("/auth/refresh", ["POST"], public=True)
+def refresh(call: Call) -> dict[str, Any]:
+    return accounts.refresh(call.body.get("refreshToken")).as_json()
+
+
+@api.route("/auth/logout", ["POST"], public=True)
+def logout(call: Call) -> Response:
+    accounts.logout(call.body.get("refreshToken"))
+    return Response(body="", status_code=204)
+
+
+@api.route("/auth/password-reset", ["POST"], public=True, status=202)
+def password_reset(call: Call) -> dict[str, Any]:
+    accounts.request_password_reset(call.body.get("email"))
+    return {"sent": True}
+
+
+@api.route("/auth/password-reset/confirm", ["POST"], public=True)
+def password_reset_confirm(call: Call) -> dict[str, Any]:
+    body = call.body
+    accounts.confirm_password_reset(body.get("token"), body.get("password"))
+    return {"reset": True}

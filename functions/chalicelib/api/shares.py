@@ -1,0 +1,36 @@
+"""Sending photos to frames and following them until they are on the wall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.http import Api, Call
+from chalicelib.services import sharing
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint)
+
+
+@api.route("/shares", ["POST"], status=201)
+def send(call: Call) -> dict[str, Any]:
+    body = call.body
+    return sharing.create(
+        call.user_id,
+        body.get("imageId"),
+        body.get("frameIds"),
+        duration=body.get("duration"),
+        expires_at=body.get("expiresAt"),
+        caption=body.get("caption"),
+    )
+
+
+@api.route("/shares/{share_id}", ["GET"])
+def get_share(call: Call, share_id: str) -> dict[str, Any]:
+    return sharing.get(call.user_id, share_id)
+
+
+@api.route("/shares/{share_id}/frames/{frame_id}", ["DELETE"])
+def remove(call: Call, share_id: str, frame_id: str) -> None:
+    sharing.remove(call.user_id, share_id, frame_id)

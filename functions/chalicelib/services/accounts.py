@@ -1,0 +1,276 @@
+"""Accounts: sign-up with e-mail verification, login sessions, refresh rotation, password reset."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters import rate_limiter
+from chalicelib.adapters.tables import SessionRecord, UserEmailRecord, UserRecord
+from chalicelib.config import settings
+from chalicelib.domain.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.timefmt import iso, utcnow
+from chalicelib.services import emails, passwords, tokens
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+VERIFY_TTL = 48 * 3600
+RESET_TTL = 3600
+LOGIN_WINDOW = 15 * 60
+LOGIN_LIMIT_PER_ACCOUNT = 10
+LOGIN_LIMIT_PER_SOURCE = 50
+
+
+@dataclass(frozen=True)
+class Session:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "accessToken": self.access_token,
+            "refreshToken": self.refresh_token,
+            "expiresIn": self.expires_in,
+        }
+
+
+def normalise_email(value: object) -> str:
+    if not isinstance(value, str) or len(value) > 254 or not _EMAIL.match(value.strip()):
+        raise ValidationFailed("Please enter a valid e-mail address.", field="email")
+    return value.strip().lower()
+
+
+def validate_display_name(value: object) -> str:
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 60:
+        raise ValidationFailed("A display name must be 1-60 characters.", field="displayName")
+    return " ".join(value.split())
+
+
+def profile(user: UserRecord) -> dict[str, Any]:
+    return {
+        "userId": user.user_id,
+        "email": user.email,
+        "displayName": user.display_name,
+        "timeZone": user.time_zone,
+        "findable": user.findable,
+        "createdAt": iso(user.created_at),
+    }
+
+
+def register(email: object, password: object, display_name: object) -> UserRecord:
+    address = normalise_email(email)
+    name = validate_display_name(display_name)
+    secret = passwords.check_strength(password)
+    user = UserRecord(
+        new_id("usr"),
+        email=address,
+        display_name=name,
+        password_hash=passwords.hash_password(secret),
+        verified=False,
+        created_at=utcnow(),
+    )
+    try:
+        with TransactWrite(connection=Connection()) as tx:
+            tx.save(UserEmailRecord(address, user_id=user.user_id),
+                    condition=UserEmailRecord.email.does_not_exist())
+            tx.save(user, condition=UserRecord.user_id.does_not_exist())
+    except TransactWriteError as err:
+        raise Conflict("An account with this e-mail address already exists.", field="email") from err
+    _send_verification(user)
+    return user
+
+
+def _send_verification(user: UserRecord) -> None:
+    token = tokens.sign({"sub": user.user_id, "typ": "verify", "email": user.email}, ttl_seconds=VERIFY_TTL)
+    emails.verification(user.email, user.display_name, token)
+
+
+def verify_email(token: object) -> None:
+    claims = tokens.read_link_token(token, "verify")
+    try:
+        user = UserRecord.get(claims["sub"])
+    except DoesNotExist as err:
+        raise ValidationFailed("This link is not valid or has expired.", field="token") from err
+    if user.email != claims.get("email"):
+        raise ValidationFailed("This link is not valid or has expired.", field="token")
+    if not user.verified:
+        user.update(actions=[UserRecord.verified.set(True)])
+
+
+def resend_verification(email: object) -> None:
+    """Answers the same whether or not the address exists; rate-limited per address."""
+    address = normalise_email(email)
+    rate_limiter.hit("resend", address, limit=3, window_seconds=3600,
+                     message="Too many e-mails asked for. Please try again in an hour.")
+    user = _user_by_email(address)
+    if user is not None and not user.verified:
+        _send_verification(user)
+
+
+def _user_by_email(address: str) -> UserRecord | None:
+    try:
+        user_id = UserEmailRecord.get(address).user_id
+        return UserRecord.get(user_id)
+    except DoesNotExist:
+        return None
+
+
+def login(email: object, password: object, *, source: str, user_agent: str | None) -> tuple[Session, UserRecord]:
+    address = normalise_email(email)
+    if not isinstance(password, str) or len(password) > passwords.MAX_LENGTH:
+        raise Unauthorized("The e-mail address or password is wrong.")
+    rate_limiter.hit("login-source", source, limit=LOGIN_LIMIT_PER_SOURCE, window_seconds=LOGIN_WINDOW,
+                     message="Too many login attempts from here. Please wait a few minutes.")
+    rate_limiter.hit("login", address, limit=LOGIN_LIMIT_PER_ACCOUNT, window_seconds=LOGIN_WINDOW,
+                     message="Too many login attempts for this account. Please wait 15 minutes.")
+    user = _user_by_email(address)
+    if not passwords.verify(user.password_hash if user else None, password) or user is None:
+        raise Unauthorized("The e-mail address or password is wrong.")
+    if not user.verified:
+        raise Forbidden("Please confirm your e-mail address first: we sent you a link.")
+    rate_limiter.reset("login", address, window_seconds=LOGIN_WINDOW)
+    return _start_session(user.user_id, user_agent), user
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _start_session(user_id: str, user_agent: str | None) -> Session:
+    now = utcnow()
+    expires = now + timedelta(days=settings().refresh_token_days)
+    secret = secrets.token_urlsafe(32)
+    record = SessionRecord(
+        new_id("ses"),
+        user_id=user_id,
+        token_hash=_hash(secret),
+        created_at=now,
+        expires_at=expires,
+        ttl=int(expires.timestamp()),
+        user_agent=(user_agent or "")[:200] or None,
+    )
+    record.save(condition=SessionRecord.session_id.does_not_exist())
+    return Session(tokens.access_token(user_id), f"{record.session_id}.{secret}", settings().access_token_seconds)
+
+
+def _split_refresh(refresh_token: object) -> tuple[str, str]:
+    if not isinstance(refresh_token, str) or refresh_token.count(".") != 1 or len(refresh_token) > 200:
+        raise Unauthorized("Your session has ended. Please log in again.")
+    session_id, secret = refresh_token.split(".")
+    return session_id, secret
+
+
+def refresh(refresh_token: object) -> Session:
+    """Rotate the refresh token. Presenting an already-rotated one revokes the whole family."""
+    session_id, secret = _split_refresh(refresh_token)
+    ended = Unauthorized("Your session has ended. Please log in again.")
+    try:
+        record = SessionRecord.get(session_id, consistent_read=True)
+    except DoesNotExist as err:
+        raise ended from err
+    if record.revoked or record.expires_at <= utcnow():
+        raise ended
+    if not secrets.compare_digest(record.token_hash, _hash(secret)):
+        record.update(actions=[SessionRecord.revoked.set(True)])
+        raise ended
+    new_secret = secrets.token_urlsafe(32)
+    try:
+        record.update(
+            actions=[SessionRecord.token_hash.set(_hash(new_secret))],
+            condition=(SessionRecord.token_hash == _hash(secret)) & (SessionRecord.revoked == False),  # noqa: E712
+        )
+    except UpdateError as err:  # a concurrent refresh won: this token is now a reused one
+        raise ended from err
+    return Session(tokens.access_token(record.user_id), f"{session_id}.{new_secret}", settings().access_token_seconds)
+
+
+def logout(refresh_token: object) -> None:
+    session_id, secret = _split_refresh(refresh_token)
+    try:
+        record = SessionRecord.get(session_id)
+    except DoesNotExist:
+        return
+    if secrets.compare_digest(record.token_hash, _hash(secret)):
+        record.delete()
+
+
+def end_sessions(user_id: str) -> int:
+    """Revoke every refresh family of a user; access tokens die through tokens_valid_after."""
+    ended = 0
+    for record in SessionRecord.by_user.query(user_id):
+        record.delete()
+        ended += 1
+    return ended
+
+
+def authenticate(access_token: str) -> str:
+    """The user id for a valid access token of an existing account, else Unauthorized."""
+    claims = tokens.read_access_token(access_token)
+    try:
+        user = UserRecord.get(claims["sub"])
+    except DoesNotExist as err:
+        raise Unauthorized("Your session has ended. Please log in again.") from err
+    if claims["iat"] < user.tokens_valid_after:
+        raise Unauthorized("Your session has ended. Please log in again.")
+    return user.user_id
+
+
+def request_password_reset(email: object) -> None:
+    """Same answer whether or not the address has an account."""
+    address = normalise_email(email)
+    rate_limiter.hit("reset", address, limit=5, window_seconds=3600,
+                     message="Too many reset e-mails asked for. Please try again in an hour.")
+    user = _user_by_email(address)
+    if user is None:
+        return
+    token = tokens.sign(
+        {"sub": user.user_id, "typ": "reset", "pwf": _hash(user.password_hash)[:16]},
+        ttl_seconds=RESET_TTL,
+    )
+    emails.password_reset(user.email, user.display_name, token)
+
+
+def confirm_password_reset(token: object, password: object) -> None:
+    claims = tokens.read_link_token(token, "reset")
+    new_password = passwords.check_strength(password)
+    try:
+        user = UserRecord.get(claims["sub"], consistent_read=True)
+    except DoesNotExist as err:
+        raise ValidationFailed("This link is not valid or has expired.", field="token") from err
+    # The fingerprint of the old hash makes the link single-use: any password change kills it.
+    if claims.get("pwf") != _hash(user.password_hash)[:16]:
+        raise ValidationFailed("This link has already been used.", field="token")
+    _set_password(user, new_password)
+    if not user.verified:  # following a mailed link proves the address
+        user.update(actions=[UserRecord.verified.set(True)])
+
+
+def change_password(user_id: str, current: object, new: object, *, user_agent: str | None) -> Session:
+    """Set a new password, end every session, and start a fresh one for the caller."""
+    user = UserRecord.get(user_id, consistent_read=True)
+    if not isinstance(current, str) or not passwords.verify(user.password_hash, current):
+        raise Forbidden("The current password is wrong.", field="currentPassword")
+    _set_password(user, passwords.check_strength(new, field="newPassword"))
+    return _start_session(user_id, user_agent)
+
+
+def _set_password(user: UserRecord, password: str) -> None:
+    user.update(
+        actions=[
+            UserRecord.password_hash.set(passwords.hash_password(password)),
+            UserRecord.tokens_valid_after.set(int(time.time())),
+        ]
+    )
+    end_sessions(user.user_id)
+    emails.password_changed(user.email, user.display_name)
+

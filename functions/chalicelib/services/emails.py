@@ -1,0 +1,43 @@
+"""The e-mails Shareframe sends: plain, short, and pointing at the web app's routes."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from chalicelib.adapters import mailer
+from chalicelib.config import settings
+
+
+def _link(path: str, token: str) -> str:
+    return f"{settings().web_url}{path}?token={quote(token)}"
+
+
+def verification(to: str, name: str, token: str) -> None:
+    mailer.send(
+        to,
+        "Confirm your e-mail address for Shareframe",
+        f"Hello {name},\n\nPlease confirm your e-mail address by opening this link:\n\n"
+        f"{_link('/verify', token)}\n\nThe link works for 48 hours. If you did not sign up for "
+        "Shareframe, you can ignore this message.\n\nShareframe\n",
+    )
+
+
+def password_reset(to: str, name: str, token: str) -> None:
+    mailer.send(
+        to,
+        "Reset your Shareframe password",
+        f"Hello {name},\n\nSomeone (hopefully you) asked to reset your Shareframe password. "
+        f"Open this link to choose a new one:\n\n{_link('/reset', token)}\n\nThe link works once "
+        "and for one hour. If you did not ask for this, ignore this message: your password "
+        "stays as it is.\n\nShareframe\n",
+    )
+
+
+def password_changed(to: str, name: str) -> None:
+    mailer.send(
+        to,
+        "Your Shareframe password was changed",
+        f"Hello {name},\n\nThe password of your Shareframe account was just changed and every "
+        "other session was signed out. If this was not you, reset your password at once:\n\n"
+        f"{settings().web_url}/forgot\n\nShareframe\n",
+    )

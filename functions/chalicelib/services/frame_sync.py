@@ -1,0 +1,97 @@
+"""Keeps each frame's retained desired state equal to what the tables say it should hold."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.adapters import frame_channel, media_store
+from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
+from chalicelib.config import settings
+from chalicelib.domain import desired_state
+from chalicelib.domain.frame_settings import FrameSettings
+from chalicelib.domain.timefmt import utcnow
+
+log = logging.getLogger(__name__)
+LIVE_STATES = ("queued", "delivered", "displayed")
+
+
+def frame_settings(frame: FrameRecord) -> FrameSettings:
+    return FrameSettings(
+        name=frame.name,
+        panel=frame.panel,
+        orientation=frame.orientation,
+        interval_seconds=int(frame.interval_seconds),
+        order=frame.order,
+        quiet_hours=frame.quiet_hours,
+        time_zone=frame.time_zone,
+        show_status=frame.show_status,
+        send_policy=frame.send_policy,
+        allowed_senders=tuple(frame.allowed_senders or ()),
+    )
+
+
+def live_items(frame_id: str) -> list[desired_state.Item]:
+    """The frame's deliveries that may still be shown (one query on the frame's partition)."""
+    return [
+        desired_state.Item(
+            share_id=d.share_id,
+            image_id=d.image_id,
+            sent_at=d.sent_at,
+            expires_at=d.expires_at,
+            sender_name=d.sender_name,
+            caption=d.caption,
+            file_key=d.file_key,
+            sha256=d.file_sha256,
+            bytes=int(d.file_bytes),
+            state=d.state,
+        )
+        for d in DeliveryRecord.query(
+            frame_id, filter_condition=DeliveryRecord.state.is_in(*LIVE_STATES)
+        )
+    ]
+
+
+def _next_version(frame_id: str) -> int:
+    frame = FrameRecord(frame_id)
+    frame.update(
+        actions=[FrameRecord.state_version.add(1)], condition=FrameRecord.frame_id.exists()
+    )
+    return int(frame.state_version)
+
+
+def publish(frame_id: str, *, now: datetime | None = None) -> int:
+    """Publish the frame's whole desired state (retained); returns the version published."""
+    moment = now or utcnow()
+    try:
+        version = _next_version(frame_id)
+        frame = FrameRecord.get(frame_id, consistent_read=True)
+    except DoesNotExist:
+        log.info("frame gone, nothing to publish", extra={"frameId": frame_id})
+        return 0
+    url_ttl = settings().download_url_seconds
+    items = desired_state.active_items(live_items(frame_id), moment, settings().max_items_per_frame)
+
+    def presign(key: str) -> tuple[str, datetime]:
+        return media_store.presigned_get(key, expires_in=url_ttl), moment + timedelta(seconds=url_ttl)
+
+    message = desired_state.build(
+        frame_id=frame_id,
+        version=max(version, int(frame.state_version)),
+        settings=frame_settings(frame),
+        items=items,
+        now=moment,
+        presign=presign,
+    )
+    size = frame_channel.publish_desired(frame_id, message)
+    log.info(
+        "desired state published",
+        extra={"frameId": frame_id, "version": message["version"], "items": len(items), "bytes": size},
+    )
+    return int(message["version"])
+
+
+def publish_unpaired(frame_id: str, version: int) -> None:
+    frame_channel.publish_desired(frame_id, desired_state.unpaired(frame_id, version, utcnow()))

@@ -1,0 +1,104 @@
+"""A user's frames: listing, settings and unpairing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import rendering
+from chalicelib.adapters import iot_registry
+from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.frame_settings import apply_changes
+from chalicelib.domain.ids import is_id
+from chalicelib.domain.timefmt import iso
+from chalicelib.services import frame_sync
+
+log = logging.getLogger(__name__)
+
+
+def describe(frame: FrameRecord) -> dict[str, Any]:
+    return {
+        "frameId": frame.frame_id,
+        "name": frame.name,
+        "ownerId": frame.owner_id,
+        "panel": frame.panel,
+        "orientation": frame.orientation,
+        "intervalSeconds": int(frame.interval_seconds),
+        "order": frame.order,
+        "quietHours": frame.quiet_hours,
+        "timeZone": frame.time_zone,
+        "showStatus": frame.show_status,
+        "sendPolicy": frame.send_policy,
+        "allowedSenders": list(frame.allowed_senders or []),
+        "status": {
+            "online": frame.online,
+            "lastSeenAt": iso(frame.last_seen_at) if frame.last_seen_at else None,
+            "firmware": frame.firmware,
+            "freeBytes": frame.free_bytes,
+            "battery": frame.battery,
+            "nextWakeAt": frame.next_wake_at,
+            "showing": frame.showing,
+        },
+        "createdAt": iso(frame.created_at),
+    }
+
+
+def find(frame_id: str) -> FrameRecord | None:
+    if not is_id(frame_id, "frm"):
+        return None
+    try:
+        return FrameRecord.get(frame_id)
+    except DoesNotExist:
+        return None
+
+
+def owned(user_id: str, frame_id: str) -> FrameRecord:
+    """The frame if ``user_id`` owns it; a stranger learns nothing (404, not 403)."""
+    frame = find(frame_id)
+    if frame is None or frame.owner_id != user_id:
+        raise NotFound("This frame does not exist.")
+    return frame
+
+
+def of_owner(user_id: str) -> list[FrameRecord]:
+    return list(FrameRecord.by_owner.query(user_id))
+
+
+def update(user_id: str, frame_id: str, changes: dict[str, Any]) -> FrameRecord:
+    frame = owned(user_id, frame_id)
+    new = apply_changes(frame_sync.frame_settings(frame), changes, frozenset(rendering.PANELS))
+    frame.update(
+        actions=[
+            FrameRecord.name.set(new.name),
+            FrameRecord.panel.set(new.panel),
+            FrameRecord.orientation.set(new.orientation),
+            FrameRecord.interval_seconds.set(new.interval_seconds),
+            FrameRecord.order.set(new.order),
+            FrameRecord.quiet_hours.set(new.quiet_hours),
+            FrameRecord.time_zone.set(new.time_zone),
+            FrameRecord.show_status.set(new.show_status),
+            FrameRecord.send_policy.set(new.send_policy),
+            FrameRecord.allowed_senders.set(list(new.allowed_senders)),
+        ]
+    )
+    frame_sync.publish(frame_id)
+    return frame
+
+
+def unpair(user_id: str, frame_id: str) -> None:
+    """Tell the frame to wipe itself, revoke its certificate, delete the thing and its records."""
+    frame = owned(user_id, frame_id)
+    unpair_frame(frame)
+
+
+def unpair_frame(frame: FrameRecord) -> None:
+    frame_sync.publish_unpaired(frame.frame_id, int(frame.state_version) + 1)
+    iot_registry.revoke_frame(frame.frame_id, frame.certificate_id)
+    with DeliveryRecord.batch_write() as batch:
+        for delivery in DeliveryRecord.query(frame.frame_id):
+            batch.delete(delivery)
+    frame.delete()
+    log.info("frame unpaired", extra={"frameId": frame.frame_id})

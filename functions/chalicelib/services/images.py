@@ -1,0 +1,376 @@
+"""The photo library: presigned uploads, processing, listing, editing and deletion."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib import rendering
+from chalicelib.adapters import media_store
+from chalicelib.adapters.tables import ImageRecord, UserRecord
+from chalicelib.config import settings
+from chalicelib.domain.errors import NotFound, QuotaExceeded, ValidationFailed
+from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.timefmt import iso, utcnow
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    "image/jpeg": "jpeg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heic": "heif",
+    "image/heif": "heif",
+}
+MASTER_MAX_SIDE = 2400
+MAX_TITLE = 120
+
+
+def _derived(user_id: str, image_id: str, name: str) -> str:
+    return f"{media_store.derived_prefix(user_id, image_id)}{name}"
+
+
+# --- upload -------------------------------------------------------------------------------
+
+
+def create_upload(
+    user_id: str, content_type: object, size: object, filename: object, send_and_forget_hours: object
+) -> dict[str, Any]:
+    """Reserve a library slot and hand out a presigned POST for the original."""
+    cfg = settings()
+    if content_type not in CONTENT_TYPES:
+        raise ValidationFailed(
+            "Only JPEG, PNG, WebP and HEIC photos can be uploaded.", field="contentType"
+        )
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ValidationFailed("bytes must be the file size in bytes.", field="bytes")
+    if size > cfg.max_upload_bytes:
+        raise ValidationFailed(
+            f"This file is larger than {cfg.max_upload_bytes // (1024 * 1024)} MB.", field="bytes"
+        )
+    if filename is not None and (not isinstance(filename, str) or len(filename) > 255):
+        raise ValidationFailed("filename must be at most 255 characters.", field="filename")
+    delete_at = None
+    if send_and_forget_hours is not None:
+        if (
+            not isinstance(send_and_forget_hours, int)
+            or isinstance(send_and_forget_hours, bool)
+            or not 1 <= send_and_forget_hours <= 24 * 30
+        ):
+            raise ValidationFailed(
+                "sendAndForgetHours must be between 1 and 720.", field="sendAndForgetHours"
+            )
+        delete_at = utcnow() + timedelta(hours=send_and_forget_hours)
+    _reserve_slot(user_id)
+    image_id = new_id("img")
+    title = ""
+    if isinstance(filename, str):
+        title = filename.rsplit(".", 1)[0][:MAX_TITLE]
+    ImageRecord(
+        user_id,
+        image_id,
+        state="pending",
+        content_type=str(content_type),
+        declared_bytes=size,
+        filename=filename if isinstance(filename, str) else None,
+        title=title,
+        created_at=utcnow(),
+        delete_at=delete_at,
+    ).save()
+    upload = media_store.presigned_upload(
+        media_store.original_key(user_id, image_id),
+        content_type=str(content_type),
+        max_bytes=cfg.max_upload_bytes,
+        expires_in=cfg.upload_url_seconds,
+    )
+    return {
+        "imageId": image_id,
+        "upload": {"url": upload["url"], "fields": upload["fields"]},
+        "maxBytes": cfg.max_upload_bytes,
+        "expiresAt": iso(utcnow() + timedelta(seconds=cfg.upload_url_seconds)),
+    }
+
+
+def _reserve_slot(user_id: str) -> None:
+    """The quota is a counter kept on write: one conditional update, whatever the library size."""
+    quota = settings().photo_quota
+    try:
+        UserRecord(user_id).update(
+            actions=[UserRecord.photo_count.add(1)],
+            condition=UserRecord.user_id.exists()
+            & (UserRecord.photo_count.does_not_exist() | (UserRecord.photo_count < quota)),
+        )
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            raise QuotaExceeded(
+                f"Your library is full ({quota} photos). Delete some photos to upload more."
+            ) from err
+        raise
+
+
+def _release_slot(user_id: str) -> None:
+    try:
+        UserRecord(user_id).update(
+            actions=[UserRecord.photo_count.add(-1)],
+            condition=UserRecord.user_id.exists() & (UserRecord.photo_count > 0),
+        )
+    except UpdateError as err:
+        if err.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+# --- processing ---------------------------------------------------------------------------
+
+
+def process_upload(key: str, size: int | None) -> str:
+    """Turn an uploaded original into a library photo. Returns what happened (for the log).
+
+    Idempotent: a redelivered event finds the photo no longer pending and does nothing.
+    """
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "originals" or not is_id(parts[2], "img"):
+        return "ignored: not an original"
+    _, user_id, image_id = parts
+    try:
+        record = ImageRecord.get(user_id, image_id, consistent_read=True)
+    except DoesNotExist:
+        media_store.delete(key)  # an upload nobody asked for, or for a photo already deleted
+        return "ignored: unknown photo, object deleted"
+    if record.state != "pending":
+        return f"ignored: already {record.state}"
+    cfg = settings()
+    data = media_store.read(key, max_bytes=cfg.max_upload_bytes)
+    try:
+        if len(data) > cfg.max_upload_bytes or (size or 0) > cfg.max_upload_bytes:
+            raise rendering.ImageRejected(
+                f"This file is larger than {cfg.max_upload_bytes // (1024 * 1024)} MB."
+            )
+        src = rendering.load_upload(
+            data, max_bytes=cfg.max_upload_bytes, max_pixels=cfg.max_upload_pixels
+        )
+    except rendering.ImageRejected as rejected:
+        _finish(record, state="rejected", reason=rejected.reason)
+        media_store.delete(key)
+        _release_slot(user_id)
+        return f"rejected: {rejected.reason}"
+    digest = hashlib.sha256(data).hexdigest()
+    duplicate = _earlier_upload(user_id, digest, image_id)
+    media_store.write(
+        _derived(user_id, image_id, "thumbnail.jpg"),
+        rendering.render_thumbnail(src),
+        content_type="image/jpeg",
+    )
+    media_store.write(
+        _derived(user_id, image_id, "preview.jpg"),
+        rendering.render_preview(src),
+        content_type="image/jpeg",
+    )
+    media_store.write(
+        _derived(user_id, image_id, "master.jpg"),
+        rendering.render_preview(src, max_side=MASTER_MAX_SIDE),
+        content_type="image/jpeg",
+    )
+    _finish(
+        record,
+        state="ready",
+        width=src.width,
+        height=src.height,
+        captured_at=src.captured_at,
+        sha256=digest,
+        duplicate_of=duplicate,
+    )
+    return "ready"
+
+
+def _earlier_upload(user_id: str, digest: str, image_id: str) -> str | None:
+    for hit in ImageRecord.by_sha.query(user_id, ImageRecord.sha256 == digest, limit=2):
+        if hit.image_id != image_id:
+            return str(hit.image_id)
+    return None
+
+
+def _finish(record: ImageRecord, *, state: str, **fields: Any) -> None:
+    actions = [ImageRecord.state.set(state)]
+    for name, value in fields.items():
+        attr = getattr(ImageRecord, name)
+        actions.append(attr.set(value) if value is not None else attr.remove())
+    try:
+        record.update(actions=actions, condition=ImageRecord.state == "pending")
+    except UpdateError as err:
+        if err.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+# --- reading and editing ------------------------------------------------------------------
+
+
+def get(user_id: str, image_id: str) -> ImageRecord:
+    if not is_id(image_id, "img"):
+        raise NotFound("This photo does not exist.")
+    try:
+        return ImageRecord.get(user_id, image_id)
+    except DoesNotExist as err:
+        raise NotFound("This photo does not exist.") from err
+
+
+def describe(record: ImageRecord) -> dict[str, Any]:
+    ready = record.state == "ready"
+    url_ttl = settings().download_url_seconds
+    out: dict[str, Any] = {
+        "imageId": record.image_id,
+        "state": record.state,
+        "title": record.title,
+        "createdAt": iso(record.created_at),
+        "capturedAt": iso(record.captured_at) if record.captured_at else None,
+        "width": record.width,
+        "height": record.height,
+        "focalPoint": {"x": record.focal_x, "y": record.focal_y},
+        "duplicateOf": record.duplicate_of,
+        "deleteAt": iso(record.delete_at) if record.delete_at else None,
+        "thumbnailUrl": media_store.presigned_get(
+            _derived(record.user_id, record.image_id, "thumbnail.jpg"), expires_in=url_ttl
+        ) if ready else None,
+        "previewUrl": media_store.presigned_get(
+            _derived(record.user_id, record.image_id, "preview.jpg"), expires_in=url_ttl
+        ) if ready else None,
+    }
+    if record.state == "rejected":
+        out["reason"] = record.reason
+    return out
+
+
+def _encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None, user_id: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key: dict[str, Any] = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if key["user_id"]["S"] != user_id or not isinstance(key["image_id"]["S"], str):
+            raise ValueError("cursor of another user")
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValidationFailed("This cursor is not valid.", field="cursor") from err
+    return key
+
+
+def list_page(user_id: str, limit: int, cursor: str | None) -> tuple[list[ImageRecord], str | None]:
+    """Newest first (image ids sort by time), one query per page."""
+    result = ImageRecord.query(
+        user_id,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=_decode_cursor(cursor, user_id),
+    )
+    items = list(result)
+    return items, _encode_cursor(result.last_evaluated_key)
+
+
+def update(user_id: str, image_id: str, changes: dict[str, Any]) -> ImageRecord:
+    record = get(user_id, image_id)
+    unknown = sorted(set(changes) - {"title", "focalPoint"})
+    if unknown:
+        raise ValidationFailed(f"Unknown field: {unknown[0]}.", field=unknown[0])
+    actions = []
+    if "title" in changes:
+        title = changes["title"]
+        if not isinstance(title, str) or len(title) > MAX_TITLE:
+            raise ValidationFailed(f"A title is at most {MAX_TITLE} characters.", field="title")
+        actions.append(ImageRecord.title.set(title.strip()))
+    if "focalPoint" in changes:
+        point = changes["focalPoint"]
+        if not (
+            isinstance(point, dict)
+            and set(point) == {"x", "y"}
+            and all(isinstance(point[k], int | float) and not isinstance(point[k], bool) for k in "xy")
+            and all(0.0 <= float(point[k]) <= 1.0 for k in "xy")
+        ):
+            raise ValidationFailed(
+                "focalPoint must be {x, y} with values from 0 to 1.", field="focalPoint"
+            )
+        actions += [
+            ImageRecord.focal_x.set(round(float(point["x"]), 3)),
+            ImageRecord.focal_y.set(round(float(point["y"]), 3)),
+        ]
+    if actions:
+        record.update(actions=actions)
+    return record
+
+
+def delete(user_id: str, image_id: str) -> None:
+    """Remove the photo and its library files.
+
+    Renditions already sent live under ``renditions/`` and stay until the shares using them
+    expire or are removed: a frame that has not yet downloaded its file still can.
+    """
+    record = get(user_id, image_id)
+    media_store.delete(media_store.original_key(user_id, image_id))
+    media_store.delete_prefix(media_store.derived_prefix(user_id, image_id))
+    record.delete()
+    if record.state != "rejected":
+        _release_slot(user_id)
+
+
+# --- renditions ---------------------------------------------------------------------------
+
+
+def rendition(record: ImageRecord, panel_id: str, orientation: str) -> dict[str, Any]:
+    """The panel-ready file for a panel, orientation and the photo's focal point; cached."""
+    if record.state != "ready":
+        raise ValidationFailed("This photo is not ready yet.", field="imageId")
+    panel = rendering.PANELS.get(panel_id)
+    if panel is None:
+        raise ValidationFailed("Unknown panel.", field="panel")
+    if orientation not in ("landscape", "portrait"):
+        raise ValidationFailed("orientation must be landscape or portrait.", field="orientation")
+    variant = f"{panel_id}:{orientation}:{record.focal_x:.3f},{record.focal_y:.3f}"
+    cached = (record.renditions or {}).get(variant)
+    if cached:
+        return dict(cached)
+    master = media_store.read(
+        _derived(record.user_id, record.image_id, "master.jpg"), max_bytes=settings().max_upload_bytes
+    )
+    src = rendering.load_upload(master)
+    out = rendering.render_panel(
+        src, panel, orientation=orientation, focal_point=(record.focal_x, record.focal_y)
+    )
+    digest = hashlib.sha256(out.frame_png).hexdigest()
+    name = f"{panel_id}-{orientation}-{digest[:16]}"
+    key = f"renditions/{record.user_id}/{record.image_id}/{name}.png"
+    preview_key = _derived(record.user_id, record.image_id, f"{name}-preview.png")
+    media_store.write(key, out.frame_png, content_type="image/png")
+    media_store.write(preview_key, out.preview_png, content_type="image/png")
+    entry = {
+        "key": key,
+        "previewKey": preview_key,
+        "sha256": digest,
+        "bytes": len(out.frame_png),
+        "width": out.width,
+        "height": out.height,
+    }
+    # Concurrent renders of one variant write identical entries, so last-writer-wins is safe.
+    record.update(actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})])
+    return entry
+
+
+def rendition_preview(user_id: str, image_id: str, panel_id: str, orientation: str) -> dict[str, Any]:
+    entry = rendition(get(user_id, image_id), panel_id, orientation)
+    return {
+        "panel": panel_id,
+        "orientation": orientation,
+        "width": entry["width"],
+        "height": entry["height"],
+        "previewUrl": media_store.presigned_get(
+            entry["previewKey"], expires_in=settings().download_url_seconds
+        ),
+    }
+

@@ -1,0 +1,62 @@
+"""Signed tokens: short-lived access JWTs and single-purpose e-mail link tokens.
+
+The HMAC key comes from Secrets Manager. Access tokens carry only what the authorizer needs
+(user id, issue time, expiry); link tokens carry their purpose so one can never stand in for
+another.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+
+from chalicelib.adapters.secrets import secret_string
+from chalicelib.config import settings
+from chalicelib.domain.errors import Unauthorized, ValidationFailed
+
+_ALGORITHM = "HS256"
+_ISSUER = "shareframe"
+
+
+def _key() -> str:
+    return secret_string(settings().jwt_secret_id)
+
+
+def sign(claims: dict[str, Any], *, ttl_seconds: int) -> str:
+    now = int(time.time())
+    payload = {**claims, "iss": _ISSUER, "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(payload, _key(), algorithm=_ALGORITHM)
+
+
+def access_token(user_id: str) -> str:
+    return sign({"sub": user_id, "typ": "access"}, ttl_seconds=settings().access_token_seconds)
+
+
+def read_access_token(token: str) -> dict[str, Any]:
+    return _decode(token, "access", Unauthorized("Your session has expired. Please log in again."))
+
+
+def read_link_token(token: object, purpose: str) -> dict[str, Any]:
+    if not isinstance(token, str) or not 10 < len(token) < 4096:
+        raise ValidationFailed("This link is not valid.", field="token")
+    return _decode(
+        token, purpose, ValidationFailed("This link is not valid or has expired.", field="token")
+    )
+
+
+def _decode(token: str, purpose: str, error: Exception) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            _key(),
+            algorithms=[_ALGORITHM],
+            issuer=_ISSUER,
+            options={"require": ["exp", "iat", "sub", "typ"]},
+        )
+    except jwt.PyJWTError as err:
+        raise error from err
+    if claims.get("typ") != purpose:
+        raise error
+    return claims
