@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import SQSEvent
+from chalice.app import Chalice, SQSEvent
 
 from chalicelib import observability
 from chalicelib.api import auth_routes, frames, images, pairing, shares
@@ -30,7 +29,7 @@ def process_uploads(event: SQSEvent) -> None:
 
 @app.lambda_function(name="frame_events")
 def frame_events(event: dict[str, Any], context: Any) -> str:
-    """IoT rule FrameEventsRule: ``SELECT *, topic(3) AS frameId FROM 'shareframe/frames/+/events'``."""
+    """IoT rule FrameEventsRule: every event a frame publishes, with ``frameId`` from the topic."""
     return frame_reports.handle_event(event)
 
 

@@ -123,8 +123,15 @@ def call(client: Client, method: str, path: str, body: Any = None, user: User | 
     return client.http.request(method, path, headers=headers, body=raw)
 
 
-def signup(client: Client, email: str, name: str = "Ana", password: str = "correct horse battery") -> User:
-    response = call(client, "POST", "/auth/register", {"email": email, "password": password, "displayName": name})
+def signup(
+    client: Client, email: str, name: str = "Ana", password: str = "correct horse battery"
+) -> User:
+    response = call(
+        client,
+        "POST",
+        "/auth/register",
+        {"email": email, "password": password, "displayName": name},
+    )
     assert response.status_code == 201, response.body
     token = mailed_token(email, "/verify")
     assert call(client, "POST", "/auth/verify", {"token": token}).status_code == 200
@@ -132,3 +139,100 @@ def signup(client: Client, email: str, name: str = "Ana", password: str = "corre
     assert response.status_code == 200, response.body
     data = json.loads(response.body)
     return User(data["user"]["userId"], email, data["accessToken"], data["refreshToken"])
+
+
+# --- library and frames ---------------------------------------------------------------------
+
+
+def jpeg_bytes(
+    size: tuple[int, int] = (1200, 800), colour: tuple[int, int, int] = (200, 80, 40)
+) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2), fill=(20, 120, 220))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def drain_uploads(client: Client) -> int:
+    """Deliver what S3 put on the uploads queue to the queue handler, as Lambda would."""
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="shareframe-local-uploads")["QueueUrl"]
+    handled = 0
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return handled
+        for message in messages:
+            event = client.events.generate_sqs_event(
+                queue_name="shareframe-local-uploads", message_bodies=[message["Body"]]
+            )
+            client.lambda_.invoke("process_uploads", event)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            handled += 1
+
+
+def upload_photo(
+    client: Client, user: User, data: bytes | None = None, content_type: str = "image/jpeg"
+) -> str:
+    """The browser's path: ask for a presigned POST, put the bytes at its key, let S3 notify."""
+    import boto3
+
+    payload = data if data is not None else jpeg_bytes()
+    response = call(
+        client, "POST", "/images", {"contentType": content_type, "bytes": len(payload)}, user
+    )
+    assert response.status_code == 201, response.body
+    created = json.loads(response.body)
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket="shareframe-local-media",
+        Key=created["upload"]["fields"]["key"],
+        Body=payload,
+        ContentType=content_type,
+    )
+    drain_uploads(client)
+    return str(created["imageId"])
+
+
+def frame_csr() -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "new-frame")]))
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def pair_frame(
+    client: Client, user: User, name: str = "Kitchen", panel: str = "waveshare_7in5_v2"
+) -> dict[str, Any]:
+    start = call(
+        client, "POST", "/pairing", {"csr": frame_csr(), "panel": panel, "firmware": "0.1.0"}
+    )
+    assert start.status_code == 201, start.body
+    session = json.loads(start.body)
+    claimed = call(client, "POST", "/frames", {"code": session["code"], "name": name}, user)
+    assert claimed.status_code == 201, claimed.body
+    poll = call(
+        client, "POST", f"/pairing/{session['code']}/poll", {"pollToken": session["pollToken"]}
+    )
+    assert poll.status_code == 200
+    return {**json.loads(claimed.body), "pairing": json.loads(poll.body)}
+
+
+def frame_reports(client: Client, frame_id: str, **event: Any) -> str:
+    result: str = client.lambda_.invoke("frame_events", {**event, "frameId": frame_id}).payload
+    return result

@@ -8,45 +8,75 @@ def body(response):
 
 
 def test_a_new_account_cannot_log_in_until_its_email_is_verified(client):
-    response = call(client, "POST", "/auth/register",
-                    {"email": "Ana@Example.com", "password": "correct horse battery", "displayName": "Ana"})
+    response = call(
+        client,
+        "POST",
+        "/auth/register",
+        {"email": "Ana@Example.com", "password": "correct horse battery", "displayName": "Ana"},
+    )
     assert response.status_code == 201
-    login = call(client, "POST", "/auth/login", {"email": "ana@example.com", "password": "correct horse battery"})
+    login = call(
+        client,
+        "POST",
+        "/auth/login",
+        {"email": "ana@example.com", "password": "correct horse battery"},
+    )
     assert login.status_code == 403
     call(client, "POST", "/auth/verify", {"token": mailed_token("ana@example.com", "/verify")})
-    login = call(client, "POST", "/auth/login", {"email": "ana@example.com", "password": "correct horse battery"})
+    login = call(
+        client,
+        "POST",
+        "/auth/login",
+        {"email": "ana@example.com", "password": "correct horse battery"},
+    )
     assert login.status_code == 200
     assert body(login)["user"]["email"] == "ana@example.com"
 
 
 def test_registering_an_address_twice_is_a_conflict(client):
     signup(client, "ana@example.com")
-    response = call(client, "POST", "/auth/register",
-                    {"email": "ana@example.com", "password": "another long secret", "displayName": "A"})
+    response = call(
+        client,
+        "POST",
+        "/auth/register",
+        {"email": "ana@example.com", "password": "another long secret", "displayName": "A"},
+    )
     assert response.status_code == 409
     assert body(response)["error"]["field"] == "email"
 
 
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client):
     signup(client, "ana@example.com")
-    wrong = call(client, "POST", "/auth/login", {"email": "ana@example.com", "password": "not the password"})
-    unknown = call(client, "POST", "/auth/login", {"email": "bob@example.com", "password": "not the password"})
+    wrong = call(
+        client, "POST", "/auth/login", {"email": "ana@example.com", "password": "not the password"}
+    )
+    unknown = call(
+        client, "POST", "/auth/login", {"email": "bob@example.com", "password": "not the password"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert body(wrong) == body(unknown)
 
 
 def test_bad_input_gets_a_clear_4xx(client):
     for raw in ("{not json", "[]", '"text"'):
-        response = client.http.post("/auth/register", headers={"Content-Type": "application/json"}, body=raw)
+        response = client.http.post(
+            "/auth/register", headers={"Content-Type": "application/json"}, body=raw
+        )
         assert response.status_code == 400
         assert body(response)["error"]["code"] == "bad_json"
     for payload, field in (
         ({"email": "x", "password": "correct horse battery", "displayName": "A"}, "email"),
         ({"email": "a@b.co", "password": "short", "displayName": "A"}, "password"),
         ({"email": "a@b.co", "password": "password123", "displayName": "A"}, "password"),
-        ({"email": "a@b.co", "password": "correct horse battery", "displayName": "A" * 61}, "displayName"),
+        (
+            {"email": "a@b.co", "password": "correct horse battery", "displayName": "A" * 61},
+            "displayName",
+        ),
         ({"email": 5, "password": None, "displayName": []}, "email"),
-        ({"email": "a@b.co" * 100, "password": "correct horse battery", "displayName": "A"}, "email"),
+        (
+            {"email": "a@b.co" * 100, "password": "correct horse battery", "displayName": "A"},
+            "email",
+        ),
     ):
         response = call(client, "POST", "/auth/register", payload)
         assert response.status_code == 400, payload
@@ -55,7 +85,9 @@ def test_bad_input_gets_a_clear_4xx(client):
 
 def test_protected_routes_refuse_missing_and_forged_tokens(client):
     assert client.http.get("/images").status_code == 401
-    forged = client.http.get("/images", headers={"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30."})
+    forged = client.http.get(
+        "/images", headers={"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30."}
+    )
     assert forged.status_code == 403
 
 
@@ -73,8 +105,13 @@ def test_refresh_rotates_and_a_reused_refresh_token_ends_the_family(client):
 
 def test_logout_revokes_the_refresh_token(client):
     ana = signup(client, "ana@example.com")
-    assert call(client, "POST", "/auth/logout", {"refreshToken": ana.refresh_token}).status_code == 204
-    assert call(client, "POST", "/auth/refresh", {"refreshToken": ana.refresh_token}).status_code == 401
+    assert (
+        call(client, "POST", "/auth/logout", {"refreshToken": ana.refresh_token}).status_code == 204
+    )
+    assert (
+        call(client, "POST", "/auth/refresh", {"refreshToken": ana.refresh_token}).status_code
+        == 401
+    )
 
 
 def test_password_reset_link_works_once_and_ends_other_sessions(client):
@@ -84,19 +121,42 @@ def test_password_reset_link_works_once_and_ends_other_sessions(client):
     assert same.status_code == nobody.status_code == 202
     assert body(same) == body(nobody)
     token = mailed_token("ana@example.com", "/reset")
-    ok = call(client, "POST", "/auth/password-reset/confirm", {"token": token, "password": "a brand new secret"})
+    ok = call(
+        client,
+        "POST",
+        "/auth/password-reset/confirm",
+        {"token": token, "password": "a brand new secret"},
+    )
     assert ok.status_code == 200
-    again = call(client, "POST", "/auth/password-reset/confirm", {"token": token, "password": "yet another secret"})
+    again = call(
+        client,
+        "POST",
+        "/auth/password-reset/confirm",
+        {"token": token, "password": "yet another secret"},
+    )
     assert again.status_code == 400
-    assert call(client, "POST", "/auth/refresh", {"refreshToken": ana.refresh_token}).status_code == 401
-    login = call(client, "POST", "/auth/login", {"email": "ana@example.com", "password": "a brand new secret"})
+    assert (
+        call(client, "POST", "/auth/refresh", {"refreshToken": ana.refresh_token}).status_code
+        == 401
+    )
+    login = call(
+        client,
+        "POST",
+        "/auth/login",
+        {"email": "ana@example.com", "password": "a brand new secret"},
+    )
     assert login.status_code == 200
 
 
 def test_login_attempts_are_rate_limited_per_account(client):
     signup(client, "ana@example.com")
     codes = [
-        call(client, "POST", "/auth/login", {"email": "ana@example.com", "password": f"wrong guess {i}"}).status_code
+        call(
+            client,
+            "POST",
+            "/auth/login",
+            {"email": "ana@example.com", "password": f"wrong guess {i}"},
+        ).status_code
         for i in range(12)
     ]
     assert codes[:10] == [401] * 10

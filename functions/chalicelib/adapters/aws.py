@@ -21,4 +21,4 @@ def client(service: str) -> Any:
         connect_timeout=5,
         read_timeout=20,
     )
-    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=config)

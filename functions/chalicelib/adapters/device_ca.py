@@ -47,7 +47,7 @@ def device_ca() -> DeviceCa:
 
 
 def validate_csr(csr_pem: str) -> x509.CertificateSigningRequest:
-    """Parse a frame's CSR and refuse anything but a self-consistent EC P-256/P-384 or RSA >= 2048."""
+    """Parse a frame's CSR; refuse anything but a self-signed EC P-256/P-384 or RSA >= 2048."""
     if len(csr_pem.encode()) > MAX_CSR_BYTES:
         raise ValidationFailed("The certificate request is too large.", field="csr")
     try:
@@ -57,9 +57,9 @@ def validate_csr(csr_pem: str) -> x509.CertificateSigningRequest:
     if not csr.is_signature_valid:
         raise ValidationFailed("The certificate request's signature is invalid.", field="csr")
     key = csr.public_key()
-    ok = (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in ("secp256r1", "secp384r1")) or (
-        isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048
-    )
+    ok = (
+        isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in ("secp256r1", "secp384r1")
+    ) or (isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048)
     if not ok:
         raise ValidationFailed("The key must be EC P-256/P-384 or RSA 2048+.", field="csr")
     return csr
@@ -74,16 +74,22 @@ def issue_certificate(csr_pem: str, frame_id: str) -> str:
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, frame_id)]))
         .issuer_name(ca_cert.subject)
-        .public_key(csr.public_key())  # type: ignore[arg-type]
+        .public_key(csr.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + CERT_LIFETIME)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_encipherment=False, content_commitment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                key_encipherment=False,
+                content_commitment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )

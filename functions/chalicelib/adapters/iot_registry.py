@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from chalicelib.adapters.aws import client
@@ -42,16 +43,10 @@ def revoke_frame(frame_id: str, certificate_id: str) -> None:
         arn = None
     if arn:
         iot.update_certificate(certificateId=certificate_id, newStatus="INACTIVE")
-        try:
+        with suppress(not_found):
             iot.detach_policy(policyName=policy_name(), target=arn)
-        except not_found:
-            pass
-        try:
+        with suppress(not_found):
             iot.detach_thing_principal(thingName=frame_id, principal=arn)
-        except not_found:
-            pass
         iot.delete_certificate(certificateId=certificate_id, forceDelete=True)
-    try:
+    with suppress(not_found):
         iot.delete_thing(thingName=frame_id)
-    except not_found:
-        pass

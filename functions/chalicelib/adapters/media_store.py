@@ -21,7 +21,9 @@ def derived_prefix(user_id: str, image_id: str) -> str:
     return f"derived/{user_id}/{image_id}/"
 
 
-def presigned_upload(key: str, *, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:
+def presigned_upload(
+    key: str, *, content_type: str, max_bytes: int, expires_in: int
+) -> dict[str, Any]:
     """A presigned POST that S3 enforces: exact key, exact content type, size 1..max_bytes."""
     post: dict[str, Any] = client("s3").generate_presigned_post(
         Bucket=settings().media_bucket,

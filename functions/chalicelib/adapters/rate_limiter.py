@@ -17,8 +17,12 @@ def hit(action: str, subject: str, *, limit: int, window_seconds: int, message: 
     record = RateLimitRecord(f"{action}#{subject}#{window}")
     try:
         record.update(
-            actions=[RateLimitRecord.count.add(1), RateLimitRecord.ttl.set(now + 2 * window_seconds)],
-            condition=RateLimitRecord.count.does_not_exist() | (RateLimitRecord.count < limit),
+            actions=[
+                RateLimitRecord.attempts.add(1),
+                RateLimitRecord.ttl.set(now + 2 * window_seconds),
+            ],
+            condition=RateLimitRecord.attempts.does_not_exist()
+            | (RateLimitRecord.attempts < limit),
         )
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":

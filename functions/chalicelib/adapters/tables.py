@@ -82,7 +82,7 @@ class RateLimitRecord(Model):
 
     Meta: Any = _meta("rate-limits")
     key = UnicodeAttribute(hash_key=True)
-    count = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=0)
     ttl = NumberAttribute()
 
 
@@ -142,7 +142,7 @@ class FrameRecord(Model):
     time_zone = UnicodeAttribute(default="UTC")
     show_status = BooleanAttribute(default=False)
     send_policy = UnicodeAttribute(default="friends")
-    allowed_senders = ListAttribute[str](of=UnicodeAttribute, default=list)
+    allowed_senders = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     certificate_id = UnicodeAttribute()
     state_version = NumberAttribute(default=0)
     online = BooleanAttribute(default=False)
@@ -188,7 +188,7 @@ class ShareRecord(Model):
     caption = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     expires_at = UTCDateTimeAttribute(null=True)
-    frame_ids = ListAttribute[str](of=UnicodeAttribute)
+    frame_ids = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]
 
 
 class DeliveryRecord(Model):

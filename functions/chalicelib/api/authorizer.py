@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import AuthResponse, Blueprint
-from chalice.app import AuthRequest
+from chalice.app import AuthRequest, AuthResponse, Blueprint
 
 from chalicelib.domain.errors import Unauthorized
 from chalicelib.services import accounts

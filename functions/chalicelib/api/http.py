@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from chalice import Blueprint, CORSConfig, Response
-from chalice.app import Request
+from chalice.app import Blueprint, CORSConfig, Request, Response
 
 from chalicelib.api.authorizer import jwt_authorizer
 from chalicelib.domain.errors import DomainError, RateLimited, ValidationFailed
@@ -43,8 +42,8 @@ class Call:
         return parse_body(self.request)
 
     def query(self, name: str) -> str | None:
-        params = self.request.query_params or {}
-        value = params.get(name)
+        params = self.request.query_params
+        value = params.get(name) if params else None
         return value if isinstance(value, str) else None
 
     def limit(self, default: int = 30, maximum: int = 100) -> int:
@@ -90,7 +89,7 @@ def error_response(err: DomainError) -> Response:
     error: dict[str, Any] = {"code": err.code, "message": err.message}
     if err.field:
         error["field"] = err.field
-    headers = {}
+    headers: dict[str, str | list[str]] = {}
     if isinstance(err, RateLimited):
         headers["Retry-After"] = str(max(1, err.retry_after))
     return Response(body={"error": error}, status_code=err.status, headers=headers)

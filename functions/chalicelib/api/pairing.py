@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.http import Api, Call
 from chalicelib.services import pairing
@@ -16,7 +16,9 @@ api = Api(blueprint)
 @api.route("/pairing", ["POST"], public=True, status=201)
 def start(call: Call) -> dict[str, Any]:
     body = call.body
-    return pairing.start(body.get("csr"), body.get("panel"), body.get("firmware"), source=call.source)
+    return pairing.start(
+        body.get("csr"), body.get("panel"), body.get("firmware"), source=call.source
+    )
 
 
 @api.route("/pairing/{code}/poll", ["POST"], public=True)

@@ -33,7 +33,8 @@ class Item:
 def active_items(items: Iterable[Item], now: datetime, limit: int) -> list[Item]:
     """Items a frame should hold now: not removed, not expired, newest first, at most ``limit``."""
     live = [
-        i for i in items
+        i
+        for i in items
         if i.state not in ("removed", "expired") and (i.expires_at is None or i.expires_at > now)
     ]
     live.sort(key=lambda i: (i.sent_at, i.share_id), reverse=True)

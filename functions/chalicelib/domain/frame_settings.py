@@ -51,11 +51,21 @@ def validate_name(value: object) -> str:
     return value.strip()
 
 
-def apply_changes(current: FrameSettings, changes: dict[str, Any], panels: frozenset[str]) -> FrameSettings:
+def apply_changes(
+    current: FrameSettings, changes: dict[str, Any], panels: frozenset[str]
+) -> FrameSettings:
     """Validate a PATCH body against the rules; unknown keys are refused, not ignored."""
     allowed = {
-        "name", "intervalSeconds", "orientation", "panel", "order", "quietHours",
-        "timeZone", "showStatus", "sendPolicy", "allowedSenders",
+        "name",
+        "intervalSeconds",
+        "orientation",
+        "panel",
+        "order",
+        "quietHours",
+        "timeZone",
+        "showStatus",
+        "sendPolicy",
+        "allowedSenders",
     }
     unknown = sorted(set(changes) - allowed)
     if unknown:
@@ -93,10 +103,14 @@ def apply_changes(current: FrameSettings, changes: dict[str, Any], panels: froze
         updated = replace(updated, quiet_hours=_quiet_hours(changes["quietHours"]))
     if "allowedSenders" in changes:
         value = changes["allowedSenders"]
-        if not isinstance(value, list) or len(value) > 200 or not all(
-            isinstance(v, str) and len(v) < 64 for v in value
+        if (
+            not isinstance(value, list)
+            or len(value) > 200
+            or not all(isinstance(v, str) and len(v) < 64 for v in value)
         ):
-            raise ValidationFailed("allowedSenders must be a list of user ids.", field="allowedSenders")
+            raise ValidationFailed(
+                "allowedSenders must be a list of user ids.", field="allowedSenders"
+            )
         updated = replace(updated, allowed_senders=tuple(dict.fromkeys(value)))
     return updated
 

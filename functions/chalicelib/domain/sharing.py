@@ -35,7 +35,9 @@ def expiry(now: datetime, duration: object, expires_at: object) -> datetime | No
         try:
             when = parse_iso(expires_at)
         except ValueError as err:
-            raise ValidationFailed("expiresAt must be an RFC 3339 timestamp.", field="expiresAt") from err
+            raise ValidationFailed(
+                "expiresAt must be an RFC 3339 timestamp.", field="expiresAt"
+            ) from err
         if when <= now + timedelta(minutes=5):
             raise ValidationFailed("expiresAt must be at least 5 minutes ahead.", field="expiresAt")
         if when > now + MAX_CUSTOM:

@@ -81,17 +81,23 @@ def register(email: object, password: object, display_name: object) -> UserRecor
     )
     try:
         with TransactWrite(connection=Connection()) as tx:
-            tx.save(UserEmailRecord(address, user_id=user.user_id),
-                    condition=UserEmailRecord.email.does_not_exist())
+            tx.save(
+                UserEmailRecord(address, user_id=user.user_id),
+                condition=UserEmailRecord.email.does_not_exist(),
+            )
             tx.save(user, condition=UserRecord.user_id.does_not_exist())
     except TransactWriteError as err:
-        raise Conflict("An account with this e-mail address already exists.", field="email") from err
+        raise Conflict(
+            "An account with this e-mail address already exists.", field="email"
+        ) from err
     _send_verification(user)
     return user
 
 
 def _send_verification(user: UserRecord) -> None:
-    token = tokens.sign({"sub": user.user_id, "typ": "verify", "email": user.email}, ttl_seconds=VERIFY_TTL)
+    token = tokens.sign(
+        {"sub": user.user_id, "typ": "verify", "email": user.email}, ttl_seconds=VERIFY_TTL
+    )
     emails.verification(user.email, user.display_name, token)
 
 
@@ -110,8 +116,13 @@ def verify_email(token: object) -> None:
 def resend_verification(email: object) -> None:
     """Answers the same whether or not the address exists; rate-limited per address."""
     address = normalise_email(email)
-    rate_limiter.hit("resend", address, limit=3, window_seconds=3600,
-                     message="Too many e-mails asked for. Please try again in an hour.")
+    rate_limiter.hit(
+        "resend",
+        address,
+        limit=3,
+        window_seconds=3600,
+        message="Too many e-mails asked for. Please try again in an hour.",
+    )
     user = _user_by_email(address)
     if user is not None and not user.verified:
         _send_verification(user)
@@ -125,14 +136,26 @@ def _user_by_email(address: str) -> UserRecord | None:
         return None
 
 
-def login(email: object, password: object, *, source: str, user_agent: str | None) -> tuple[Session, UserRecord]:
+def login(
+    email: object, password: object, *, source: str, user_agent: str | None
+) -> tuple[Session, UserRecord]:
     address = normalise_email(email)
     if not isinstance(password, str) or len(password) > passwords.MAX_LENGTH:
         raise Unauthorized("The e-mail address or password is wrong.")
-    rate_limiter.hit("login-source", source, limit=LOGIN_LIMIT_PER_SOURCE, window_seconds=LOGIN_WINDOW,
-                     message="Too many login attempts from here. Please wait a few minutes.")
-    rate_limiter.hit("login", address, limit=LOGIN_LIMIT_PER_ACCOUNT, window_seconds=LOGIN_WINDOW,
-                     message="Too many login attempts for this account. Please wait 15 minutes.")
+    rate_limiter.hit(
+        "login-source",
+        source,
+        limit=LOGIN_LIMIT_PER_SOURCE,
+        window_seconds=LOGIN_WINDOW,
+        message="Too many login attempts from here. Please wait a few minutes.",
+    )
+    rate_limiter.hit(
+        "login",
+        address,
+        limit=LOGIN_LIMIT_PER_ACCOUNT,
+        window_seconds=LOGIN_WINDOW,
+        message="Too many login attempts for this account. Please wait 15 minutes.",
+    )
     user = _user_by_email(address)
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
         raise Unauthorized("The e-mail address or password is wrong.")
@@ -160,11 +183,19 @@ def _start_session(user_id: str, user_agent: str | None) -> Session:
         user_agent=(user_agent or "")[:200] or None,
     )
     record.save(condition=SessionRecord.session_id.does_not_exist())
-    return Session(tokens.access_token(user_id), f"{record.session_id}.{secret}", settings().access_token_seconds)
+    return Session(
+        tokens.access_token(user_id),
+        f"{record.session_id}.{secret}",
+        settings().access_token_seconds,
+    )
 
 
 def _split_refresh(refresh_token: object) -> tuple[str, str]:
-    if not isinstance(refresh_token, str) or refresh_token.count(".") != 1 or len(refresh_token) > 200:
+    if (
+        not isinstance(refresh_token, str)
+        or refresh_token.count(".") != 1
+        or len(refresh_token) > 200
+    ):
         raise Unauthorized("Your session has ended. Please log in again.")
     session_id, secret = refresh_token.split(".")
     return session_id, secret
@@ -187,11 +218,16 @@ def refresh(refresh_token: object) -> Session:
     try:
         record.update(
             actions=[SessionRecord.token_hash.set(_hash(new_secret))],
-            condition=(SessionRecord.token_hash == _hash(secret)) & (SessionRecord.revoked == False),  # noqa: E712
+            condition=(SessionRecord.token_hash == _hash(secret))
+            & (SessionRecord.revoked == False),  # noqa: E712
         )
     except UpdateError as err:  # a concurrent refresh won: this token is now a reused one
         raise ended from err
-    return Session(tokens.access_token(record.user_id), f"{session_id}.{new_secret}", settings().access_token_seconds)
+    return Session(
+        tokens.access_token(record.user_id),
+        f"{session_id}.{new_secret}",
+        settings().access_token_seconds,
+    )
 
 
 def logout(refresh_token: object) -> None:
@@ -228,8 +264,13 @@ def authenticate(access_token: str) -> str:
 def request_password_reset(email: object) -> None:
     """Same answer whether or not the address has an account."""
     address = normalise_email(email)
-    rate_limiter.hit("reset", address, limit=5, window_seconds=3600,
-                     message="Too many reset e-mails asked for. Please try again in an hour.")
+    rate_limiter.hit(
+        "reset",
+        address,
+        limit=5,
+        window_seconds=3600,
+        message="Too many reset e-mails asked for. Please try again in an hour.",
+    )
     user = _user_by_email(address)
     if user is None:
         return
@@ -255,7 +296,9 @@ def confirm_password_reset(token: object, password: object) -> None:
         user.update(actions=[UserRecord.verified.set(True)])
 
 
-def change_password(user_id: str, current: object, new: object, *, user_agent: str | None) -> Session:
+def change_password(
+    user_id: str, current: object, new: object, *, user_agent: str | None
+) -> Session:
     """Set a new password, end every session, and start a fresh one for the caller."""
     user = UserRecord.get(user_id, consistent_read=True)
     if not isinstance(current, str) or not passwords.verify(user.password_hash, current):
@@ -273,4 +316,3 @@ def _set_password(user: UserRecord, password: str) -> None:
     )
     end_sessions(user.user_id)
     emails.password_changed(user.email, user.display_name)
-

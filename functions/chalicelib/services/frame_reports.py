@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
 from chalicelib.domain import sharing
@@ -50,14 +51,17 @@ def handle_event(message: dict[str, Any]) -> str:
         frame_sync.publish(frame_id)
         return "republished"
     if kind == "error":
-        log.warning("frame reported an error", extra={"frameId": frame_id, "reason": str(message.get("reason"))[:200]})
+        log.warning(
+            "frame reported an error",
+            extra={"frameId": frame_id, "reason": str(message.get("reason"))[:200]},
+        )
         return "logged"
     return "ignored: unknown type"
 
 
 def _advance(frame_id: str, share_id: str, state: str, at: datetime) -> str:
     allowed = [s for s in ("queued", "delivered", "displayed") if sharing.advances(s, state)]
-    actions = [DeliveryRecord.state.set(state)]
+    actions: list[Action] = [DeliveryRecord.state.set(state)]
     if state == "delivered":
         actions.append(DeliveryRecord.delivered_at.set(at))
     else:
@@ -83,20 +87,27 @@ def handle_status(message: dict[str, Any]) -> str:
     if not is_id(frame_id, "frm"):
         return "ignored: malformed"
     online = message.get("online") is True
-    actions: list[Any] = [FrameRecord.online.set(online), FrameRecord.last_seen_at.set(utcnow())]
+    actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.last_seen_at.set(utcnow())]
     if online:
-        for key, attr, kind, limit in (
-            ("firmware", FrameRecord.firmware, str, 32),
-            ("showing", FrameRecord.showing, str, 40),
-            ("nextWakeAt", FrameRecord.next_wake_at, str, 40),
-        ):
-            value = message.get(key)
-            if isinstance(value, kind) and len(value) <= limit:
-                actions.append(attr.set(value))
-        for key, attr in (("freeBytes", FrameRecord.free_bytes), ("battery", FrameRecord.battery)):
-            value = message.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 2**53:
-                actions.append(attr.set(value))
+        actions += [
+            attr.set(value)
+            for key, attr, limit in (
+                ("firmware", FrameRecord.firmware, 32),
+                ("showing", FrameRecord.showing, 40),
+                ("nextWakeAt", FrameRecord.next_wake_at, 40),
+            )
+            if isinstance(value := message.get(key), str) and len(value) <= limit
+        ]
+        actions += [
+            attr.set(number)
+            for key, attr in (
+                ("freeBytes", FrameRecord.free_bytes),
+                ("battery", FrameRecord.battery),
+            )
+            if isinstance(number := message.get(key), int | float)
+            and not isinstance(number, bool)
+            and 0 <= number < 2**53
+        ]
     try:
         FrameRecord(str(frame_id)).update(actions=actions, condition=FrameRecord.frame_id.exists())
     except UpdateError as err:

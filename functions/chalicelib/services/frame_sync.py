@@ -75,7 +75,9 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
     items = desired_state.active_items(live_items(frame_id), moment, settings().max_items_per_frame)
 
     def presign(key: str) -> tuple[str, datetime]:
-        return media_store.presigned_get(key, expires_in=url_ttl), moment + timedelta(seconds=url_ttl)
+        return media_store.presigned_get(key, expires_in=url_ttl), moment + timedelta(
+            seconds=url_ttl
+        )
 
     message = desired_state.build(
         frame_id=frame_id,
@@ -88,7 +90,12 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
     size = frame_channel.publish_desired(frame_id, message)
     log.info(
         "desired state published",
-        extra={"frameId": frame_id, "version": message["version"], "items": len(items), "bytes": size},
+        extra={
+            "frameId": frame_id,
+            "version": message["version"],
+            "items": len(items),
+            "bytes": size,
+        },
     )
     return int(message["version"])
 

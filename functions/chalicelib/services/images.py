@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib import rendering
 from chalicelib.adapters import media_store
@@ -40,7 +41,11 @@ def _derived(user_id: str, image_id: str, name: str) -> str:
 
 
 def create_upload(
-    user_id: str, content_type: object, size: object, filename: object, send_and_forget_hours: object
+    user_id: str,
+    content_type: object,
+    size: object,
+    filename: object,
+    send_and_forget_hours: object,
 ) -> dict[str, Any]:
     """Reserve a library slot and hand out a presigned POST for the original."""
     cfg = settings()
@@ -196,7 +201,7 @@ def _earlier_upload(user_id: str, digest: str, image_id: str) -> str | None:
 
 
 def _finish(record: ImageRecord, *, state: str, **fields: Any) -> None:
-    actions = [ImageRecord.state.set(state)]
+    actions: list[Action] = [ImageRecord.state.set(state)]
     for name, value in fields.items():
         attr = getattr(ImageRecord, name)
         actions.append(attr.set(value) if value is not None else attr.remove())
@@ -235,10 +240,14 @@ def describe(record: ImageRecord) -> dict[str, Any]:
         "deleteAt": iso(record.delete_at) if record.delete_at else None,
         "thumbnailUrl": media_store.presigned_get(
             _derived(record.user_id, record.image_id, "thumbnail.jpg"), expires_in=url_ttl
-        ) if ready else None,
+        )
+        if ready
+        else None,
         "previewUrl": media_store.presigned_get(
             _derived(record.user_id, record.image_id, "preview.jpg"), expires_in=url_ttl
-        ) if ready else None,
+        )
+        if ready
+        else None,
     }
     if record.state == "rejected":
         out["reason"] = record.reason
@@ -280,7 +289,7 @@ def update(user_id: str, image_id: str, changes: dict[str, Any]) -> ImageRecord:
     unknown = sorted(set(changes) - {"title", "focalPoint"})
     if unknown:
         raise ValidationFailed(f"Unknown field: {unknown[0]}.", field=unknown[0])
-    actions = []
+    actions: list[Action] = []
     if "title" in changes:
         title = changes["title"]
         if not isinstance(title, str) or len(title) > MAX_TITLE:
@@ -291,7 +300,9 @@ def update(user_id: str, image_id: str, changes: dict[str, Any]) -> ImageRecord:
         if not (
             isinstance(point, dict)
             and set(point) == {"x", "y"}
-            and all(isinstance(point[k], int | float) and not isinstance(point[k], bool) for k in "xy")
+            and all(
+                isinstance(point[k], int | float) and not isinstance(point[k], bool) for k in "xy"
+            )
             and all(0.0 <= float(point[k]) <= 1.0 for k in "xy")
         ):
             raise ValidationFailed(
@@ -337,7 +348,8 @@ def rendition(record: ImageRecord, panel_id: str, orientation: str) -> dict[str,
     if cached:
         return dict(cached)
     master = media_store.read(
-        _derived(record.user_id, record.image_id, "master.jpg"), max_bytes=settings().max_upload_bytes
+        _derived(record.user_id, record.image_id, "master.jpg"),
+        max_bytes=settings().max_upload_bytes,
     )
     src = rendering.load_upload(master)
     out = rendering.render_panel(
@@ -358,11 +370,15 @@ def rendition(record: ImageRecord, panel_id: str, orientation: str) -> dict[str,
         "height": out.height,
     }
     # Concurrent renders of one variant write identical entries, so last-writer-wins is safe.
-    record.update(actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})])
+    record.update(
+        actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
+    )
     return entry
 
 
-def rendition_preview(user_id: str, image_id: str, panel_id: str, orientation: str) -> dict[str, Any]:
+def rendition_preview(
+    user_id: str, image_id: str, panel_id: str, orientation: str
+) -> dict[str, Any]:
     entry = rendition(get(user_id, image_id), panel_id, orientation)
     return {
         "panel": panel_id,
@@ -373,4 +389,3 @@ def rendition_preview(user_id: str, image_id: str, panel_id: str, orientation: s
             entry["previewKey"], expires_in=settings().download_url_seconds
         ),
     }
-

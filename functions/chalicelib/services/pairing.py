@@ -37,8 +37,13 @@ def start(csr: object, panel: object, firmware: object, *, source: str) -> dict[
         raise ValidationFailed("Unknown panel.", field="panel")
     if not isinstance(firmware, str) or not 1 <= len(firmware) <= 32:
         raise ValidationFailed("firmware must be a version string.", field="firmware")
-    rate_limiter.hit("pairing-start", source, limit=30, window_seconds=3600,
-                     message="Too many pairing attempts from this network. Try again later.")
+    rate_limiter.hit(
+        "pairing-start",
+        source,
+        limit=30,
+        window_seconds=3600,
+        message="Too many pairing attempts from this network. Try again later.",
+    )
     now = utcnow()
     expires = now + timedelta(seconds=settings().pairing_session_seconds)
     poll_token = "pt_" + secrets.token_urlsafe(24)
@@ -105,13 +110,21 @@ def poll(code: str, poll_token: object) -> dict[str, Any]:
 def claim(user_id: str, code: object, name: object) -> FrameRecord:
     """Claim a code: create the thing, its certificate and the frame; single use."""
     frame_name = validate_name(name)
-    rate_limiter.hit("pairing-claim", user_id, limit=10, window_seconds=900,
-                     message="Too many codes tried. Please wait 15 minutes and check the code.")
+    rate_limiter.hit(
+        "pairing-claim",
+        user_id,
+        limit=10,
+        window_seconds=900,
+        message="Too many codes tried. Please wait 15 minutes and check the code.",
+    )
     session = _live_session(code)
     frame_id = new_id("frm")
     try:  # take the session: only one claim can win
         session.update(
-            actions=[PairingSessionRecord.state.set("claiming"), PairingSessionRecord.frame_id.set(frame_id)],
+            actions=[
+                PairingSessionRecord.state.set("claiming"),
+                PairingSessionRecord.frame_id.set(frame_id),
+            ],
             condition=PairingSessionRecord.state == "pending",
         )
     except UpdateError as err:
@@ -120,7 +133,9 @@ def claim(user_id: str, code: object, name: object) -> FrameRecord:
         raise
     try:
         certificate = device_ca.issue_certificate(session.csr_pem, frame_id)
-        registered = iot_registry.register_frame(frame_id, certificate, device_ca.device_ca().certificate_pem)
+        registered = iot_registry.register_frame(
+            frame_id, certificate, device_ca.device_ca().certificate_pem
+        )
         frame = FrameRecord(
             frame_id,
             owner_id=user_id,
@@ -132,10 +147,18 @@ def claim(user_id: str, code: object, name: object) -> FrameRecord:
         )
         frame.save(condition=FrameRecord.frame_id.does_not_exist())
     except Exception:
-        session.update(actions=[PairingSessionRecord.state.set("pending"), PairingSessionRecord.frame_id.remove()])
+        session.update(
+            actions=[
+                PairingSessionRecord.state.set("pending"),
+                PairingSessionRecord.frame_id.remove(),
+            ]
+        )
         raise
     session.update(
-        actions=[PairingSessionRecord.state.set("claimed"), PairingSessionRecord.certificate_pem.set(certificate)]
+        actions=[
+            PairingSessionRecord.state.set("claimed"),
+            PairingSessionRecord.certificate_pem.set(certificate),
+        ]
     )
     frame_sync.publish(frame_id)
     log.info("frame paired", extra={"frameId": frame_id, "userId": user_id})
