@@ -45,6 +45,10 @@ class Settings:
     def uploads_queue(self) -> str:
         return f"{self.prefix}-uploads"
 
+    @property
+    def exports_queue(self) -> str:
+        return f"{self.prefix}-exports"
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)

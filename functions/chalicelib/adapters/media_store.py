@@ -7,7 +7,7 @@ everything of a user.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from chalicelib.adapters.aws import client
 from chalicelib.config import settings
@@ -74,6 +74,13 @@ def write(key: str, data: bytes, *, content_type: str) -> None:
         Body=data,
         ContentType=content_type,
         CacheControl="private, max-age=31536000, immutable",
+    )
+
+
+def write_stream(key: str, stream: BinaryIO, *, content_type: str) -> None:
+    """Upload a file object of any size (multipart above 8 MB)."""
+    client("s3").upload_fileobj(
+        stream, settings().media_bucket, key, ExtraArgs={"ContentType": content_type}
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from pynamodb.exceptions import UpdateError
@@ -14,7 +15,7 @@ def hit(action: str, subject: str, *, limit: int, window_seconds: int, message: 
     """Count one attempt; raise RateLimited once ``limit`` attempts fell in the current window."""
     now = int(time.time())
     window = now // window_seconds
-    record = RateLimitRecord(f"{action}#{subject}#{window}")
+    record = RateLimitRecord(_key(action, subject, window))
     try:
         record.update(
             actions=[
@@ -33,4 +34,10 @@ def hit(action: str, subject: str, *, limit: int, window_seconds: int, message: 
 def reset(action: str, subject: str, *, window_seconds: int) -> None:
     """Forget the current window's attempts (e.g. after a successful login)."""
     window = int(time.time()) // window_seconds
-    RateLimitRecord(f"{action}#{subject}#{window}").delete()
+    RateLimitRecord(_key(action, subject, window)).delete()
+
+
+def _key(action: str, subject: str, window: int) -> str:
+    """Subjects (addresses, IPs) are hashed: the table holds no personal data."""
+    digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
+    return f"{action}#{digest}#{window}"

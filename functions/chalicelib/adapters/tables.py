@@ -44,6 +44,11 @@ class UserRecord(Model):
     findable = BooleanAttribute(default=True)
     time_zone = UnicodeAttribute(default="UTC")
     photo_count = NumberAttribute(default=0)
+    friend_code = UnicodeAttribute(null=True)
+    # Opt-in e-mail notifications by kind: friendRequest, photoDisplayed, frameOffline.
+    notifications = JSONAttribute(default=dict)
+    pending_email = UnicodeAttribute(null=True)
+    known_browsers = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
 
 
 class UserEmailRecord(Model):
@@ -118,6 +123,9 @@ class ImageRecord(Model):
     delete_at = UTCDateTimeAttribute(null=True)
     # Keyed by "<panel>:<orientation>:<focal x>,<focal y>"; a changed focal point makes new ones.
     renditions = JSONAttribute(default=dict)
+    # The latest expiry of any share made from this photo ("deleted" photos keep their
+    # renditions until then, so frames can still download them).
+    shares_until = UTCDateTimeAttribute(null=True)
 
 
 class FrameRecord(Model):
@@ -140,11 +148,13 @@ class FrameRecord(Model):
     order = UnicodeAttribute(default="newest_first")
     quiet_hours = JSONAttribute(null=True)
     time_zone = UnicodeAttribute(default="UTC")
-    show_status = BooleanAttribute(default=False)
+    show_status = BooleanAttribute(default=True)
     send_policy = UnicodeAttribute(default="friends")
     allowed_senders = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     certificate_id = UnicodeAttribute()
     state_version = NumberAttribute(default=0)
+    # Live deliveries on this frame, kept on write (the dashboard sums it over a user's frames).
+    active_items = NumberAttribute(default=0)
     online = BooleanAttribute(default=False)
     last_seen_at = UTCDateTimeAttribute(null=True)
     firmware = UnicodeAttribute(null=True)
@@ -152,6 +162,9 @@ class FrameRecord(Model):
     battery = NumberAttribute(null=True)
     next_wake_at = UnicodeAttribute(null=True)
     showing = UnicodeAttribute(null=True)
+    # {"shareId", "requestedAt"}: the owner's (or sender's) "show this now".
+    show_next = JSONAttribute(null=True)
+    offline_notice_for = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
 
@@ -194,10 +207,21 @@ class ShareRecord(Model):
 class DeliveryRecord(Model):
     """One share on one frame: what the frame's desired state is built from."""
 
+    class OwnerIndex(GlobalSecondaryIndex["DeliveryRecord"]):
+        """What arrived on a user's frames, newest first (share ids sort by time)."""
+
+        class Meta:
+            index_name = "owner-index"
+            projection = AllProjection()
+
+        frame_owner_id = UnicodeAttribute(hash_key=True)
+        share_id = UnicodeAttribute(range_key=True)
+
     Meta: Any = _meta("deliveries")
     frame_id = UnicodeAttribute(hash_key=True)
     share_id = UnicodeAttribute(range_key=True)
     frame_owner_id = UnicodeAttribute()
+    by_owner = OwnerIndex()
     sender_id = UnicodeAttribute()
     sender_name = UnicodeAttribute()
     image_id = UnicodeAttribute()
@@ -227,6 +251,44 @@ class FriendshipRecord(Model):
     created_at = UTCDateTimeAttribute()
 
 
+class FriendCodeRecord(Model):
+    """Friend code -> user; written with the user so codes are unique."""
+
+    Meta: Any = _meta("friend-codes")
+    code = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+
+
+class TimerRecord(Model):
+    """Work that falls due at a time: the scheduled jobs' only way to find their work.
+
+    ``bucket`` is ``"<job>#<YYYY-MM-DDTHH>"`` (the hour it falls due); ``sort`` is
+    ``"<due ISO>#<ref>"``. A job reads the buckets of the hours that have passed, so its cost
+    follows the work that is due, never the size of any table.
+    """
+
+    Meta: Any = _meta("timers")
+    bucket = UnicodeAttribute(hash_key=True)
+    sort = UnicodeAttribute(range_key=True)
+    job = UnicodeAttribute()
+    ref = JSONAttribute()
+    due_at = UTCDateTimeAttribute()
+
+
+class ActivityRecord(Model):
+    """Per-user counters by day (``day#YYYY-MM-DD``) and a feed (``feed#<ISO>#<id>``)."""
+
+    Meta: Any = _meta("activity")
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    sent = NumberAttribute(null=True)
+    received = NumberAttribute(null=True)
+    displayed = NumberAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     UserRecord,
     UserEmailRecord,
@@ -238,4 +300,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ShareRecord,
     DeliveryRecord,
     FriendshipRecord,
+    FriendCodeRecord,
+    TimerRecord,
+    ActivityRecord,
 )

@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import Api, Call
-from chalicelib.services import accounts
+from chalicelib.services import accounts, profile
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint)
@@ -24,6 +24,12 @@ def register(call: Call) -> dict[str, Any]:
 def verify(call: Call) -> dict[str, Any]:
     accounts.verify_email(call.body.get("token"))
     return {"verified": True}
+
+
+@api.route("/auth/confirm-email", ["POST"], public=True)
+def confirm_email(call: Call) -> dict[str, Any]:
+    profile.confirm_email_change(call.body.get("token"))
+    return {"confirmed": True}
 
 
 @api.route("/auth/resend-verification", ["POST"], public=True, status=202)

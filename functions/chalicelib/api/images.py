@@ -43,8 +43,8 @@ def update_image(call: Call, image_id: str) -> dict[str, Any]:
 
 @api.route("/images/{image_id}", ["DELETE"])
 def delete_image(call: Call, image_id: str) -> dict[str, Any]:
-    images.delete(call.user_id, image_id)
-    return {"deleted": True}
+    still_on_frames = images.delete(call.user_id, image_id)
+    return {"deleted": True, "stillOnFrames": still_on_frames}
 
 
 @api.route("/images/{image_id}/renditions/{panel}", ["GET"])

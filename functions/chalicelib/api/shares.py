@@ -26,6 +26,19 @@ def send(call: Call) -> dict[str, Any]:
     )
 
 
+@api.route("/shares", ["GET"])
+def history(call: Call) -> dict[str, Any]:
+    return sharing.history(
+        call.user_id,
+        call.query("direction"),
+        frame_id=call.query("frameId"),
+        other_id=call.query("userId"),
+        state=call.query("state"),
+        limit=call.limit(),
+        cursor=call.query("cursor"),
+    )
+
+
 @api.route("/shares/{share_id}", ["GET"])
 def get_share(call: Call, share_id: str) -> dict[str, Any]:
     return sharing.get(call.user_id, share_id)

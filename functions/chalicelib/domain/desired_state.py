@@ -49,6 +49,7 @@ def build(
     items: list[Item],
     now: datetime,
     presign: Callable[[str], tuple[str, datetime]],
+    show_next: dict[str, str] | None = None,
     firmware: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     out_items = []
@@ -79,6 +80,9 @@ def build(
         "paired": True,
         "settings": settings.as_message(),
         "items": out_items,
+        "showNext": show_next
+        if show_next and any(i.share_id == show_next.get("shareId") for i in items)
+        else None,
         "firmware": firmware,
     }
 
@@ -93,5 +97,6 @@ def unpaired(frame_id: str, version: int, now: datetime) -> dict[str, Any]:
         "paired": False,
         "settings": None,
         "items": [],
+        "showNext": None,
         "firmware": None,
     }

@@ -21,6 +21,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, Unauthorized, Validati
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.timefmt import iso, utcnow
 from chalicelib.services import emails, passwords, tokens
+from chalicelib.services.notifications import KINDS as NOTIFICATION_KINDS
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 VERIFY_TTL = 48 * 3600
@@ -28,6 +29,8 @@ RESET_TTL = 3600
 LOGIN_WINDOW = 15 * 60
 LOGIN_LIMIT_PER_ACCOUNT = 10
 LOGIN_LIMIT_PER_SOURCE = 50
+UNVERIFIED_JOB = "remove_unverified_accounts"
+UNVERIFIED_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,13 @@ def profile(user: UserRecord) -> dict[str, Any]:
     return {
         "userId": user.user_id,
         "email": user.email,
+        "pendingEmail": user.pending_email,
         "displayName": user.display_name,
+        "friendCode": user.friend_code,
         "timeZone": user.time_zone,
         "findable": user.findable,
+        "notifications": {k: bool((user.notifications or {}).get(k)) for k in NOTIFICATION_KINDS},
+        "photoCount": int(user.photo_count or 0),
         "createdAt": iso(user.created_at),
     }
 
@@ -162,7 +169,19 @@ def login(
     if not user.verified:
         raise Forbidden("Please confirm your e-mail address first: we sent you a link.")
     rate_limiter.reset("login", address, window_seconds=LOGIN_WINDOW)
+    _note_browser(user, user_agent)
     return _start_session(user.user_id, user_agent), user
+
+
+def _note_browser(user: UserRecord, user_agent: str | None) -> None:
+    """Mail the owner when an account signs in from a browser it has not used before."""
+    seen = list(user.known_browsers or [])
+    fingerprint = _hash(user_agent or "unknown")[:16]
+    if fingerprint in seen:
+        return
+    user.update(actions=[UserRecord.known_browsers.set([*seen, fingerprint][-20:])])
+    if seen:  # the first browser is the one the account was made with
+        emails.new_sign_in(user.email, user.display_name, (user_agent or "unknown browser")[:200])
 
 
 def _hash(secret: str) -> str:

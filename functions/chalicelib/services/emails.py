@@ -12,13 +12,13 @@ def _link(path: str, token: str) -> str:
     return f"{settings().web_url}{path}?token={quote(token)}"
 
 
-def verification(to: str, name: str, token: str) -> None:
+def verification(to: str, name: str, token: str, *, path: str = "/verify") -> None:
     mailer.send(
         to,
         "Confirm your e-mail address for Shareframe",
         f"Hello {name},\n\nPlease confirm your e-mail address by opening this link:\n\n"
-        f"{_link('/verify', token)}\n\nThe link works for 48 hours. If you did not sign up for "
-        "Shareframe, you can ignore this message.\n\nShareframe\n",
+        f"{_link(path, token)}\n\nThe link works for 48 hours. If you did not ask for this, "
+        "you can ignore this message.\n\nShareframe\n",
     )
 
 
@@ -40,4 +40,33 @@ def password_changed(to: str, name: str) -> None:
         f"Hello {name},\n\nThe password of your Shareframe account was just changed and every "
         "other session was signed out. If this was not you, reset your password at once:\n\n"
         f"{settings().web_url}/forgot\n\nShareframe\n",
+    )
+
+
+def email_changed(old_address: str, name: str, new_address: str) -> None:
+    mailer.send(
+        old_address,
+        "Your Shareframe e-mail address was changed",
+        f"Hello {name},\n\nYour Shareframe account now uses the address {new_address}. "
+        "If this was not you, reply to this message at once.\n\nShareframe\n",
+    )
+
+
+def new_sign_in(to: str, name: str, browser: str) -> None:
+    mailer.send(
+        to,
+        "New sign-in to Shareframe",
+        f"Hello {name},\n\nYour account was just used to sign in from a browser we had not "
+        f"seen before:\n\n  {browser}\n\nIf this was you, there is nothing to do. If not, "
+        f"reset your password at once: {settings().web_url}/forgot\n\nShareframe\n",
+    )
+
+
+def export_ready(to: str, name: str, url: str) -> None:
+    mailer.send(
+        to,
+        "Your Shareframe data export is ready",
+        f"Hello {name},\n\nThe export of your Shareframe data (your photos and a JSON file "
+        f"with everything we keep about you) is ready. Download it within 24 hours:\n\n{url}"
+        "\n\nShareframe\n",
     )

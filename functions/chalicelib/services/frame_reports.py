@@ -7,19 +7,25 @@ authenticated against the frame's certificate; nothing in a payload can speak fo
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
+from chalicelib.adapters import timers
+from chalicelib.adapters.tables import DeliveryRecord, FrameRecord, UserRecord
 from chalicelib.domain import sharing
 from chalicelib.domain.ids import is_id
-from chalicelib.domain.timefmt import parse_iso, utcnow
-from chalicelib.services import frame_sync
+from chalicelib.domain.timefmt import iso, parse_iso, utcnow
+from chalicelib.services import activity, frame_sync, notifications
 
 log = logging.getLogger(__name__)
+STALE_JOB = "mark_stale_frames"
+OFFLINE_NOTICE_JOB = "notify_offline_frames"
+# Frames publish their status at least every 30 minutes; silence for an hour means offline.
+STALE_AFTER = timedelta(minutes=60)
+OFFLINE_NOTICE_AFTER = timedelta(hours=24)
 
 
 def _when(value: object) -> datetime:
@@ -79,7 +85,24 @@ def _advance(frame_id: str, share_id: str, state: str, at: datetime) -> str:
             return "ignored: not a forward step"
         raise
     log.info("delivery advanced", extra={"frameId": frame_id, "shareId": share_id, "state": state})
+    if state == "displayed":
+        _displayed(frame_id, share_id, at)
     return state
+
+
+def _displayed(frame_id: str, share_id: str, at: datetime) -> None:
+    """The first time a photo is on a wall: count it, tell the sender's feed, maybe mail."""
+    delivery = DeliveryRecord.get(frame_id, share_id)
+    activity.count(delivery.sender_id, "displayed", at)
+    try:
+        frame_name = FrameRecord.get(frame_id).name
+    except FrameRecord.DoesNotExist:
+        return
+    activity.record(
+        delivery.sender_id, "photo_displayed", at, shareId=share_id, frameName=frame_name
+    )
+    if delivery.sender_id != delivery.frame_owner_id:
+        notifications.photo_displayed(UserRecord.get(delivery.sender_id), frame_name)
 
 
 def handle_status(message: dict[str, Any]) -> str:
@@ -114,4 +137,65 @@ def handle_status(message: dict[str, Any]) -> str:
         if err.cause_response_code == "ConditionalCheckFailedException":
             return "ignored: unknown frame"
         raise
+    now = utcnow()
+    if online:
+        timers.schedule(
+            STALE_JOB, now + STALE_AFTER, {"frameId": frame_id, "seen": iso(now)}, now=now
+        )
+    else:
+        timers.schedule(
+            OFFLINE_NOTICE_JOB, now + OFFLINE_NOTICE_AFTER, {"frameId": frame_id}, now=now
+        )
     return "online" if online else "offline"
+
+
+def mark_stale(frame_id: str) -> bool:
+    """Job: a frame silent past the threshold is offline even if its last will never came."""
+    try:
+        frame = FrameRecord.get(frame_id, consistent_read=True)
+    except FrameRecord.DoesNotExist:
+        return False
+    now = utcnow()
+    if not frame.online or (frame.last_seen_at and now - frame.last_seen_at < STALE_AFTER):
+        return False
+    try:
+        frame.update(
+            actions=[FrameRecord.online.set(False)],
+            condition=FrameRecord.last_seen_at == frame.last_seen_at,
+        )
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            return False  # it spoke meanwhile
+        raise
+    activity.record(frame.owner_id, "frame_offline", now, frameId=frame_id, frameName=frame.name)
+    timers.schedule(
+        OFFLINE_NOTICE_JOB,
+        (frame.last_seen_at or now) + OFFLINE_NOTICE_AFTER,
+        {"frameId": frame_id},
+        now=now,
+    )
+    return True
+
+
+def notify_offline(frame_id: str) -> bool:
+    """Job: tell owners who asked when their frame has been offline for more than a day."""
+    try:
+        frame = FrameRecord.get(frame_id, consistent_read=True)
+    except FrameRecord.DoesNotExist:
+        return False
+    now = utcnow()
+    last = frame.last_seen_at or frame.created_at
+    if frame.online or now - last < OFFLINE_NOTICE_AFTER:
+        return False
+    try:  # one notice per silence, however many timers point at it
+        frame.update(
+            actions=[FrameRecord.offline_notice_for.set(iso(last))],
+            condition=FrameRecord.offline_notice_for.does_not_exist()
+            | (FrameRecord.offline_notice_for != iso(last)),
+        )
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    notifications.frame_offline(UserRecord.get(frame.owner_id), frame.name)
+    return True

@@ -86,6 +86,7 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
         items=items,
         now=moment,
         presign=presign,
+        show_next=frame.show_next,
     )
     size = frame_channel.publish_desired(frame_id, message)
     log.info(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -13,12 +11,13 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib import rendering
-from chalicelib.adapters import media_store
+from chalicelib.adapters import media_store, timers
 from chalicelib.adapters.tables import ImageRecord, UserRecord
 from chalicelib.config import settings
 from chalicelib.domain.errors import NotFound, QuotaExceeded, ValidationFailed
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.timefmt import iso, utcnow
+from chalicelib.services import paging
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +30,10 @@ CONTENT_TYPES = {
 }
 MASTER_MAX_SIDE = 2400
 MAX_TITLE = 120
+ABANDONED_JOB = "remove_abandoned_uploads"
+ABANDONED_AFTER = timedelta(days=1)
+FORGET_JOB = "forget_photos"
+PURGE_JOB = "purge_deleted_photos"
 
 
 def _derived(user_id: str, image_id: str, name: str) -> str:
@@ -73,7 +76,13 @@ def create_upload(
             )
         delete_at = utcnow() + timedelta(hours=send_and_forget_hours)
     _reserve_slot(user_id)
+    now = utcnow()
     image_id = new_id("img")
+    timers.schedule(
+        ABANDONED_JOB, now + ABANDONED_AFTER, {"userId": user_id, "imageId": image_id}, now=now
+    )
+    if delete_at is not None:
+        timers.schedule(FORGET_JOB, delete_at, {"userId": user_id, "imageId": image_id}, now=now)
     title = ""
     if isinstance(filename, str):
         title = filename.rsplit(".", 1)[0][:MAX_TITLE]
@@ -85,7 +94,7 @@ def create_upload(
         declared_bytes=size,
         filename=filename if isinstance(filename, str) else None,
         title=title,
-        created_at=utcnow(),
+        created_at=now,
         delete_at=delete_at,
     ).save()
     upload = media_store.presigned_upload(
@@ -219,9 +228,12 @@ def get(user_id: str, image_id: str) -> ImageRecord:
     if not is_id(image_id, "img"):
         raise NotFound("This photo does not exist.")
     try:
-        return ImageRecord.get(user_id, image_id)
+        record = ImageRecord.get(user_id, image_id)
     except DoesNotExist as err:
         raise NotFound("This photo does not exist.") from err
+    if record.state == "deleted":
+        raise NotFound("This photo does not exist.")
+    return record
 
 
 def describe(record: ImageRecord) -> dict[str, Any]:
@@ -254,34 +266,17 @@ def describe(record: ImageRecord) -> dict[str, Any]:
     return out
 
 
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
-
-
-def _decode_cursor(cursor: str | None, user_id: str) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        key: dict[str, Any] = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if key["user_id"]["S"] != user_id or not isinstance(key["image_id"]["S"], str):
-            raise ValueError("cursor of another user")
-    except (ValueError, KeyError, TypeError) as err:
-        raise ValidationFailed("This cursor is not valid.", field="cursor") from err
-    return key
-
-
 def list_page(user_id: str, limit: int, cursor: str | None) -> tuple[list[ImageRecord], str | None]:
     """Newest first (image ids sort by time), one query per page."""
     result = ImageRecord.query(
         user_id,
         scan_index_forward=False,
         limit=limit,
-        last_evaluated_key=_decode_cursor(cursor, user_id),
+        filter_condition=ImageRecord.state != "deleted",
+        last_evaluated_key=paging.decode(cursor, owner_attribute="user_id", owner=user_id),
     )
     items = list(result)
-    return items, _encode_cursor(result.last_evaluated_key)
+    return items, paging.encode(result.last_evaluated_key)
 
 
 def update(user_id: str, image_id: str, changes: dict[str, Any]) -> ImageRecord:
@@ -317,18 +312,74 @@ def update(user_id: str, image_id: str, changes: dict[str, Any]) -> ImageRecord:
     return record
 
 
-def delete(user_id: str, image_id: str) -> None:
-    """Remove the photo and its library files.
+def delete(user_id: str, image_id: str) -> bool:
+    """Remove the photo from the library; True when shares of it are still on frames.
 
-    Renditions already sent live under ``renditions/`` and stay until the shares using them
-    expire or are removed: a frame that has not yet downloaded its file still can.
+    Renditions already sent stay until the last share made from the photo ends, so a frame
+    that has not downloaded its file yet still can; then ``purge_deleted`` removes them.
     """
     record = get(user_id, image_id)
+    now = utcnow()
     media_store.delete(media_store.original_key(user_id, image_id))
     media_store.delete_prefix(media_store.derived_prefix(user_id, image_id))
-    record.delete()
     if record.state != "rejected":
         _release_slot(user_id)
+    still_shown = record.shares_until is not None and record.shares_until > now
+    if not still_shown:
+        media_store.delete_prefix(f"renditions/{user_id}/{image_id}/")
+        record.delete()
+        return False
+    record.update(actions=[ImageRecord.state.set("deleted"), ImageRecord.title.set("")])
+    if record.shares_until is not None and record.shares_until.year < 9999:
+        timers.schedule(
+            PURGE_JOB, record.shares_until, {"userId": user_id, "imageId": image_id}, now=now
+        )
+    return True
+
+
+def _record(user_id: str, image_id: str) -> ImageRecord | None:
+    try:
+        return ImageRecord.get(user_id, image_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def remove_abandoned(user_id: str, image_id: str) -> bool:
+    """Job: an upload that was presigned but never arrived (or never processed) after a day."""
+    record = _record(user_id, image_id)
+    if (
+        record is None
+        or record.state != "pending"
+        or utcnow() - record.created_at < ABANDONED_AFTER
+    ):
+        return False
+    media_store.delete(media_store.original_key(user_id, image_id))
+    record.delete(condition=ImageRecord.state == "pending")
+    _release_slot(user_id)
+    return True
+
+
+def forget(user_id: str, image_id: str) -> bool:
+    """Job: a "send and forget" photo leaves the library; its shares stay until they expire."""
+    record = _record(user_id, image_id)
+    if record is None or record.state == "deleted" or record.delete_at is None:
+        return False
+    if record.delete_at > utcnow():
+        return False
+    delete(user_id, image_id)
+    return True
+
+
+def purge_deleted(user_id: str, image_id: str) -> bool:
+    """Job: a deleted photo's renditions go once the last share made from it has ended."""
+    record = _record(user_id, image_id)
+    if record is None or record.state != "deleted":
+        return False
+    if record.shares_until is not None and record.shares_until > utcnow():
+        return False
+    media_store.delete_prefix(f"renditions/{user_id}/{image_id}/")
+    record.delete(condition=ImageRecord.state == "deleted")
+    return True
 
 
 # --- renditions ---------------------------------------------------------------------------

@@ -3,24 +3,79 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.adapters.tables import DeliveryRecord, FrameRecord, ShareRecord, UserRecord
+from chalicelib.adapters import media_store, timers
+from chalicelib.adapters.tables import (
+    DeliveryRecord,
+    FrameRecord,
+    ImageRecord,
+    ShareRecord,
+    UserRecord,
+)
 from chalicelib.config import settings
 from chalicelib.domain import sharing
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.permissions import may_send
 from chalicelib.domain.timefmt import iso, utcnow
-from chalicelib.services import frame_sync, friends, images
+from chalicelib.services import activity, frame_sync, friends, images, paging
 
 log = logging.getLogger(__name__)
+EXPIRE_JOB = "expire_shares"
+PURGE_JOB = "purge_share_history"
+HISTORY_KEPT = timedelta(days=14)
+LIVE = ("queued", "delivered", "displayed")
 
 
 def _frames(frame_ids: list[str]) -> dict[str, FrameRecord]:
-    return {f.frame_id: f for f in FrameRecord.batch_get(frame_ids)}
+    return {f.frame_id: f for f in FrameRecord.batch_get(frame_ids)} if frame_ids else {}
+
+
+def may_send_to(frame: FrameRecord, sender_id: str) -> bool:
+    return may_send(
+        frame_sync.frame_settings(frame),
+        owner_id=frame.owner_id,
+        sender_id=sender_id,
+        are_friends=friends.are_friends(frame.owner_id, sender_id),
+    )
+
+
+def targets(user_id: str) -> list[dict[str, Any]]:
+    """Frames this user may send to: their own and their friends' that allow it."""
+    owners = [user_id, *friends.friend_ids(user_id)]
+    names = {u.user_id: u.display_name for u in UserRecord.batch_get(owners)}
+    out = []
+    for owner in owners:
+        for frame in FrameRecord.by_owner.query(owner):
+            if may_send_to(frame, user_id):
+                out.append(
+                    {
+                        "frameId": frame.frame_id,
+                        "name": frame.name,
+                        "ownerId": owner,
+                        "ownerName": names.get(owner),
+                        "panel": frame.panel,
+                        "orientation": frame.orientation,
+                        "online": frame.online,
+                    }
+                )
+    return out
+
+
+def _validate_targets(frame_ids: object) -> list[str]:
+    if (
+        not isinstance(frame_ids, list)
+        or not 1 <= len(frame_ids) <= sharing.MAX_TARGETS
+        or not all(isinstance(f, str) for f in frame_ids)
+    ):
+        raise ValidationFailed(
+            f"frameIds must list 1 to {sharing.MAX_TARGETS} frames.", field="frameIds"
+        )
+    return list(dict.fromkeys(frame_ids))
 
 
 def create(
@@ -34,30 +89,17 @@ def create(
 ) -> dict[str, Any]:
     if not isinstance(image_id, str):
         raise ValidationFailed("imageId is required.", field="imageId")
-    if (
-        not isinstance(frame_ids, list)
-        or not 1 <= len(frame_ids) <= sharing.MAX_TARGETS
-        or not all(isinstance(f, str) for f in frame_ids)
-    ):
-        raise ValidationFailed(
-            f"frameIds must list 1 to {sharing.MAX_TARGETS} frames.", field="frameIds"
-        )
-    targets = list(dict.fromkeys(frame_ids))
+    wanted = _validate_targets(frame_ids)
     now = utcnow()
     until = sharing.expiry(now, duration, expires_at)
     text = sharing.validate_caption(caption)
     image = images.get(sender_id, image_id)
     if image.state != "ready":
         raise ValidationFailed("This photo is not ready yet.", field="imageId")
-    found = _frames([f for f in targets if is_id(f, "frm")])
-    for frame_id in targets:
+    found = _frames([f for f in wanted if is_id(f, "frm")])
+    for frame_id in wanted:
         frame = found.get(frame_id)
-        if frame is None or not may_send(
-            frame_sync.frame_settings(frame),
-            owner_id=frame.owner_id,
-            sender_id=sender_id,
-            are_friends=friends.are_friends(frame.owner_id, sender_id),
-        ):
+        if frame is None or not may_send_to(frame, sender_id):
             # Same answer for "does not exist" and "not allowed": no probing of frame ids.
             raise Forbidden("You cannot send photos to this frame.", field="frameIds")
     sender = UserRecord.get(sender_id)
@@ -69,14 +111,14 @@ def create(
         caption=text,
         created_at=iso(now),
         expires_at=until,
-        frame_ids=targets,
+        frame_ids=wanted,
     )
-    deliveries = []
-    for frame_id in targets:
+    planned = []
+    for frame_id in wanted:
         frame = found[frame_id]
         live = frame_sync.live_items(frame_id)
-        # Sending the same photo again refreshes it: the older delivery makes way for the new one.
-        replaced = [i for i in live if i.image_id == image.image_id]
+        # Sending the same photo again refreshes it: the older delivery makes way for this one.
+        replaced = [i.share_id for i in live if i.image_id == image.image_id]
         if len(live) - len(replaced) >= settings().max_items_per_frame:
             raise Conflict(
                 f'The frame "{frame.name}" is full ({settings().max_items_per_frame} photos). '
@@ -84,48 +126,81 @@ def create(
                 field="frameIds",
             )
         entry = images.rendition(image, frame.panel, frame.orientation)
-        deliveries.append(
-            (
-                DeliveryRecord(
-                    frame_id,
-                    share.share_id,
-                    frame_owner_id=frame.owner_id,
-                    sender_id=sender_id,
-                    sender_name=sender.display_name,
-                    image_id=image.image_id,
-                    caption=text,
-                    state="queued",
-                    sent_at=now,
-                    expires_at=until,
-                    file_key=entry["key"],
-                    file_sha256=entry["sha256"],
-                    file_bytes=entry["bytes"],
-                ),
-                [i.share_id for i in replaced],
-            )
+        delivery = DeliveryRecord(
+            frame_id,
+            share.share_id,
+            frame_owner_id=frame.owner_id,
+            sender_id=sender_id,
+            sender_name=sender.display_name,
+            image_id=image.image_id,
+            caption=text,
+            state="queued",
+            sent_at=now,
+            expires_at=until,
+            file_key=entry["key"],
+            file_sha256=entry["sha256"],
+            file_bytes=entry["bytes"],
         )
+        planned.append((delivery, replaced))
+    # Timers first: if anything below fails, a timer for a missing share does nothing.
+    if until is not None:
+        timers.schedule(EXPIRE_JOB, until, {"shareId": share.share_id}, now=now)
+    _extend_image_life(image, until)
     share.save()
-    for delivery, replaced_ids in deliveries:
+    for delivery, replaced in planned:
         delivery.save()
-        for old in replaced_ids:
-            _set_final(delivery.frame_id, old, "removed")
-    for frame_id in targets:
+        FrameRecord(delivery.frame_id).update(actions=[FrameRecord.active_items.add(1)])
+        for old in replaced:
+            leave_frame(delivery.frame_id, old, "removed", now=now, publish=False)
+    _count_sent(share, planned, now)
+    for frame_id in wanted:
         frame_sync.publish(frame_id)
-    log.info("share sent", extra={"shareId": share.share_id, "frames": len(targets)})
-    return describe(share, [d for d, _ in deliveries], found)
+    log.info("share sent", extra={"shareId": share.share_id, "frames": len(wanted)})
+    return describe(share, [d for d, _ in planned], found)
 
 
-def _set_final(frame_id: str, share_id: str, state: str) -> bool:
+def _extend_image_life(image: ImageRecord, until: datetime | None) -> None:
+    """Remember how long this photo's renditions are needed on frames (None = until removed)."""
+    far = datetime(9999, 1, 1, tzinfo=utcnow().tzinfo)
+    wanted = until or far
+    if image.shares_until is None or image.shares_until < wanted:
+        image.update(actions=[ImageRecord.shares_until.set(wanted)])
+
+
+def _count_sent(
+    share: ShareRecord, planned: list[tuple[DeliveryRecord, list[str]]], now: datetime
+) -> None:
+    activity.count(share.sender_id, "sent", now)
+    for owner in {d.frame_owner_id for d, _ in planned} - {share.sender_id}:
+        activity.count(owner, "received", now)
+        activity.record(
+            owner, "photo_received", now, shareId=share.share_id, fromName=share.sender_name
+        )
+
+
+def leave_frame(
+    frame_id: str, share_id: str, state: str, *, now: datetime, publish: bool = True
+) -> bool:
+    """Move a live delivery to ``removed`` or ``expired``; True when it was live."""
     try:
         DeliveryRecord(frame_id, share_id).update(
             actions=[DeliveryRecord.state.set(state)],
-            condition=DeliveryRecord.frame_id.exists()
-            & DeliveryRecord.state.is_in("queued", "delivered", "displayed"),
+            condition=DeliveryRecord.frame_id.exists() & DeliveryRecord.state.is_in(*LIVE),
         )
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    try:
+        FrameRecord(frame_id).update(
+            actions=[FrameRecord.active_items.add(-1)],
+            condition=FrameRecord.frame_id.exists() & (FrameRecord.active_items > 0),
+        )
+    except UpdateError as err:
+        if err.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    if publish:
+        frame_sync.publish(frame_id)
     return True
 
 
@@ -140,17 +215,22 @@ def describe(
         "caption": share.caption,
         "createdAt": share.created_at,
         "expiresAt": iso(share.expires_at) if share.expires_at else None,
-        "deliveries": [
-            {
-                "frameId": d.frame_id,
-                "frameName": frames[d.frame_id].name if d.frame_id in frames else None,
-                "ownerId": d.frame_owner_id,
-                "state": d.state,
-                "deliveredAt": iso(d.delivered_at) if d.delivered_at else None,
-                "displayedAt": iso(d.displayed_at) if d.displayed_at else None,
-            }
-            for d in deliveries
-        ],
+        "deliveries": [_delivery(d, frames.get(d.frame_id)) for d in deliveries],
+    }
+
+
+def _delivery(d: DeliveryRecord, frame: FrameRecord | None) -> dict[str, Any]:
+    expected = None
+    if d.state in ("queued", "delivered") and frame is not None and not frame.online:
+        expected = frame.next_wake_at  # a sleeping frame shows it when it next wakes
+    return {
+        "frameId": d.frame_id,
+        "frameName": frame.name if frame else None,
+        "ownerId": d.frame_owner_id,
+        "state": d.state,
+        "deliveredAt": iso(d.delivered_at) if d.delivered_at else None,
+        "displayedAt": iso(d.displayed_at) if d.displayed_at else None,
+        "expectedAt": expected,
     }
 
 
@@ -182,5 +262,181 @@ def remove(user_id: str, share_id: str, frame_id: str) -> None:
     delivery = next((d for d in deliveries if d.frame_id == frame_id), None)
     if delivery is None or user_id not in (share.sender_id, delivery.frame_owner_id):
         raise NotFound("This photo is not on that frame.")
-    if _set_final(frame_id, share_id, "removed"):
-        frame_sync.publish(frame_id)
+    now = utcnow()
+    removed = leave_frame(frame_id, share_id, "removed", now=now)
+    others_live = any(d.state in LIVE and d.frame_id != frame_id for d in deliveries)
+    if removed and share.expires_at is None and not others_live:
+        # A share "until removed" has no expiry timer: its history is purged from now.
+        timers.schedule(PURGE_JOB, now + HISTORY_KEPT, {"shareId": share_id}, now=now)
+
+
+def history(
+    user_id: str,
+    direction: str | None,
+    *,
+    frame_id: str | None,
+    other_id: str | None,
+    state: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    if state is not None and state not in (*LIVE, "removed", "expired"):
+        raise ValidationFailed("Unknown state.", field="state")
+    if direction in (None, "sent"):
+        return _sent(user_id, frame_id, other_id, state, limit, cursor)
+    if direction == "received":
+        return _received(user_id, frame_id, other_id, state, limit, cursor)
+    raise ValidationFailed("direction must be sent or received.", field="direction")
+
+
+def _sent(
+    user_id: str,
+    frame_id: str | None,
+    other_id: str | None,
+    state: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    condition = ShareRecord.frame_ids.contains(frame_id) if frame_id else None
+    page = ShareRecord.by_sender.query(
+        user_id,
+        scan_index_forward=False,
+        limit=limit,
+        filter_condition=condition,
+        last_evaluated_key=paging.decode(cursor, owner_attribute="sender_id", owner=user_id),
+    )
+    shares = list(page)
+    keys = [(f, s.share_id) for s in shares for f in s.frame_ids]
+    by_share: dict[str, list[DeliveryRecord]] = {}
+    for d in DeliveryRecord.batch_get(keys) if keys else []:
+        if (other_id is None or d.frame_owner_id == other_id) and (
+            state is None or d.state == state
+        ):
+            by_share.setdefault(d.share_id, []).append(d)
+    frames = _frames(sorted({d.frame_id for ds in by_share.values() for d in ds}))
+    items = [describe(s, by_share[s.share_id], frames) for s in shares if s.share_id in by_share]
+    return {"items": items, "nextCursor": paging.encode(page.last_evaluated_key)}
+
+
+def _received(
+    user_id: str,
+    frame_id: str | None,
+    other_id: str | None,
+    state: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    condition = None
+    for part in (
+        DeliveryRecord.frame_id == frame_id if frame_id else None,
+        DeliveryRecord.sender_id == other_id if other_id else None,
+        DeliveryRecord.state == state if state else None,
+    ):
+        if part is not None:
+            condition = part if condition is None else condition & part
+    page = DeliveryRecord.by_owner.query(
+        user_id,
+        scan_index_forward=False,
+        limit=limit,
+        filter_condition=condition,
+        last_evaluated_key=paging.decode(cursor, owner_attribute="frame_owner_id", owner=user_id),
+    )
+    deliveries = list(page)
+    frames = _frames(sorted({d.frame_id for d in deliveries}))
+    items = [
+        {
+            "shareId": d.share_id,
+            "imageId": d.image_id,
+            "senderId": d.sender_id,
+            "senderName": d.sender_name,
+            "caption": d.caption,
+            "createdAt": iso(d.sent_at),
+            "expiresAt": iso(d.expires_at) if d.expires_at else None,
+            "previewUrl": media_store.presigned_get(
+                d.file_key, expires_in=settings().download_url_seconds
+            ),
+            "deliveries": [_delivery(d, frames.get(d.frame_id))],
+        }
+        for d in deliveries
+    ]
+    return {"items": items, "nextCursor": paging.encode(page.last_evaluated_key)}
+
+
+def on_frame(user_id: str, frame: FrameRecord) -> list[dict[str, Any]]:
+    """What is on one of the user's frames now, newest first."""
+    url_ttl = settings().download_url_seconds
+    now = utcnow()
+    return [
+        {
+            "shareId": d.share_id,
+            "imageId": d.image_id,
+            "senderId": d.sender_id,
+            "senderName": d.sender_name,
+            "caption": d.caption,
+            "sentAt": iso(d.sent_at),
+            "expiresAt": iso(d.expires_at) if d.expires_at else None,
+            "state": d.state,
+            "displayedAt": iso(d.displayed_at) if d.displayed_at else None,
+            "previewUrl": media_store.presigned_get(d.file_key, expires_in=url_ttl),
+        }
+        for d in sorted(
+            DeliveryRecord.query(
+                frame.frame_id, filter_condition=DeliveryRecord.state.is_in(*LIVE)
+            ),
+            key=lambda d: d.share_id,
+            reverse=True,
+        )
+        if d.expires_at is None or d.expires_at > now
+    ]
+
+
+def show_now(user_id: str, frame: FrameRecord, share_id: object) -> None:
+    """Ask a frame to show one of its photos next (it still respects its panel's refresh limit)."""
+    if not is_id(share_id, "shr"):
+        raise ValidationFailed("shareId is required.", field="shareId")
+    assert isinstance(share_id, str)
+    try:
+        delivery = DeliveryRecord.get(frame.frame_id, share_id)
+    except DoesNotExist as err:
+        raise NotFound("This photo is not on that frame.") from err
+    if delivery.state not in LIVE:
+        raise NotFound("This photo is not on that frame.")
+    if user_id != frame.owner_id and (
+        delivery.sender_id != user_id or not may_send_to(frame, user_id)
+    ):
+        raise NotFound("This photo is not on that frame.")
+    frame.update(
+        actions=[FrameRecord.show_next.set({"shareId": share_id, "requestedAt": iso(utcnow())})]
+    )
+    frame_sync.publish(frame.frame_id)
+
+
+def expire(share_id: str) -> bool:
+    """Job: the share's time is up. Takes it off every frame, then schedules its purge."""
+    try:
+        share = ShareRecord.get(share_id)
+    except DoesNotExist:
+        return False
+    now = utcnow()
+    if share.expires_at is None or share.expires_at > now:
+        return False
+    changed = False
+    for frame_id in share.frame_ids:
+        changed |= leave_frame(frame_id, share_id, "expired", now=now)
+    timers.schedule(PURGE_JOB, share.expires_at + HISTORY_KEPT, {"shareId": share_id}, now=now)
+    return changed
+
+
+def purge(share_id: str) -> bool:
+    """Job: forget a share's history 14 days after it ended."""
+    try:
+        share = ShareRecord.get(share_id)
+    except DoesNotExist:
+        return False
+    deliveries = list(DeliveryRecord.batch_get([(f, share_id) for f in share.frame_ids]))
+    if any(d.state in LIVE for d in deliveries):
+        return False
+    for d in deliveries:
+        d.delete()
+    share.delete()
+    return True

@@ -1,4 +1,4 @@
-"""Pairing codes: short, unambiguous, typed by a person reading them off an e-paper screen."""
+"""Short codes people read and type: pairing codes (off an e-paper screen) and friend codes."""
 
 from __future__ import annotations
 

@@ -1,0 +1,65 @@
+"""Per-user activity kept on write: day counters for the chart and a recent-activity feed.
+
+The dashboard reads one small query of each, whatever the size of the library or history.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters.tables import ActivityRecord
+from chalicelib.domain.timefmt import iso
+
+FEED_DAYS = 30
+COUNTERS = ("sent", "received", "displayed")
+
+
+def count(user_id: str, counter: str, now: datetime, amount: int = 1) -> None:
+    attr = getattr(ActivityRecord, counter)
+    ActivityRecord(user_id, f"day#{now:%Y-%m-%d}").update(
+        actions=[
+            attr.add(amount),
+            ActivityRecord.ttl.set(int((now + timedelta(days=FEED_DAYS + 2)).timestamp())),
+        ]
+    )
+
+
+def record(user_id: str, kind: str, now: datetime, **detail: Any) -> None:
+    ActivityRecord(
+        user_id,
+        f"feed#{iso(now)}#{secrets.token_hex(4)}",
+        kind=kind,
+        detail=detail,
+        ttl=int((now + timedelta(days=FEED_DAYS)).timestamp()),
+    ).save()
+
+
+def days(user_id: str, now: datetime, span: int = 30) -> list[dict[str, Any]]:
+    first = (now - timedelta(days=span - 1)).strftime("%Y-%m-%d")
+    found = {
+        r.sk.removeprefix("day#"): r
+        for r in ActivityRecord.query(
+            user_id, ActivityRecord.sk.between(f"day#{first}", f"day#{now:%Y-%m-%d}")
+        )
+    }
+    out = []
+    for offset in range(span - 1, -1, -1):
+        day = (now - timedelta(days=offset)).strftime("%Y-%m-%d")
+        r = found.get(day)
+        out.append({"date": day, **{c: int(getattr(r, c) or 0) if r else 0 for c in COUNTERS}})
+    return out
+
+
+def recent(user_id: str, now: datetime, limit: int = 20) -> list[dict[str, Any]]:
+    oldest = iso(now - timedelta(days=FEED_DAYS))
+    return [
+        {"type": r.kind, "at": r.sk.split("#")[1], **(r.detail or {})}
+        for r in ActivityRecord.query(
+            user_id,
+            ActivityRecord.sk.between(f"feed#{oldest}", "feed#~"),
+            scan_index_forward=False,
+            limit=limit,
+        )
+    ]

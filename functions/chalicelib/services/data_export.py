@@ -1,0 +1,112 @@
+"""Data export: a zip of the user's originals plus a JSON of everything we keep about them.
+
+Built off the request path (a queue message), written to ``exports/<user>/`` (the bucket's
+lifecycle rule removes it after two days) and sent as a link valid for 24 hours.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import zipfile
+from typing import Any
+
+from chalicelib.adapters import media_store, queues, rate_limiter
+from chalicelib.adapters.tables import (
+    DeliveryRecord,
+    FrameRecord,
+    ImageRecord,
+    ShareRecord,
+    UserRecord,
+)
+from chalicelib.config import settings
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.timefmt import iso, utcnow
+from chalicelib.services import accounts, emails, frames, friends, images
+
+log = logging.getLogger(__name__)
+LINK_SECONDS = 24 * 3600
+
+
+def request(user_id: str) -> str:
+    rate_limiter.hit(
+        "export",
+        user_id,
+        limit=2,
+        window_seconds=3600,
+        message="An export is already on its way. Please try again in an hour.",
+    )
+    export_id = new_id("exp")
+    queues.send(settings().exports_queue, {"userId": user_id, "exportId": export_id})
+    return export_id
+
+
+def _document(user: UserRecord) -> dict[str, Any]:
+    uid = user.user_id
+    return {
+        "exportedAt": iso(utcnow()),
+        "profile": accounts.profile(user),
+        "photos": [images.describe(i) | {"urls": None} for i in ImageRecord.query(uid)],
+        "frames": [frames.describe(f) for f in FrameRecord.by_owner.query(uid)],
+        "friends": friends.listing(uid, "friends"),
+        "friendRequests": {
+            "incoming": friends.listing(uid, "incoming"),
+            "outgoing": friends.listing(uid, "outgoing"),
+        },
+        "blocked": friends.listing(uid, "blocked"),
+        "sharesSent": [
+            {
+                "shareId": s.share_id,
+                "imageId": s.image_id,
+                "frameIds": s.frame_ids,
+                "caption": s.caption,
+                "createdAt": s.created_at,
+                "expiresAt": iso(s.expires_at) if s.expires_at else None,
+            }
+            for s in ShareRecord.by_sender.query(uid)
+        ],
+        "photosReceived": [
+            {
+                "shareId": d.share_id,
+                "frameId": d.frame_id,
+                "senderName": d.sender_name,
+                "state": d.state,
+                "sentAt": iso(d.sent_at),
+            }
+            for d in DeliveryRecord.by_owner.query(uid)
+        ],
+    }
+
+
+def build(user_id: str, export_id: str) -> bool:
+    try:
+        user = UserRecord.get(user_id)
+    except UserRecord.DoesNotExist:
+        return False
+    document = _document(user)
+    for photo in document["photos"]:
+        photo.pop("thumbnailUrl", None)
+        photo.pop("previewUrl", None)
+        photo.pop("urls", None)
+    key = f"exports/{user_id}/{export_id}.zip"
+    with tempfile.TemporaryFile() as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr("shareframe.json", json.dumps(document, indent=2))
+            for photo in ImageRecord.query(user_id):
+                if photo.state != "ready":
+                    continue
+                data = media_store.read(
+                    media_store.original_key(user_id, photo.image_id),
+                    max_bytes=settings().max_upload_bytes,
+                )
+                extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
+                    photo.content_type, "heic"
+                )
+                archive.writestr(f"photos/{photo.image_id}.{extension}", data)
+        spool.seek(0)
+        media_store.write_stream(key, spool, content_type="application/zip")
+    url = media_store.presigned_get(key, expires_in=LINK_SECONDS)
+    emails.export_ready(user.email, user.display_name, url)
+    log.info("export ready", extra={"userId": user_id, "exportId": export_id})
+    return True
