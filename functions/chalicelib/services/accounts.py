@@ -14,9 +14,10 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters import rate_limiter
-from chalicelib.adapters.tables import SessionRecord, UserEmailRecord, UserRecord
+from chalicelib.adapters import rate_limiter, timers
+from chalicelib.adapters.tables import FriendCodeRecord, SessionRecord, UserEmailRecord, UserRecord
 from chalicelib.config import settings
+from chalicelib.domain import codes
 from chalicelib.domain.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.timefmt import iso, utcnow
@@ -78,25 +79,33 @@ def register(email: object, password: object, display_name: object) -> UserRecor
     address = normalise_email(email)
     name = validate_display_name(display_name)
     secret = passwords.check_strength(password)
+    now = utcnow()
     user = UserRecord(
         new_id("usr"),
         email=address,
         display_name=name,
         password_hash=passwords.hash_password(secret),
         verified=False,
-        created_at=utcnow(),
+        created_at=now,
+        friend_code=codes.new_code(),
     )
+    taken = Conflict("An account with this e-mail address already exists.", field="email")
+    if _user_by_email(address) is not None:
+        raise taken
     try:
         with TransactWrite(connection=Connection()) as tx:
             tx.save(
                 UserEmailRecord(address, user_id=user.user_id),
                 condition=UserEmailRecord.email.does_not_exist(),
             )
+            tx.save(
+                FriendCodeRecord(user.friend_code, user_id=user.user_id),
+                condition=FriendCodeRecord.code.does_not_exist(),
+            )
             tx.save(user, condition=UserRecord.user_id.does_not_exist())
-    except TransactWriteError as err:
-        raise Conflict(
-            "An account with this e-mail address already exists.", field="email"
-        ) from err
+    except TransactWriteError as err:  # a race for the address (or, once in 10^12, the code)
+        raise taken from err
+    timers.schedule(UNVERIFIED_JOB, now + UNVERIFIED_LIFETIME, {"userId": user.user_id}, now=now)
     _send_verification(user)
     return user
 
