@@ -28,7 +28,9 @@ class Settings:
     max_upload_bytes: int = 25 * 1024 * 1024
     max_upload_pixels: int = 50_000_000
     photo_quota: int = 500
-    max_items_per_frame: int = 200
+    # Each item carries a presigned URL (~1.9 KB with a Lambda session token and the longest
+    # caption): 50 items keep the desired state under IoT Core's 128 KB message limit.
+    max_items_per_frame: int = 50
 
     def table_name(self, name: str) -> str:
         return f"{self.prefix}-{name}"

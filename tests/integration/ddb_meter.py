@@ -26,7 +26,9 @@ def metered() -> Iterator[Meter]:
     meter = Meter()
     original = Connection.dispatch
 
-    def dispatch(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
+    def dispatch(
+        self: Connection, operation_name: str, operation_kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
         data: dict[str, Any] = original(self, operation_name, operation_kwargs)
         meter.calls[operation_name] += 1
         if operation_name in ("Query", "Scan"):

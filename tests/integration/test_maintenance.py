@@ -28,7 +28,9 @@ START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def _send(client, user, image_id, frame_id, **extra):
-    response = call(client, "POST", "/shares", {"imageId": image_id, "frameIds": [frame_id], **extra}, user)
+    response = call(
+        client, "POST", "/shares", {"imageId": image_id, "frameIds": [frame_id], **extra}, user
+    )
     assert response.status_code == 201, response.body
     return json.loads(response.body)
 
@@ -48,30 +50,47 @@ def test_expired_shares_leave_the_frame_and_their_history_goes_14_days_later(cli
         _, desired = published()[-1]
         assert [i["shareId"] for i in desired["items"]] == [keeper["shareId"]]
 
-
         traveller.shift(timedelta(days=13))
         assert maintenance.run("purge_share_history").changed == 0
         traveller.shift(timedelta(days=2))
         assert maintenance.run("purge_share_history").changed == 1
-        assert DeliveryRecord.count(frame["frameId"], DeliveryRecord.share_id == share["shareId"]) == 0
+        assert (
+            DeliveryRecord.count(frame["frameId"], DeliveryRecord.share_id == share["shareId"]) == 0
+        )
 
 
 def test_unverified_accounts_are_removed_after_a_day_and_verified_ones_stay(client):
     with time_machine.travel(START, tick=True) as traveller:
-        call(client, "POST", "/auth/register", {"email": "late@example.com", "password": "correct horse battery", "displayName": "Late"})
+        call(
+            client,
+            "POST",
+            "/auth/register",
+            {
+                "email": "late@example.com",
+                "password": "correct horse battery",
+                "displayName": "Late",
+            },
+        )
         ana = signup(client, "ana@example.com")
         traveller.shift(timedelta(hours=25))
         outcome = maintenance.run("remove_unverified_accounts")
         assert (outcome.examined, outcome.changed) == (2, 1)
         assert UserRecord.get(ana.user_id)
-        login = call(client, "POST", "/auth/login", {"email": "late@example.com", "password": "correct horse battery"})
+        login = call(
+            client,
+            "POST",
+            "/auth/login",
+            {"email": "late@example.com", "password": "correct horse battery"},
+        )
         assert login.status_code == 401
 
 
 def test_abandoned_uploads_are_removed_and_free_their_quota_slot(client):
     with time_machine.travel(START, tick=True) as traveller:
         ana = signup(client, "ana@example.com")
-        response = call(client, "POST", "/images", {"contentType": "image/jpeg", "bytes": 1000}, ana)
+        response = call(
+            client, "POST", "/images", {"contentType": "image/jpeg", "bytes": 1000}, ana
+        )
         image_id = json.loads(response.body)["imageId"]
         assert UserRecord.get(ana.user_id).photo_count == 1
         traveller.shift(timedelta(hours=25))
@@ -85,7 +104,9 @@ def test_friend_requests_pending_30_days_are_rejected(client):
         ana = signup(client, "ana@example.com")
         bob = signup(client, "bob@example.com", name="Bob")
         code = json.loads(call(client, "GET", "/me", user=bob).body)["friendCode"]
-        assert call(client, "POST", "/friends/requests", {"friendCode": code}, ana).status_code == 201
+        assert (
+            call(client, "POST", "/friends/requests", {"friendCode": code}, ana).status_code == 201
+        )
         traveller.shift(timedelta(days=29))
         assert maintenance.run("reject_stale_requests").changed == 0
         traveller.shift(timedelta(days=2))
@@ -97,7 +118,9 @@ def test_a_silent_frame_is_marked_offline(client):
     with time_machine.travel(START, tick=True) as traveller:
         ana = signup(client, "ana@example.com")
         frame = pair_frame(client, ana)
-        client.lambda_.invoke("frame_status", {"frameId": frame["frameId"], "online": True, "firmware": "0.1.0"})
+        client.lambda_.invoke(
+            "frame_status", {"frameId": frame["frameId"], "online": True, "firmware": "0.1.0"}
+        )
         traveller.shift(timedelta(minutes=30))
         assert maintenance.run("mark_stale_frames").changed == 0
         traveller.shift(timedelta(minutes=40))
@@ -112,7 +135,9 @@ def test_an_interrupted_run_is_finished_by_the_next_and_overlapping_runs_do_no_h
         image = upload_photo(client, ana)
         shares = [_send(client, ana, image, frame["frameId"], duration="24h") for _ in range(1)]
         for _ in range(5):
-            shares.append(_send(client, ana, upload_photo(client, ana), frame["frameId"], duration="24h"))
+            shares.append(
+                _send(client, ana, upload_photo(client, ana), frame["frameId"], duration="24h")
+            )
         traveller.shift(timedelta(hours=25))
         first = maintenance.run("expire_shares", batch=2)  # a run cut short
         assert (first.examined, first.finished) == (2, False)
@@ -129,14 +154,26 @@ def test_a_job_reads_the_work_that_is_due_not_the_whole_table(client):
         with timers.TimerRecord.batch_write() as batch:
             for i in range(10_000):
                 due = START + timedelta(days=1 + i % 300, minutes=i % 60)
-                batch.save(timers.TimerRecord(
-                    f"expire_shares#{due:%Y-%m-%dT%H}", f"{due.isoformat()}#n{i}",
-                    job="expire_shares", ref={"shareId": f"shr_missing{i}"}, due_at=due))
+                batch.save(
+                    timers.TimerRecord(
+                        f"expire_shares#{due:%Y-%m-%dT%H}",
+                        f"{due.isoformat()}#n{i}",
+                        job="expire_shares",
+                        ref={"shareId": f"shr_missing{i}"},
+                        due_at=due,
+                    )
+                )
             for i in range(50):
                 due = START - timedelta(minutes=1 + i)
-                batch.save(timers.TimerRecord(
-                    f"expire_shares#{due:%Y-%m-%dT%H}", f"{due.isoformat()}#d{i}",
-                    job="expire_shares", ref={"shareId": f"shr_due{i}"}, due_at=due))
+                batch.save(
+                    timers.TimerRecord(
+                        f"expire_shares#{due:%Y-%m-%dT%H}",
+                        f"{due.isoformat()}#d{i}",
+                        job="expire_shares",
+                        ref={"shareId": f"shr_due{i}"},
+                        due_at=due,
+                    )
+                )
         with metered() as meter:
             outcome = maintenance.run("expire_shares")
         assert outcome.examined == 50
