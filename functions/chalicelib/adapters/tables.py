@@ -164,6 +164,7 @@ class FrameRecord(Model):
     showing = UnicodeAttribute(null=True)
     # {"shareId", "requestedAt"}: the owner's (or sender's) "show this now".
     show_next = JSONAttribute(null=True)
+    pairing_code = UnicodeAttribute(null=True)
     offline_notice_for = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -24,21 +25,21 @@ from chalicelib.adapters.tables import (
     UserEmailRecord,
     UserRecord,
 )
+from chalicelib.domain import jobs
 from chalicelib.domain.timefmt import utcnow
-from chalicelib.services import accounts, frames, friends, sharing
+from chalicelib.services import accounts, activity, frames, friends, images, sharing
 
 log = logging.getLogger(__name__)
-JOB = "finish_account_deletions"
 USER_PREFIXES = ("originals", "derived", "renditions", "exports")
 
 
 def start(user_id: str) -> None:
     """Record the intent (so the job finishes it), then delete."""
     now = utcnow()
-    timers.schedule(JOB, now, {"userId": user_id}, now=now)
+    timers.schedule(jobs.FINISH_ACCOUNT_DELETIONS, now, {"userId": user_id}, now=now)
     UserRecord(user_id).update(actions=[UserRecord.tokens_valid_after.set(int(time.time()) + 1)])
     run(user_id)
-    timers.cancel(JOB, now, {"userId": user_id}, now=now)
+    timers.cancel(jobs.FINISH_ACCOUNT_DELETIONS, now, {"userId": user_id}, now=now)
 
 
 def run(user_id: str) -> bool:
@@ -51,25 +52,36 @@ def run(user_id: str) -> bool:
     for frame in frames.of_owner(user_id):
         frames.unpair_frame(frame)
     now = utcnow()
+    counterparts: set[str] = set()
     for share in ShareRecord.by_sender.query(user_id):
         for frame_id in share.frame_ids:
             sharing.leave_frame(frame_id, share.share_id, "removed", now=now)
+            with suppress(DoesNotExist):
+                counterparts.add(DeliveryRecord.get(frame_id, share.share_id).frame_owner_id)
             DeliveryRecord(frame_id, share.share_id).delete()
+        if share.expires_at is not None:
+            timers.cancel(
+                jobs.EXPIRE_SHARES, share.expires_at, {"shareId": share.share_id}, now=now
+            )
         share.delete()
     for side in FriendshipRecord.query(user_id):
+        counterparts.add(side.other_id)
         FriendshipRecord(side.other_id, user_id).delete()
-        if side.state in ("incoming", "outgoing"):
-            due = side.created_at + friends.REQUEST_LIFETIME
-            pair = (
-                {"to": user_id, "from": side.other_id}
-                if side.state == "incoming"
-                else {"to": side.other_id, "from": user_id}
-            )
-            timers.cancel(friends.STALE_REQUEST_JOB, due, pair, now=now)
+        if side.state == "incoming":
+            friends.cancel_stale_timer(user_id, side.other_id, side.created_at)
+        elif side.state == "outgoing":
+            friends.cancel_stale_timer(side.other_id, user_id, side.created_at)
         side.delete()
-    with ImageRecord.batch_write() as batch:
-        for image in ImageRecord.query(user_id):
-            batch.delete(image)
+    for image in ImageRecord.query(user_id):
+        ref = {"userId": user_id, "imageId": image.image_id}
+        timers.cancel(
+            jobs.REMOVE_ABANDONED_UPLOADS, image.created_at + images.ABANDONED_AFTER, ref, now=now
+        )
+        if image.delete_at is not None:
+            timers.cancel(jobs.FORGET_PHOTOS, image.delete_at, ref, now=now)
+        image.delete()
+    for other_id in counterparts - {user_id}:
+        activity.forget_mentions(other_id, user_id, now)
     for prefix in USER_PREFIXES:
         media_store.delete_prefix(f"{prefix}/{user_id}/")
     with ActivityRecord.batch_write() as batch:
@@ -78,7 +90,7 @@ def run(user_id: str) -> bool:
     if user is None:
         return False
     timers.cancel(
-        accounts.UNVERIFIED_JOB,
+        jobs.REMOVE_UNVERIFIED_ACCOUNTS,
         user.created_at + accounts.UNVERIFIED_LIFETIME,
         {"userId": user_id},
         now=now,

@@ -17,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters import rate_limiter, timers
 from chalicelib.adapters.tables import FriendCodeRecord, SessionRecord, UserEmailRecord, UserRecord
 from chalicelib.config import settings
-from chalicelib.domain import codes
+from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.timefmt import iso, utcnow
@@ -30,7 +30,6 @@ RESET_TTL = 3600
 LOGIN_WINDOW = 15 * 60
 LOGIN_LIMIT_PER_ACCOUNT = 10
 LOGIN_LIMIT_PER_SOURCE = 50
-UNVERIFIED_JOB = "remove_unverified_accounts"
 UNVERIFIED_LIFETIME = timedelta(hours=24)
 
 
@@ -105,7 +104,12 @@ def register(email: object, password: object, display_name: object) -> UserRecor
             tx.save(user, condition=UserRecord.user_id.does_not_exist())
     except TransactWriteError as err:  # a race for the address (or, once in 10^12, the code)
         raise taken from err
-    timers.schedule(UNVERIFIED_JOB, now + UNVERIFIED_LIFETIME, {"userId": user.user_id}, now=now)
+    timers.schedule(
+        jobs.REMOVE_UNVERIFIED_ACCOUNTS,
+        now + UNVERIFIED_LIFETIME,
+        {"userId": user.user_id},
+        now=now,
+    )
     _send_verification(user)
     return user
 

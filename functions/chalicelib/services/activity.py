@@ -63,3 +63,16 @@ def recent(user_id: str, now: datetime, limit: int = 20) -> list[dict[str, Any]]
             limit=limit,
         )
     ]
+
+
+def forget_mentions(user_id: str, other_id: str, now: datetime) -> int:
+    """Delete the entries of ``user_id``'s feed that name ``other_id`` (a deleted account)."""
+    oldest = iso(now - timedelta(days=FEED_DAYS))
+    gone = 0
+    for item in ActivityRecord.query(
+        user_id, ActivityRecord.sk.between(f"feed#{oldest}", "feed#~")
+    ):
+        if (item.detail or {}).get("userId") == other_id:
+            item.delete()
+            gone += 1
+    return gone

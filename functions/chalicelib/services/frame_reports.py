@@ -15,14 +15,12 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.adapters import timers
 from chalicelib.adapters.tables import DeliveryRecord, FrameRecord, UserRecord
-from chalicelib.domain import sharing
+from chalicelib.domain import jobs, sharing
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.timefmt import iso, parse_iso, utcnow
 from chalicelib.services import activity, frame_sync, notifications
 
 log = logging.getLogger(__name__)
-STALE_JOB = "mark_stale_frames"
-OFFLINE_NOTICE_JOB = "notify_offline_frames"
 # Frames publish their status at least every 30 minutes; silence for an hour means offline.
 STALE_AFTER = timedelta(minutes=60)
 OFFLINE_NOTICE_AFTER = timedelta(hours=24)
@@ -140,11 +138,14 @@ def handle_status(message: dict[str, Any]) -> str:
     now = utcnow()
     if online:
         timers.schedule(
-            STALE_JOB, now + STALE_AFTER, {"frameId": frame_id, "seen": iso(now)}, now=now
+            jobs.MARK_STALE_FRAMES,
+            now + STALE_AFTER,
+            {"frameId": frame_id, "seen": iso(now)},
+            now=now,
         )
     else:
         timers.schedule(
-            OFFLINE_NOTICE_JOB, now + OFFLINE_NOTICE_AFTER, {"frameId": frame_id}, now=now
+            jobs.NOTIFY_OFFLINE_FRAMES, now + OFFLINE_NOTICE_AFTER, {"frameId": frame_id}, now=now
         )
     return "online" if online else "offline"
 
@@ -169,7 +170,7 @@ def mark_stale(frame_id: str) -> bool:
         raise
     activity.record(frame.owner_id, "frame_offline", now, frameId=frame_id, frameName=frame.name)
     timers.schedule(
-        OFFLINE_NOTICE_JOB,
+        jobs.NOTIFY_OFFLINE_FRAMES,
         (frame.last_seen_at or now) + OFFLINE_NOTICE_AFTER,
         {"frameId": frame_id},
         now=now,

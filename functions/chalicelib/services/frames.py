@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from chalicelib import rendering
-from chalicelib.adapters import iot_registry
-from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
+from chalicelib.adapters import iot_registry, timers
+from chalicelib.adapters.tables import (
+    DeliveryRecord,
+    FrameRecord,
+    PairingSessionRecord,
+    ShareRecord,
+)
+from chalicelib.domain import jobs
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.frame_settings import apply_changes
 from chalicelib.domain.ids import is_id
-from chalicelib.domain.timefmt import iso
+from chalicelib.domain.timefmt import iso, utcnow
 from chalicelib.services import frame_sync
 
 log = logging.getLogger(__name__)
@@ -97,8 +104,30 @@ def unpair(user_id: str, frame_id: str) -> None:
 def unpair_frame(frame: FrameRecord) -> None:
     frame_sync.publish_unpaired(frame.frame_id, int(frame.state_version) + 1)
     iot_registry.revoke_frame(frame.frame_id, frame.certificate_id)
-    with DeliveryRecord.batch_write() as batch:
-        for delivery in DeliveryRecord.query(frame.frame_id):
-            batch.delete(delivery)
+    for delivery in DeliveryRecord.query(frame.frame_id):
+        _drop_delivery(delivery)
+    if frame.pairing_code:
+        with suppress(DeleteError):
+            PairingSessionRecord(frame.pairing_code).delete(
+                condition=PairingSessionRecord.frame_id == frame.frame_id
+            )
     frame.delete()
     log.info("frame unpaired", extra={"frameId": frame.frame_id})
+
+
+def _drop_delivery(delivery: DeliveryRecord) -> None:
+    """The share loses this frame; a share left with no frame at all goes too."""
+    delivery.delete()
+    try:
+        share = ShareRecord.get(delivery.share_id, consistent_read=True)
+    except DoesNotExist:
+        return
+    remaining = [f for f in share.frame_ids if f != delivery.frame_id]
+    if remaining:
+        share.update(actions=[ShareRecord.frame_ids.set(remaining)])
+        return
+    share.delete()
+    if share.expires_at is not None:
+        timers.cancel(
+            jobs.EXPIRE_SHARES, share.expires_at, {"shareId": share.share_id}, now=utcnow()
+        )

@@ -7,7 +7,7 @@ written in one transaction, so each user lists their own side with one query.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -17,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters import rate_limiter, timers
 from chalicelib.adapters.tables import FriendCodeRecord, FriendshipRecord, UserRecord
 from chalicelib.config import settings
-from chalicelib.domain import codes
+from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.timefmt import iso, utcnow
@@ -25,7 +25,6 @@ from chalicelib.services import activity, notifications
 
 log = logging.getLogger(__name__)
 REQUEST_LIFETIME = timedelta(days=30)
-STALE_REQUEST_JOB = "reject_stale_requests"
 
 
 def are_friends(user_id: str, other_id: str) -> bool:
@@ -106,7 +105,10 @@ def send_request(user_id: str, friend_code: object) -> dict[str, Any]:
             )
         )
     timers.schedule(
-        STALE_REQUEST_JOB, now + REQUEST_LIFETIME, {"to": other_id, "from": user_id}, now=now
+        jobs.REJECT_STALE_REQUESTS,
+        now + REQUEST_LIFETIME,
+        {"to": other_id, "from": user_id},
+        now=now,
     )
     activity.record(other_id, "friend_request", now, userId=user_id, displayName=me.display_name)
     notifications.friend_request(other, me.display_name)
@@ -138,6 +140,18 @@ def _transition(user_id: str, other_id: str, expect: str, then: str | None) -> N
                     )
     except TransactWriteError as err:
         raise Conflict("This request has just changed. Please reload.") from err
+    recipient, sender = (user_id, other_id) if expect == "incoming" else (other_id, user_id)
+    cancel_stale_timer(recipient, sender, mine.created_at)
+
+
+def cancel_stale_timer(recipient_id: str, sender_id: str, requested_at: datetime) -> None:
+    """A request that was answered needs no rejecting in 30 days."""
+    timers.cancel(
+        jobs.REJECT_STALE_REQUESTS,
+        requested_at + REQUEST_LIFETIME,
+        {"to": recipient_id, "from": sender_id},
+        now=utcnow(),
+    )
 
 
 def accept(user_id: str, other_id: str) -> None:

@@ -14,6 +14,7 @@ from chalicelib import rendering
 from chalicelib.adapters import media_store, timers
 from chalicelib.adapters.tables import ImageRecord, UserRecord
 from chalicelib.config import settings
+from chalicelib.domain import jobs
 from chalicelib.domain.errors import NotFound, QuotaExceeded, ValidationFailed
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.timefmt import iso, utcnow
@@ -30,10 +31,7 @@ CONTENT_TYPES = {
 }
 MASTER_MAX_SIDE = 2400
 MAX_TITLE = 120
-ABANDONED_JOB = "remove_abandoned_uploads"
 ABANDONED_AFTER = timedelta(days=1)
-FORGET_JOB = "forget_photos"
-PURGE_JOB = "purge_deleted_photos"
 
 
 def _derived(user_id: str, image_id: str, name: str) -> str:
@@ -79,10 +77,15 @@ def create_upload(
     now = utcnow()
     image_id = new_id("img")
     timers.schedule(
-        ABANDONED_JOB, now + ABANDONED_AFTER, {"userId": user_id, "imageId": image_id}, now=now
+        jobs.REMOVE_ABANDONED_UPLOADS,
+        now + ABANDONED_AFTER,
+        {"userId": user_id, "imageId": image_id},
+        now=now,
     )
     if delete_at is not None:
-        timers.schedule(FORGET_JOB, delete_at, {"userId": user_id, "imageId": image_id}, now=now)
+        timers.schedule(
+            jobs.FORGET_PHOTOS, delete_at, {"userId": user_id, "imageId": image_id}, now=now
+        )
     title = ""
     if isinstance(filename, str):
         title = filename.rsplit(".", 1)[0][:MAX_TITLE]
@@ -332,7 +335,10 @@ def delete(user_id: str, image_id: str) -> bool:
     record.update(actions=[ImageRecord.state.set("deleted"), ImageRecord.title.set("")])
     if record.shares_until is not None and record.shares_until.year < 9999:
         timers.schedule(
-            PURGE_JOB, record.shares_until, {"userId": user_id, "imageId": image_id}, now=now
+            jobs.PURGE_DELETED_PHOTOS,
+            record.shares_until,
+            {"userId": user_id, "imageId": image_id},
+            now=now,
         )
     return True
 

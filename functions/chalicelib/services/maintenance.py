@@ -17,6 +17,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters import timers
 from chalicelib.adapters.tables import PairingSessionRecord, UserRecord
+from chalicelib.domain import jobs
 from chalicelib.domain.timefmt import utcnow
 from chalicelib.services import (
     account_deletion,
@@ -24,7 +25,6 @@ from chalicelib.services import (
     frame_reports,
     friends,
     images,
-    pairing,
     sharing,
 )
 
@@ -66,17 +66,19 @@ def _expire_pairing(ref: dict[str, Any]) -> bool:
 
 
 JOBS: dict[str, Callable[[dict[str, Any]], bool]] = {
-    sharing.EXPIRE_JOB: lambda ref: sharing.expire(ref["shareId"]),
-    sharing.PURGE_JOB: lambda ref: sharing.purge(ref["shareId"]),
-    images.ABANDONED_JOB: lambda ref: images.remove_abandoned(ref["userId"], ref["imageId"]),
-    images.FORGET_JOB: lambda ref: images.forget(ref["userId"], ref["imageId"]),
-    images.PURGE_JOB: lambda ref: images.purge_deleted(ref["userId"], ref["imageId"]),
-    accounts.UNVERIFIED_JOB: _remove_unverified,
-    account_deletion.JOB: _finish_deletion,
-    pairing.EXPIRE_JOB: _expire_pairing,
-    friends.STALE_REQUEST_JOB: lambda ref: friends.reject_stale(ref["to"], ref["from"]),
-    frame_reports.STALE_JOB: lambda ref: frame_reports.mark_stale(ref["frameId"]),
-    frame_reports.OFFLINE_NOTICE_JOB: lambda ref: frame_reports.notify_offline(ref["frameId"]),
+    jobs.EXPIRE_SHARES: lambda ref: sharing.expire(ref["shareId"]),
+    jobs.PURGE_SHARE_HISTORY: lambda ref: sharing.purge(ref["shareId"]),
+    jobs.REMOVE_ABANDONED_UPLOADS: lambda ref: images.remove_abandoned(
+        ref["userId"], ref["imageId"]
+    ),
+    jobs.FORGET_PHOTOS: lambda ref: images.forget(ref["userId"], ref["imageId"]),
+    jobs.PURGE_DELETED_PHOTOS: lambda ref: images.purge_deleted(ref["userId"], ref["imageId"]),
+    jobs.REMOVE_UNVERIFIED_ACCOUNTS: _remove_unverified,
+    jobs.FINISH_ACCOUNT_DELETIONS: _finish_deletion,
+    jobs.EXPIRE_PAIRING_SESSIONS: _expire_pairing,
+    jobs.REJECT_STALE_REQUESTS: lambda ref: friends.reject_stale(ref["to"], ref["from"]),
+    jobs.MARK_STALE_FRAMES: lambda ref: frame_reports.mark_stale(ref["frameId"]),
+    jobs.NOTIFY_OFFLINE_FRAMES: lambda ref: frame_reports.notify_offline(ref["frameId"]),
 }
 
 

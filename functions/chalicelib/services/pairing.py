@@ -14,7 +14,7 @@ from chalicelib import rendering
 from chalicelib.adapters import device_ca, iot_registry, rate_limiter, timers
 from chalicelib.adapters.tables import FrameRecord, PairingSessionRecord
 from chalicelib.config import settings
-from chalicelib.domain import codes
+from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.frame_settings import validate_name
 from chalicelib.domain.ids import new_id
@@ -23,7 +23,6 @@ from chalicelib.services import frame_sync
 
 log = logging.getLogger(__name__)
 POLL_INTERVAL_SECONDS = 3
-EXPIRE_JOB = "expire_pairing_sessions"
 
 
 def _hash(token: str) -> str:
@@ -67,7 +66,7 @@ def start(csr: object, panel: object, firmware: object, *, source: str) -> dict[
                 raise
     else:  # pragma: no cover - 40 bits of code space
         raise Conflict("Could not allocate a pairing code. Please try again.")
-    timers.schedule(EXPIRE_JOB, expires, {"code": code}, now=now)
+    timers.schedule(jobs.EXPIRE_PAIRING_SESSIONS, expires, {"code": code}, now=now)
     return {
         "code": code,
         "pollToken": poll_token,
@@ -145,6 +144,7 @@ def claim(user_id: str, code: object, name: object) -> FrameRecord:
             panel=session.panel,
             firmware=session.firmware,
             certificate_id=registered.certificate_id,
+            pairing_code=session.code,
             created_at=utcnow(),
         )
         frame.save(condition=FrameRecord.frame_id.does_not_exist())

@@ -17,7 +17,7 @@ from chalicelib.adapters.tables import (
     UserRecord,
 )
 from chalicelib.config import settings
-from chalicelib.domain import sharing
+from chalicelib.domain import jobs, sharing
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.permissions import may_send
@@ -25,8 +25,6 @@ from chalicelib.domain.timefmt import iso, utcnow
 from chalicelib.services import activity, frame_sync, friends, images, paging
 
 log = logging.getLogger(__name__)
-EXPIRE_JOB = "expire_shares"
-PURGE_JOB = "purge_share_history"
 HISTORY_KEPT = timedelta(days=14)
 LIVE = ("queued", "delivered", "displayed")
 
@@ -144,7 +142,7 @@ def create(
         planned.append((delivery, replaced))
     # Timers first: if anything below fails, a timer for a missing share does nothing.
     if until is not None:
-        timers.schedule(EXPIRE_JOB, until, {"shareId": share.share_id}, now=now)
+        timers.schedule(jobs.EXPIRE_SHARES, until, {"shareId": share.share_id}, now=now)
     _extend_image_life(image, until)
     share.save()
     for delivery, replaced in planned:
@@ -174,7 +172,12 @@ def _count_sent(
     for owner in {d.frame_owner_id for d, _ in planned} - {share.sender_id}:
         activity.count(owner, "received", now)
         activity.record(
-            owner, "photo_received", now, shareId=share.share_id, fromName=share.sender_name
+            owner,
+            "photo_received",
+            now,
+            shareId=share.share_id,
+            userId=share.sender_id,
+            fromName=share.sender_name,
         )
 
 
@@ -267,7 +270,9 @@ def remove(user_id: str, share_id: str, frame_id: str) -> None:
     others_live = any(d.state in LIVE and d.frame_id != frame_id for d in deliveries)
     if removed and share.expires_at is None and not others_live:
         # A share "until removed" has no expiry timer: its history is purged from now.
-        timers.schedule(PURGE_JOB, now + HISTORY_KEPT, {"shareId": share_id}, now=now)
+        timers.schedule(
+            jobs.PURGE_SHARE_HISTORY, now + HISTORY_KEPT, {"shareId": share_id}, now=now
+        )
 
 
 def history(
@@ -423,7 +428,9 @@ def expire(share_id: str) -> bool:
     changed = False
     for frame_id in share.frame_ids:
         changed |= leave_frame(frame_id, share_id, "expired", now=now)
-    timers.schedule(PURGE_JOB, share.expires_at + HISTORY_KEPT, {"shareId": share_id}, now=now)
+    timers.schedule(
+        jobs.PURGE_SHARE_HISTORY, share.expires_at + HISTORY_KEPT, {"shareId": share_id}, now=now
+    )
     return changed
 
 
