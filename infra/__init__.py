@@ -1,0 +1,1 @@
+"""Shareframe infrastructure: the CloudFormation template and the local cloud."""

@@ -1,0 +1,25 @@
+"""Fixtures of the end-to-end tests: one real local cloud per test session (per xdist worker)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.localcloud.mosquitto import MOSQUITTO
+from tests.e2e.stack import LocalCloudStack
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudStack]:
+    """The whole local cloud (no frames; start them with ``local_cloud.start_frame``)."""
+    if not Path(MOSQUITTO).exists():
+        # Not a skip: CI must not pass without the broker. `make deps` installs it.
+        pytest.fail("mosquitto is not installed (apt-get install mosquitto)")
+    stack = LocalCloudStack(tmp_path_factory.mktemp("localcloud"))
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
