@@ -1,0 +1,77 @@
+# Shareframe: one command runs the product, one runs every test. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.12 is the Lambda runtime: chalice packages for the version that runs it.
+PYTHON312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_WORKERS ?= 2
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# --- installation ---------------------------------------------------------------------------
+
+.PHONY: system-deps
+system-deps: ## install mosquitto and chromium from Debian when missing
+	@missing=""; \
+	command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt device_firmware/requirements.txt
+	@[ -n "$(PYTHON312)" ] || { echo "Python 3.12 is required (the Lambda runtime)"; exit 1; }
+	[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install -q 'pip<26.3'
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## create the virtualenv with every Python requirement
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(shell find web/src web/index.html -type f 2>/dev/null)
+	cd web && npm run build --silent
+
+.PHONY: web
+web: web/dist/index.html ## build the single-page app
+
+.PHONY: deps
+deps: system-deps venv web
+
+# --- the two commands -----------------------------------------------------------------------
+
+.PHONY: run
+run: deps ## run the whole product locally (Ctrl-C stops everything)
+	$(PY) -m infra.localcloud up
+
+.PHONY: test
+test: deps lint ## run every test (what CI runs)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+	cd web && npm test --silent
+
+.PHONY: lint
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy functions/app.py functions/chalicelib device_firmware infra
+
+# --- everything else ------------------------------------------------------------------------
+
+.PHONY: mail
+mail: venv ## print the e-mails the local cloud has sent
+	$(PY) -m infra.localcloud mail
+
+.PHONY: bench
+bench: deps ## run the benchmarks and print their figures
+	$(PY) tests/bench/bench_rendering.py
