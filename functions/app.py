@@ -8,7 +8,18 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib import observability
-from chalicelib.api import auth_routes, dashboard, frames, friends, images, me, pairing, shares
+from chalicelib.api import (
+    auth_routes,
+    dashboard,
+    frames,
+    friends,
+    images,
+    me,
+    pairing,
+    releases,
+    shares,
+)
+from chalicelib.api import openapi as openapi_document
 from chalicelib.api.authorizer import authorizer_blueprint
 from chalicelib.config import settings
 from chalicelib.events import uploads
@@ -17,8 +28,9 @@ from chalicelib.services import data_export, frame_reports, maintenance
 observability.configure()
 app = Chalice(app_name="shareframe")
 app.register_blueprint(authorizer_blueprint)
-for area in (auth_routes, me, images, pairing, frames, shares, friends, dashboard):
+for area in (auth_routes, me, images, pairing, frames, shares, friends, dashboard, releases):
     app.register_blueprint(area.blueprint)
+app.register_blueprint(openapi_document.blueprint)
 
 
 # --- queues ---------------------------------------------------------------------------------

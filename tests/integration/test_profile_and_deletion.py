@@ -24,37 +24,87 @@ def test_profile_can_be_read_and_changed_and_bad_values_are_refused(client):
     ana = signup(client, "ana@example.com")
     me = body(call(client, "GET", "/me", user=ana))
     assert me["email"] == "ana@example.com" and len(me["friendCode"]) == 9
-    changed = call(client, "PATCH", "/me", {"displayName": "Ana B", "timeZone": "Europe/Berlin",
-                                            "notifications": {"friendRequest": True}}, ana)
+    changed = call(
+        client,
+        "PATCH",
+        "/me",
+        {
+            "displayName": "Ana B",
+            "timeZone": "Europe/Berlin",
+            "notifications": {"friendRequest": True},
+        },
+        ana,
+    )
     assert changed.status_code == 200
     assert body(changed)["displayName"] == "Ana B"
-    assert body(changed)["notifications"] == {"friendRequest": True, "photoDisplayed": False, "frameOffline": False}
-    for patch, field in (({"timeZone": "Mars/Olympus"}, "timeZone"), ({"findable": "yes"}, "findable"),
-                         ({"notifications": {"spam": True}}, "notifications"), ({"role": "admin"}, "role")):
+    assert body(changed)["notifications"] == {
+        "friendRequest": True,
+        "photoDisplayed": False,
+        "frameOffline": False,
+    }
+    for patch, field in (
+        ({"timeZone": "Mars/Olympus"}, "timeZone"),
+        ({"findable": "yes"}, "findable"),
+        ({"notifications": {"spam": True}}, "notifications"),
+        ({"role": "admin"}, "role"),
+    ):
         response = call(client, "PATCH", "/me", patch, ana)
         assert response.status_code == 400 and body(response)["error"]["field"] == field
 
 
 def test_changing_the_email_address_needs_the_new_address_confirmed(client):
     ana = signup(client, "ana@example.com")
-    assert body(call(client, "PATCH", "/me", {"email": "ana@new.example"}, ana))["pendingEmail"] == "ana@new.example"
+    assert (
+        body(call(client, "PATCH", "/me", {"email": "ana@new.example"}, ana))["pendingEmail"]
+        == "ana@new.example"
+    )
     token = mailed_token("ana@new.example", "/confirm-email")
     assert call(client, "POST", "/auth/confirm-email", {"token": token}).status_code == 200
     assert body(call(client, "GET", "/me", user=ana))["email"] == "ana@new.example"
-    assert any("ana@example.com" in m.destinations["ToAddresses"] and "changed" in m.subject for m in sent_mail())
-    login = call(client, "POST", "/auth/login", {"email": "ana@new.example", "password": "correct horse battery"})
+    assert any(
+        "ana@example.com" in m.destinations["ToAddresses"] and "changed" in m.subject
+        for m in sent_mail()
+    )
+    login = call(
+        client,
+        "POST",
+        "/auth/login",
+        {"email": "ana@new.example", "password": "correct horse battery"},
+    )
     assert login.status_code == 200
     assert call(client, "POST", "/auth/confirm-email", {"token": token}).status_code == 400
 
 
 def test_changing_the_password_ends_every_other_session_and_mails_the_owner(client):
     ana = signup(client, "ana@example.com")
-    other = json.loads(call(client, "POST", "/auth/login", {"email": "ana@example.com", "password": "correct horse battery"}).body)
-    wrong = call(client, "POST", "/me/password", {"currentPassword": "nope nope nope", "newPassword": "a new long secret"}, ana)
+    other = json.loads(
+        call(
+            client,
+            "POST",
+            "/auth/login",
+            {"email": "ana@example.com", "password": "correct horse battery"},
+        ).body
+    )
+    wrong = call(
+        client,
+        "POST",
+        "/me/password",
+        {"currentPassword": "nope nope nope", "newPassword": "a new long secret"},
+        ana,
+    )
     assert wrong.status_code == 403
-    ok = call(client, "POST", "/me/password", {"currentPassword": "correct horse battery", "newPassword": "a new long secret"}, ana)
+    ok = call(
+        client,
+        "POST",
+        "/me/password",
+        {"currentPassword": "correct horse battery", "newPassword": "a new long secret"},
+        ana,
+    )
     assert ok.status_code == 200
-    assert call(client, "POST", "/auth/refresh", {"refreshToken": other["refreshToken"]}).status_code == 401
+    assert (
+        call(client, "POST", "/auth/refresh", {"refreshToken": other["refreshToken"]}).status_code
+        == 401
+    )
     fresh = body(ok)
     me = client.http.get("/me", headers={"Authorization": f"Bearer {fresh['accessToken']}"})
     assert me.status_code == 200
@@ -64,8 +114,11 @@ def test_changing_the_password_ends_every_other_session_and_mails_the_owner(clie
 def test_a_sign_in_from_a_new_browser_is_mailed(client):
     signup(client, "ana@example.com")
     before = len(sent_mail())
-    client.http.post("/auth/login", headers={"Content-Type": "application/json", "User-Agent": "NewBrowser/1.0"},
-                     body=json.dumps({"email": "ana@example.com", "password": "correct horse battery"}))
+    client.http.post(
+        "/auth/login",
+        headers={"Content-Type": "application/json", "User-Agent": "NewBrowser/1.0"},
+        body=json.dumps({"email": "ana@example.com", "password": "correct horse battery"}),
+    )
     mails = sent_mail()[before:]
     assert [m.subject for m in mails] == ["New sign-in to Shareframe"]
     assert "NewBrowser/1.0" in mails[0].body
@@ -78,8 +131,12 @@ def test_export_zips_the_originals_and_the_data_and_mails_a_link(client):
     sqs = boto3.client("sqs", region_name="us-east-1")
     url = sqs.get_queue_url(QueueName="shareframe-local-exports")["QueueUrl"]
     message = sqs.receive_message(QueueUrl=url)["Messages"][0]
-    client.lambda_.invoke("build_exports", client.events.generate_sqs_event(
-        queue_name="shareframe-local-exports", message_bodies=[message["Body"]]))
+    client.lambda_.invoke(
+        "build_exports",
+        client.events.generate_sqs_event(
+            queue_name="shareframe-local-exports", message_bodies=[message["Body"]]
+        ),
+    )
     mail = next(m for m in sent_mail() if "export" in m.subject)
     link = next(line for line in mail.body.splitlines() if line.startswith("http"))
     archive = zipfile.ZipFile(io.BytesIO(requests.get(link, timeout=10).content))
@@ -123,23 +180,37 @@ def test_deleting_an_account_leaves_nothing_of_it_anywhere(client):
     sent = body(send(client, ana, photo, [bob_frame["frameId"], ana_frame["frameId"]]))
     frame_reports(client, bob_frame["frameId"], type="displayed", shareId=sent["shareId"])
     received = body(send(client, bob, upload_photo(client, bob), [ana_frame["frameId"]]))
-    cert_ids = [c["certificateId"] for c in boto3.client("iot", region_name="us-east-1").list_certificates()["certificates"]]
+    cert_ids = [
+        c["certificateId"]
+        for c in boto3.client("iot", region_name="us-east-1").list_certificates()["certificates"]
+    ]
     assert len(cert_ids) == 2
 
     wrong = call(client, "DELETE", "/me", {"password": "not my password"}, ana)
     assert wrong.status_code == 403
-    assert call(client, "DELETE", "/me", {"password": "correct horse battery"}, ana).status_code == 204
+    assert (
+        call(client, "DELETE", "/me", {"password": "correct horse battery"}, ana).status_code == 204
+    )
 
     ana_ids = [ana.user_id, "ana@example.com", ana_frame["frameId"], sent["shareId"], photo]
     leftovers = _everything(ana_ids)
     assert leftovers == [], "\n".join(map(str, leftovers))
-    assert len(boto3.client("iot", region_name="us-east-1").list_certificates()["certificates"]) == 1
+    assert (
+        len(boto3.client("iot", region_name="us-east-1").list_certificates()["certificates"]) == 1
+    )
     # her token dies with her; Bob keeps his frame, minus her photo; his share to her frame is gone from it
     assert call(client, "GET", "/me", user=ana).status_code == 403
-    assert body(call(client, "GET", f"/frames/{bob_frame['frameId']}/items", user=bob))["items"] == []
+    assert (
+        body(call(client, "GET", f"/frames/{bob_frame['frameId']}/items", user=bob))["items"] == []
+    )
     assert call(client, "GET", f"/shares/{received['shareId']}", user=bob).status_code == 404
     assert body(call(client, "GET", "/friends", user=bob))["items"] == []
-    login = call(client, "POST", "/auth/login", {"email": "ana@example.com", "password": "correct horse battery"})
+    login = call(
+        client,
+        "POST",
+        "/auth/login",
+        {"email": "ana@example.com", "password": "correct horse battery"},
+    )
     assert login.status_code == 401
     drain_uploads(client)
 

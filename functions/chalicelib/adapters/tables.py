@@ -165,6 +165,14 @@ class FrameRecord(Model):
     # {"shareId", "requestedAt"}: the owner's (or sender's) "show this now".
     show_next = JSONAttribute(null=True)
     pairing_code = UnicodeAttribute(null=True)
+    # Firmware: the owner's choice of automatic updates, the rollout group, the channel, an
+    # update the owner asked for, and the last progress the frame reported.
+    auto_update = BooleanAttribute(default=True)
+    rollout_group = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(default="stable")
+    update_requested = UnicodeAttribute(null=True)
+    update_state = JSONAttribute(null=True)
+    published_firmware = UnicodeAttribute(null=True)
     offline_notice_for = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
@@ -290,6 +298,37 @@ class ActivityRecord(Model):
     ttl = NumberAttribute(null=True)
 
 
+class ReleaseRecord(Model):
+    """A firmware release; ``version_key`` sorts by semantic version (zero-padded)."""
+
+    Meta: Any = _meta("releases")
+    channel = UnicodeAttribute(hash_key=True)
+    version_key = UnicodeAttribute(range_key=True)
+    version = UnicodeAttribute()
+    notes = UnicodeAttribute()
+    criticality = UnicodeAttribute()
+    bundle_key = UnicodeAttribute()
+    sha256 = UnicodeAttribute()
+    signature = UnicodeAttribute()
+    bytes = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    paused = BooleanAttribute(default=False)
+    rollout_percent = NumberAttribute(default=100)
+    rollout_groups = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+
+
+class FirmwareUpdateRecord(Model):
+    """A frame's update history: one item per progress report (``sk`` = ``<ISO>#<event id>``)."""
+
+    Meta: Any = _meta("firmware-updates")
+    frame_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    version = UnicodeAttribute()
+    state = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    ttl = NumberAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     UserRecord,
     UserEmailRecord,
@@ -304,4 +343,6 @@ ALL_MODELS: tuple[type[Model], ...] = (
     FriendCodeRecord,
     TimerRecord,
     ActivityRecord,
+    ReleaseRecord,
+    FirmwareUpdateRecord,
 )

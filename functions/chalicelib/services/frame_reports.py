@@ -7,6 +7,7 @@ authenticated against the frame's certificate; nothing in a payload can speak fo
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,9 +17,10 @@ from pynamodb.expressions.update import Action
 from chalicelib.adapters import timers
 from chalicelib.adapters.tables import DeliveryRecord, FrameRecord, UserRecord
 from chalicelib.domain import jobs, sharing
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.timefmt import iso, parse_iso, utcnow
-from chalicelib.services import activity, frame_sync, notifications
+from chalicelib.services import activity, frame_sync, notifications, releases
 
 log = logging.getLogger(__name__)
 # Frames publish their status at least every 30 minutes; silence for an hour means offline.
@@ -51,9 +53,17 @@ def handle_event(message: dict[str, Any]) -> str:
             return "ignored: malformed shareId"
         assert isinstance(share_id, str)
         return _advance(frame_id, share_id, kind, _when(message.get("at")))
-    if kind == "resync":
+    if kind in ("resync", "firmware_check"):
         frame_sync.publish(frame_id)
         return "republished"
+    if kind == "firmware":
+        return releases.record_progress(frame_id, message)
+    if kind == "update_requested":  # the owner pressed "update" on the frame's own dashboard
+        frame = FrameRecord.get(frame_id)
+        with suppress(Conflict):
+            releases.request_update(frame)
+            frame_sync.publish(frame_id)
+        return "update requested"
     if kind == "error":
         log.warning(
             "frame reported an error",
@@ -137,6 +147,7 @@ def handle_status(message: dict[str, Any]) -> str:
         raise
     now = utcnow()
     if online:
+        _catch_up_firmware(str(frame_id))
         timers.schedule(
             jobs.MARK_STALE_FRAMES,
             now + STALE_AFTER,
@@ -200,3 +211,12 @@ def notify_offline(frame_id: str) -> bool:
         raise
     notifications.frame_offline(UserRecord.get(frame.owner_id), frame.name)
     return True
+
+
+def _catch_up_firmware(frame_id: str) -> None:
+    """A frame that (re)connects learns of a release it missed while it was away."""
+    frame = FrameRecord.get(frame_id)
+    firmware = releases.desired_firmware(frame)
+    wanted = firmware["version"] if firmware and firmware["install"] else None
+    if wanted != frame.published_firmware:
+        frame_sync.publish(frame_id)

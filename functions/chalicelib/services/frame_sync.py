@@ -13,6 +13,7 @@ from chalicelib.config import settings
 from chalicelib.domain import desired_state
 from chalicelib.domain.frame_settings import FrameSettings
 from chalicelib.domain.timefmt import utcnow
+from chalicelib.services import releases
 
 log = logging.getLogger(__name__)
 LIVE_STATES = ("queued", "delivered", "displayed")
@@ -72,6 +73,11 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
         log.info("frame gone, nothing to publish", extra={"frameId": frame_id})
         return 0
     url_ttl = settings().download_url_seconds
+    firmware = releases.desired_firmware(frame)
+    published: str | None = firmware["version"] if firmware and firmware["install"] else None
+    if published != frame.published_firmware:
+        attr = FrameRecord.published_firmware
+        frame.update(actions=[attr.set(published) if published else attr.remove()])
     items = desired_state.active_items(live_items(frame_id), moment, settings().max_items_per_frame)
 
     def presign(key: str) -> tuple[str, datetime]:
@@ -87,6 +93,7 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
         now=moment,
         presign=presign,
         show_next=frame.show_next,
+        firmware=firmware,
     )
     size = frame_channel.publish_desired(frame_id, message)
     log.info(

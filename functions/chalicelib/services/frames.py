@@ -17,7 +17,7 @@ from chalicelib.adapters.tables import (
     ShareRecord,
 )
 from chalicelib.domain import jobs
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.frame_settings import apply_changes
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.timefmt import iso, utcnow
@@ -49,6 +49,7 @@ def describe(frame: FrameRecord) -> dict[str, Any]:
             "nextWakeAt": frame.next_wake_at,
             "showing": frame.showing,
         },
+        "autoUpdate": frame.auto_update,
         "createdAt": iso(frame.created_at),
     }
 
@@ -74,9 +75,19 @@ def of_owner(user_id: str) -> list[FrameRecord]:
     return list(FrameRecord.by_owner.query(user_id))
 
 
+def republish(frame_id: str) -> None:
+    frame_sync.publish(frame_id)
+
+
 def update(user_id: str, frame_id: str, changes: dict[str, Any]) -> FrameRecord:
     frame = owned(user_id, frame_id)
+    changes = dict(changes)
+    auto_update = changes.pop("autoUpdate", None)
+    if auto_update is not None and not isinstance(auto_update, bool):
+        raise ValidationFailed("autoUpdate must be true or false.", field="autoUpdate")
     new = apply_changes(frame_sync.frame_settings(frame), changes, frozenset(rendering.PANELS))
+    if auto_update is not None:
+        frame.update(actions=[FrameRecord.auto_update.set(auto_update)])
     frame.update(
         actions=[
             FrameRecord.name.set(new.name),

@@ -1,0 +1,231 @@
+"""Firmware releases: registering them, and telling each frame its target version."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from chalicelib.adapters import media_store
+from chalicelib.adapters.tables import FirmwareUpdateRecord, FrameRecord, ReleaseRecord
+from chalicelib.config import settings
+from chalicelib.domain import releases as rules
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.timefmt import iso, utcnow
+
+log = logging.getLogger(__name__)
+UPDATE_STATES = ("downloading", "installing", "confirmed", "rolled_back", "failed")
+HISTORY_DAYS = 365
+MAX_NOTES = 20_000
+_GROUP = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _release(r: ReleaseRecord) -> rules.Release:
+    return rules.Release(
+        version=r.version,
+        channel=r.channel,
+        criticality=r.criticality,
+        paused=r.paused,
+        rollout_percent=int(r.rollout_percent),
+        rollout_groups=tuple(r.rollout_groups or ()),
+    )
+
+
+def of_channel(channel: str, limit: int = 50) -> list[ReleaseRecord]:
+    """The newest releases of a channel (one query)."""
+    return list(ReleaseRecord.query(channel, scan_index_forward=False, limit=limit))
+
+
+def register(
+    *,
+    version: str,
+    channel: str,
+    criticality: str,
+    notes: str,
+    bundle_key: str,
+    sha256: str,
+    signature: str,
+    size: int,
+    rollout_percent: int = 100,
+    rollout_groups: list[str] | None = None,
+) -> ReleaseRecord:
+    """Record a release whose signed bundle is already in the bucket."""
+    rules.parse_version(version)
+    if channel not in rules.CHANNELS:
+        raise ValidationFailed("channel must be stable or beta.", field="channel")
+    if criticality not in rules.CRITICALITIES:
+        raise ValidationFailed("Unknown criticality.", field="criticality")
+    if not isinstance(notes, str) or not 1 <= len(notes) <= MAX_NOTES:
+        raise ValidationFailed("Release notes are required (Markdown).", field="notes")
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValidationFailed("sha256 must be 64 hex characters.", field="sha256")
+    try:
+        if len(base64.b64decode(signature, validate=True)) != 64:
+            raise ValueError
+    except (ValueError, binascii.Error) as err:
+        raise ValidationFailed(
+            "signature must be a base64 Ed25519 signature.", field="signature"
+        ) from err
+    if not 0 <= rollout_percent <= 100:
+        raise ValidationFailed("rollout_percent must be 0-100.", field="rolloutPercent")
+    groups = rollout_groups or []
+    if not all(_GROUP.match(g) for g in groups):
+        raise ValidationFailed("Group names are lowercase words.", field="rolloutGroups")
+    record = ReleaseRecord(
+        channel,
+        rules.version_key(version),
+        version=version,
+        notes=notes,
+        criticality=criticality,
+        bundle_key=bundle_key,
+        sha256=sha256,
+        signature=signature,
+        bytes=size,
+        created_at=utcnow(),
+        rollout_percent=rollout_percent,
+        rollout_groups=groups,
+    )
+    try:
+        record.save(condition=ReleaseRecord.version_key.does_not_exist())
+    except PutError as err:
+        raise Conflict(f"Release {version} already exists on {channel}.") from err
+    log.info("release registered", extra={"version": version, "channel": channel})
+    return record
+
+
+def set_rollout(
+    channel: str, version: str, *, paused: bool | None = None, percent: int | None = None
+) -> None:
+    try:
+        record = ReleaseRecord.get(channel, rules.version_key(version))
+    except DoesNotExist as err:
+        raise NotFound("No such release.") from err
+    actions: list[Action] = []
+    if paused is not None:
+        actions.append(ReleaseRecord.paused.set(paused))
+    if percent is not None:
+        actions.append(ReleaseRecord.rollout_percent.set(max(0, min(100, percent))))
+    if actions:
+        record.update(actions=actions)
+
+
+def target_for(
+    frame: FrameRecord, catalogue: list[ReleaseRecord] | None = None
+) -> ReleaseRecord | None:
+    found = catalogue if catalogue is not None else of_channel(frame.channel)
+    by_version = {r.version: r for r in found}
+    chosen = rules.target(
+        [_release(r) for r in found],
+        frame_id=frame.frame_id,
+        group=frame.rollout_group,
+        running=frame.firmware,
+    )
+    return by_version[chosen.version] if chosen else None
+
+
+def desired_firmware(frame: FrameRecord) -> dict[str, Any] | None:
+    """The ``firmware`` object of the frame's desired state (docs/protocol.md §3), or None."""
+    release = target_for(frame)
+    if release is None:
+        return None
+    install = rules.may_install(
+        _release(release), auto_update=frame.auto_update, requested=frame.update_requested
+    )
+    url_ttl = settings().download_url_seconds
+    return {
+        "version": release.version,
+        "criticality": release.criticality,
+        "install": install,
+        "file": {
+            "url": media_store.presigned_get(release.bundle_key, expires_in=url_ttl),
+            "urlExpiresAt": iso(utcnow() + timedelta(seconds=url_ttl)),
+            "sha256": release.sha256,
+            "bytes": int(release.bytes),
+            "contentType": "application/gzip",
+        },
+        "signature": release.signature,
+    }
+
+
+def describe(release: ReleaseRecord) -> dict[str, Any]:
+    return {
+        "version": release.version,
+        "channel": release.channel,
+        "criticality": release.criticality,
+        "notes": release.notes,
+        "releasedAt": iso(release.created_at),
+    }
+
+
+def notes(channel: str, since_version: str | None) -> list[dict[str, Any]]:
+    found = [r for r in of_channel(channel) if not r.paused]
+    if since_version is not None:
+        newer = {r.version for r in rules.since([_release(r) for r in found], since_version)}
+        found = [r for r in found if r.version in newer]
+    return [describe(r) for r in found]
+
+
+def frame_firmware(frame: FrameRecord) -> dict[str, Any]:
+    """Version, available update, update in progress and history, for the owner."""
+    release = target_for(frame)
+    return {
+        "version": frame.firmware,
+        "channel": frame.channel,
+        "autoUpdate": frame.auto_update,
+        "available": describe(release) if release else None,
+        "whatsNew": notes(frame.channel, frame.firmware),
+        "update": frame.update_state,
+        "history": [
+            {"version": h.version, "state": h.state, "reason": h.reason, "at": h.sk.split("#")[0]}
+            for h in FirmwareUpdateRecord.query(frame.frame_id, scan_index_forward=False, limit=50)
+        ],
+    }
+
+
+def request_update(frame: FrameRecord) -> str:
+    """The owner pressed "update": the frame may install the available release now."""
+    release = target_for(frame)
+    if release is None:
+        raise Conflict("This frame already runs the newest firmware.")
+    frame.update(actions=[FrameRecord.update_requested.set(release.version)])
+    return release.version
+
+
+def record_progress(frame_id: str, event: dict[str, Any]) -> str:
+    """A frame's update report: downloading, installing, confirmed, rolled_back, failed."""
+    state, version = event.get("state"), event.get("version")
+    if state not in UPDATE_STATES or not isinstance(version, str) or len(version) > 32:
+        return "ignored: malformed firmware event"
+    reason = event.get("reason")
+    reason = reason[:300] if isinstance(reason, str) else None
+    now = utcnow()
+    event_id = str(event.get("eventId") or "")[:64]
+    precise = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # orders reports within a second
+    FirmwareUpdateRecord(
+        frame_id,
+        f"{precise}#{event_id}",
+        version=version,
+        state=state,
+        reason=reason,
+        ttl=int((now + timedelta(days=HISTORY_DAYS)).timestamp()),
+    ).save()
+    actions: list[Action] = [
+        FrameRecord.update_state.set(
+            {"version": version, "state": state, "reason": reason, "at": iso(now)}
+        )
+    ]
+    if state == "confirmed":
+        actions += [FrameRecord.firmware.set(version), FrameRecord.update_requested.remove()]
+    try:
+        FrameRecord(frame_id).update(actions=actions, condition=FrameRecord.frame_id.exists())
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            return "ignored: unknown frame"
+        raise
+    return str(state)
