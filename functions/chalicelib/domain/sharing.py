@@ -15,6 +15,7 @@ DURATIONS: dict[str, timedelta | None] = {
     "forever": None,
 }
 DEFAULT_DURATION = "24h"
+MIN_CUSTOM = timedelta(minutes=1)
 MAX_CUSTOM = timedelta(days=366)
 MAX_CAPTION = 140
 MAX_TARGETS = 20
@@ -38,8 +39,8 @@ def expiry(now: datetime, duration: object, expires_at: object) -> datetime | No
             raise ValidationFailed(
                 "expiresAt must be an RFC 3339 timestamp.", field="expiresAt"
             ) from err
-        if when <= now + timedelta(minutes=5):
-            raise ValidationFailed("expiresAt must be at least 5 minutes ahead.", field="expiresAt")
+        if when < now + MIN_CUSTOM:
+            raise ValidationFailed("expiresAt must be at least a minute ahead.", field="expiresAt")
         if when > now + MAX_CUSTOM:
             raise ValidationFailed("A photo can stay at most a year.", field="expiresAt")
         return when

@@ -1,0 +1,153 @@
+"""Frames on the real local cloud: settings, new photos first, removal, expiry while offline,
+recovery after a broker restart and after a long absence, unpairing, isolation."""
+
+import json
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.e2e.journeys import Person, photo, screen, wait_for
+
+
+@pytest.fixture(scope="module")
+def ana(local_cloud):
+    return Person(local_cloud, "frames-ana@example.com").sign_up("Ana")
+
+
+def paired(local_cloud, ana, name):
+    process = local_cloud.start_frame(name)
+    frame = ana.pair(process, name.title())
+    ana.request("PATCH", f"/frames/{frame['frameId']}", {"showStatus": False}, 200)
+    wait_for(
+        lambda: ana.request("GET", f"/frames/{frame['frameId']}")["status"]["online"], what="online"
+    )
+    return process, frame
+
+
+def desired(process):
+    try:
+        return json.loads((process.state_dir / "desired.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def displayed(ana, share, frame):
+    return wait_for(
+        lambda: ana.share_state(share["shareId"], frame["frameId"])["state"] == "displayed",
+        timeout=60,
+        what="displayed",
+    )
+
+
+def test_settings_reach_the_frame_and_a_new_photo_is_shown_first(local_cloud, ana):
+    process, frame = paired(local_cloud, ana, "hall")
+    ana.request(
+        "PATCH",
+        f"/frames/{frame['frameId']}",
+        {"name": "Hallway", "intervalSeconds": 600, "order": "shuffle"},
+        200,
+    )
+    wait_for(
+        lambda: desired(process).get("settings", {}).get("name") == "Hallway",
+        what="settings on the frame",
+    )
+    assert desired(process)["settings"]["intervalSeconds"] == 600
+    first = ana.send(ana.upload(photo((30, 120, 200)))["imageId"], [frame["frameId"]])
+    displayed(ana, first, frame)
+    second = ana.send(ana.upload(photo((30, 200, 60)))["imageId"], [frame["frameId"]])
+    displayed(ana, second, frame)
+    assert screen(process)["shareId"] == second["shareId"]
+    items = ana.request("GET", f"/frames/{frame['frameId']}/items", expect=200)["items"]
+    assert [i["shareId"] for i in items] == [second["shareId"], first["shareId"]]
+    # "show this now" brings the older one back
+    ana.request("POST", f"/frames/{frame['frameId']}/show-now", {"shareId": first["shareId"]}, 202)
+    wait_for(
+        lambda: screen(process).get("shareId") == first["shareId"], timeout=30, what="show now"
+    )
+
+
+def test_a_removed_photo_leaves_the_frame_at_once(local_cloud, ana):
+    process, frame = paired(local_cloud, ana, "desk")
+    share = ana.send(ana.upload(photo((200, 200, 30)))["imageId"], [frame["frameId"]])
+    displayed(ana, share, frame)
+    files_before = set((process.state_dir / "files").glob("*.png"))
+    assert files_before
+    ana.request("DELETE", f"/shares/{share['shareId']}/frames/{frame['frameId']}", expect=204)
+    wait_for(lambda: not set((process.state_dir / "files").glob("*.png")), what="file deleted")
+    wait_for(lambda: screen(process).get("shareId") is None, what="empty screen")
+
+
+def test_recovery_after_a_broker_restart(local_cloud, ana):
+    process, frame = paired(local_cloud, ana, "porch")
+    local_cloud.restart_broker()
+    share = ana.send(ana.upload(photo((90, 40, 160)))["imageId"], [frame["frameId"]])
+    displayed(ana, share, frame)
+
+
+def test_an_offline_frame_catches_up_and_never_shows_what_expired_meanwhile(local_cloud, ana):
+    process, frame = paired(local_cloud, ana, "cabin")
+    process.stop()
+    wait_for(
+        lambda: not ana.request("GET", f"/frames/{frame['frameId']}")["status"]["online"],
+        what="offline",
+    )
+    soon = (datetime.now(UTC) + timedelta(seconds=62)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    short = ana.send(ana.upload(photo((250, 0, 0)))["imageId"], [frame["frameId"]], expiresAt=soon)
+    lasting = ana.send(ana.upload(photo((0, 0, 250)))["imageId"], [frame["frameId"]], duration="7d")
+    time.sleep(
+        max(
+            0.0,
+            (
+                datetime.fromisoformat(soon.replace("Z", "+00:00")) - datetime.now(UTC)
+            ).total_seconds()
+            + 1,
+        )
+    )
+    process.start()
+    displayed(ana, lasting, frame)
+    time.sleep(2)
+    assert ana.share_state(short["shareId"], frame["frameId"])["state"] in ("queued", "expired")
+    assert short["shareId"] not in [
+        i["shareId"]
+        for i in desired(process).get("items", [])
+        if i["expiresAt"] > datetime.now(UTC).isoformat()
+    ]
+    assert screen(process)["shareId"] == lasting["shareId"]
+    shown = (process.state_dir / "displayed.json").read_text()
+    assert short["shareId"] not in shown
+
+
+def test_a_frame_cannot_see_another_frames_desired_state(local_cloud, ana):
+    one, frame_one = paired(local_cloud, ana, "one")
+    _, frame_two = paired(local_cloud, ana, "two")
+    received = []
+    spy = local_cloud.mqtt_client(frame_one["frameId"])
+    spy.on_message = lambda client, userdata, message: received.append(message.topic)
+    spy.subscribe(f"shareframe/frames/{frame_two['frameId']}/desired", qos=1)
+    spy.subscribe(f"shareframe/frames/{frame_one['frameId']}/desired", qos=1)
+    share = ana.send(ana.upload(photo())["imageId"], [frame_two["frameId"]])
+    displayed(ana, share, frame_two)
+    time.sleep(1)
+    assert f"shareframe/frames/{frame_two['frameId']}/desired" not in received
+    assert f"shareframe/frames/{frame_one['frameId']}/desired" in received  # its own retained state
+
+
+def test_unpairing_wipes_the_frame_and_returns_it_to_pairing_mode(local_cloud, ana):
+    process, frame = paired(local_cloud, ana, "attic")
+    share = ana.send(ana.upload(photo((10, 10, 10)))["imageId"], [frame["frameId"]])
+    displayed(ana, share, frame)
+    codes_before = len(re.findall(r'"pairingCode"', process.log))
+    ana.request("DELETE", f"/frames/{frame['frameId']}", expect=204)
+    wait_for(
+        lambda: len(re.findall(r'"pairingCode"', process.log)) > codes_before,
+        timeout=30,
+        what="pairing mode",
+    )
+    assert not list((process.state_dir / "files").glob("*.png"))
+    assert not (process.state_dir / "credentials" / "certificate.pem").exists()
+    assert (
+        ana.request("GET", f"/frames/{frame['frameId']}").get("error", {}).get("code")
+        == "not_found"
+    )
