@@ -66,6 +66,23 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy functions/app.py functions/chalicelib device_firmware infra
 
+# --- AWS (docs/deploy.md) -------------------------------------------------------------------
+
+STAGE ?= dev
+
+.PHONY: wheelhouse package deploy destroy
+wheelhouse: venv ## download Lambda wheels into build/wheelhouse (needs PyPI)
+	$(PY) -m infra.deploy wheelhouse
+
+package: venv ## build the CloudFormation template + Lambda zip offline into build/$(STAGE)
+	$(PY) -m infra.deploy package --stage $(STAGE) --out $(CURDIR)/build/$(STAGE)
+
+deploy: deps ## deploy STAGE=dev|prod to AWS and print the URLs
+	$(PY) -m infra.deploy deploy --stage $(STAGE) --out $(CURDIR)/build/$(STAGE) --skip-web-build
+
+destroy: venv ## delete STAGE's stack (PURGE=1 also deletes tables, media, secrets, frames)
+	$(PY) -m infra.deploy destroy --stage $(STAGE) $(if $(PURGE),--purge)
+
 # --- everything else ------------------------------------------------------------------------
 
 .PHONY: mail
