@@ -1,0 +1,287 @@
+"""Install a new frame software release (protocol.md §6), with confirmation and rollback.
+
+Layout under ``firmware_root`` (the systemd unit runs ``launcher.py`` from there)::
+
+    versions/<version>/shareframe_frame/...   one directory per installed release
+    current  -> versions/<version>            what the launcher starts (switched atomically)
+    previous -> versions/<version>            the last confirmed release, kept until the next
+                                              one is confirmed
+    staging/<version>.tar.gz(.part)           downloads in progress (resumable)
+    launcher.py                               stdlib-only starter that rolls back crash loops
+
+A bundle is a gzip tarball with ``shareframe_frame/`` at its top level. It is installed only
+if its size, SHA-256 and Ed25519 signature (checked against the public key in the frame's
+configuration, never one from the network) are right. After switching ``current`` the frame
+restarts; the new version confirms once it has connected and reconciled
+(:func:`confirm_if_pending`), else it is rolled back (deadline here, crash loops in the
+launcher).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import shutil
+import tarfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from shareframe_frame.desired_state import FirmwareTarget
+from shareframe_frame.download import DownloadError, download_file
+from shareframe_frame.store import Store, atomic_write_json, fsync_dir
+
+log = logging.getLogger(__name__)
+
+PENDING = "firmware_pending.json"
+CONFIRM_WITHIN_SECONDS = 10 * 60
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+RESTART_EXIT_CODE = 75  # EX_TEMPFAIL: systemd (Restart=always) starts the new version
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+class FirmwareError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def load_public_key(text: str) -> Ed25519PublicKey:
+    """The trusted key from the configuration: base64 of the 32 raw bytes."""
+    raw = base64.b64decode(text, validate=True)
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def firmware_event(state: str, version: str, at: str, reason: str | None = None) -> dict[str, Any]:
+    import uuid
+
+    event: dict[str, Any] = {
+        "type": "firmware",
+        "eventId": str(uuid.uuid4()),
+        "version": version,
+        "state": state,
+        "at": at,
+    }
+    if reason:
+        event["reason"] = reason
+    return event
+
+
+def switch_link(root: Path, name: str, target: Path) -> None:
+    """Point ``root/name`` at ``target`` atomically (symlink beside it, then rename)."""
+    tmp = root / f".{name}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    tmp.symlink_to(target.relative_to(root))
+    tmp.replace(root / name)
+    fsync_dir(root)
+
+
+def safe_extract(bundle: Path, destination: Path) -> None:
+    """Unpack a tarball refusing links, devices, absolute paths, ``..`` and huge contents."""
+    total = 0
+    with tarfile.open(bundle, "r:gz") as tar:
+        members = tar.getmembers()
+        for member in members:
+            name = Path(member.name)
+            if name.is_absolute() or ".." in name.parts:
+                raise FirmwareError("bundle_path_escape")
+            if not (member.isfile() or member.isdir()):
+                raise FirmwareError("bundle_special_file")
+            total += member.size
+            if total > MAX_UNPACKED_BYTES:
+                raise FirmwareError("bundle_too_large")
+        tar.extractall(destination, members=members, filter="data")
+    if not (destination / "shareframe_frame" / "__main__.py").is_file():
+        raise FirmwareError("bundle_not_a_frame_release")
+
+
+class FirmwareUpdater:
+    """Runs on the reconcile worker: never on the display thread."""
+
+    def __init__(
+        self,
+        root: Path,
+        public_key: Ed25519PublicKey,
+        *,
+        running_version: str,
+        store: Store,
+        emit: Emit,
+        now_text: Callable[[], str],
+        may_install_now: Callable[[], bool],
+        request_restart: Callable[[], None],
+        download: Callable[..., None] = download_file,
+    ) -> None:
+        self._root = root
+        self._key = public_key
+        self._running = running_version
+        self._store = store
+        self._emit = emit
+        self._now = now_text
+        self._may_install_now = may_install_now
+        self._restart = request_restart
+        self._download = download
+        self._failed: set[str] = set()
+
+    def consider(self, target: FirmwareTarget | None) -> None:
+        """Install ``target`` if the cloud says so and now is a good moment."""
+        if target is None or not target.install or target.version == self._running:
+            return
+        if target.version in self._failed or self._pending() is not None:
+            return
+        if not self._may_install_now():
+            return  # quiet hours, or a new photo is on the panel for the first time
+        try:
+            self._install(target)
+        except FirmwareError as exc:
+            log.error(
+                "firmware update failed", extra={"version": target.version, "reason": exc.reason}
+            )
+            self._failed.add(target.version)
+            self._emit(firmware_event("failed", target.version, self._now(), exc.reason))
+
+    def _pending(self) -> dict[str, Any] | None:
+        try:
+            value = json.loads((self._store.root / PENDING).read_text())
+        except (OSError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def _install(self, target: FirmwareTarget) -> None:
+        staging = self._root / "staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        bundle = staging / f"{target.version}.tar.gz"
+        if not bundle.exists():
+            partial = staging / f"{target.version}.tar.gz.part"
+            if not partial.exists():  # report once, not on every resumed attempt
+                self._emit(firmware_event("downloading", target.version, self._now()))
+            try:
+                self._download(
+                    target.file.url,
+                    bundle,
+                    partial,
+                    sha256=target.file.sha256,
+                    max_bytes=target.file.bytes,
+                )
+            except DownloadError as exc:
+                if exc.reason in ("sha256_mismatch", "too_large"):
+                    raise FirmwareError(exc.reason) from exc
+                log.warning("firmware download will be retried", extra={"reason": exc.reason})
+                return
+        try:
+            self._key.verify(target.signature, bundle.read_bytes())
+        except InvalidSignature as exc:
+            bundle.unlink(missing_ok=True)
+            raise FirmwareError("bad_signature") from exc
+        self._emit(firmware_event("installing", target.version, self._now()))
+        versions = self._root / "versions"
+        versions.mkdir(exist_ok=True)
+        final = versions / target.version
+        unpacking = versions / f".{target.version}.unpacking"
+        shutil.rmtree(unpacking, ignore_errors=True)
+        unpacking.mkdir()
+        try:
+            safe_extract(bundle, unpacking)
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            shutil.rmtree(unpacking, ignore_errors=True)
+            raise FirmwareError("bundle_unreadable") from exc
+        except FirmwareError:
+            shutil.rmtree(unpacking, ignore_errors=True)
+            raise
+        if final.exists():
+            shutil.rmtree(final)
+        unpacking.replace(final)
+        current = self._root / "current"
+        previous = current.resolve() if current.is_symlink() else None
+        atomic_write_json(
+            self._store.root / PENDING,
+            {
+                "version": target.version,
+                "previous": str(previous) if previous else None,
+                "installedAt": time.time(),
+                "starts": 0,
+            },
+        )
+        if previous is not None:
+            switch_link(self._root, "previous", previous)
+        switch_link(self._root, "current", final)
+        bundle.unlink(missing_ok=True)
+        log.info("firmware installed; restarting", extra={"version": target.version})
+        self._restart()
+
+
+def rollback(root: Path, state_dir: Path, reason: str, at: str) -> bool:
+    """Point ``current`` back at ``previous`` and queue a ``rolled_back`` event."""
+    pending_path = state_dir / PENDING
+    try:
+        pending = json.loads(pending_path.read_text())
+    except (OSError, ValueError):
+        return False
+    previous = pending.get("previous") if isinstance(pending, dict) else None
+    if not isinstance(previous, str) or not Path(previous).is_dir():
+        pending_path.unlink(missing_ok=True)
+        return False
+    switch_link(root, "current", Path(previous))
+    Store(state_dir).append_outbox(
+        firmware_event("rolled_back", str(pending["version"]), at, reason)
+    )
+    pending_path.unlink(missing_ok=True)
+    return True
+
+
+def confirm_if_pending(
+    store: Store, root: Path | None, running_version: str, emit: Emit, at: str
+) -> None:
+    """Called once the running version connected and reconciled: confirm it, tidy up."""
+    path = store.root / PENDING
+    try:
+        pending = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    if not isinstance(pending, dict) or pending.get("version") != running_version:
+        return
+    emit(firmware_event("confirmed", running_version, at))
+    path.unlink(missing_ok=True)
+    if root is None:
+        return
+    keep = {p.resolve() for p in (root / "current", root / "previous") if p.is_symlink()}
+    for version_dir in (root / "versions").iterdir() if (root / "versions").is_dir() else []:
+        if version_dir.resolve() not in keep and not version_dir.name.startswith("."):
+            shutil.rmtree(version_dir, ignore_errors=True)
+    log.info("firmware confirmed", extra={"version": running_version})
+
+
+def past_deadline(store: Store, running_version: str) -> bool:
+    """The new version had its chance to connect and reconcile and did not."""
+    try:
+        pending = json.loads((store.root / PENDING).read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(pending, dict) or pending.get("version") != running_version:
+        return False
+    installed = pending.get("installedAt")
+    return isinstance(installed, (int, float)) and time.time() - installed > CONFIRM_WITHIN_SECONDS
+
+
+def launcher_source() -> str:
+    return (Path(__file__).with_name("launcher.py")).read_text()
+
+
+def install_launcher(root: Path) -> None:
+    """Keep ``root/launcher.py`` the one of the running (known-good) version."""
+    target = root / "launcher.py"
+    source = launcher_source()
+    with contextlib.suppress(OSError):
+        if target.read_text() == source:
+            return
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / ".launcher.py.tmp"
+    tmp.write_text(source)
+    tmp.replace(target)

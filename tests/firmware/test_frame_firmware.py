@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from shareframe_frame.desired_state import FileRef, FirmwareTarget
+from shareframe_frame.firmware import (
+    PENDING,
+    FirmwareUpdater,
+    confirm_if_pending,
+    install_launcher,
+    load_public_key,
+    rollback,
+    switch_link,
+)
+from shareframe_frame.store import Store
+from tests.firmware.frame_fakes import FileServer, sha
+
+SIGNING_KEY = Ed25519PrivateKey.generate()
+PUBLIC_B64 = base64.b64encode(
+    SIGNING_KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+).decode()
+
+
+def bundle(files: dict[str, str], *, evil: str | None = None) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        if evil:
+            info = tarfile.TarInfo(evil)
+            info.size = 1
+            tar.addfile(info, io.BytesIO(b"x"))
+    return buf.getvalue()
+
+
+def release(version: str, marker: str = "ok", exit_code: int = 0) -> dict[str, str]:
+    main = (
+        "import pathlib, sys\n"
+        f"pathlib.Path(sys.argv[sys.argv.index('--marker') + 1]).write_text('{marker}')\n"
+        f"sys.exit({exit_code})\n"
+    )
+    return {
+        "shareframe_frame/__init__.py": f'__version__ = "{version}"\n',
+        "shareframe_frame/__main__.py": main,
+    }
+
+
+def target(
+    data: bytes, url: str, version: str = "0.2.0", signature: bytes | None = None
+) -> FirmwareTarget:
+    return FirmwareTarget(
+        version=version,
+        criticality="minor",
+        install=True,
+        file=FileRef(url, None, sha(data), len(data), "application/gzip"),
+        signature=signature if signature is not None else SIGNING_KEY.sign(data),
+    )
+
+
+class Harness:
+    def __init__(self, tmp_path: Path) -> None:
+        self.root = tmp_path / "opt"
+        self.store = Store(tmp_path / "state")
+        old = self.root / "versions" / "0.1.0" / "shareframe_frame"
+        old.mkdir(parents=True)
+        for name, text in release("0.1.0", marker="old").items():
+            (self.root / "versions" / "0.1.0" / name).write_text(text)
+        switch_link(self.root, "current", self.root / "versions" / "0.1.0")
+        self.events: list[dict[str, Any]] = []
+        self.restarts = 0
+        self.allowed = True
+
+        def restart() -> None:
+            self.restarts += 1
+
+        self.updater = FirmwareUpdater(
+            self.root,
+            load_public_key(PUBLIC_B64),
+            running_version="0.1.0",
+            store=self.store,
+            emit=self.events.append,
+            now_text=lambda: "2026-11-25T12:00:00Z",
+            may_install_now=lambda: self.allowed,
+            request_restart=restart,
+        )
+
+    def states(self) -> list[str]:
+        return [e["state"] for e in self.events]
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    return Harness(tmp_path)
+
+
+def test_a_signed_release_is_installed_beside_the_current_one(
+    h: Harness, file_server: FileServer
+) -> None:
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz"))
+    assert h.states() == ["downloading", "installing"]
+    assert (h.root / "current").resolve() == (h.root / "versions" / "0.2.0").resolve()
+    assert (h.root / "previous").resolve() == (h.root / "versions" / "0.1.0").resolve()
+    assert (h.root / "versions" / "0.1.0" / "shareframe_frame").is_dir()  # kept until confirmed
+    assert h.restarts == 1
+    pending = json.loads((h.store.root / PENDING).read_text())
+    assert pending["version"] == "0.2.0"
+
+
+def test_a_bad_signature_is_refused_and_nothing_switches(
+    h: Harness, file_server: FileServer
+) -> None:
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    forged = Ed25519PrivateKey.generate().sign(data)
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz", signature=forged))
+    assert h.states() == ["downloading", "failed"]
+    assert h.events[-1]["reason"] == "bad_signature"
+    assert (h.root / "current").resolve().name == "0.1.0"
+    assert h.restarts == 0
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz", signature=forged))
+    assert h.states() == ["downloading", "failed"]  # not retried in a loop
+
+
+def test_a_bundle_escaping_its_directory_is_refused(h: Harness, file_server: FileServer) -> None:
+    data = bundle(release("0.2.0"), evil="../../etc/evil")
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz"))
+    assert h.events[-1]["reason"] == "bundle_path_escape"
+    assert not (h.root.parent / "etc").exists()
+    assert (h.root / "current").resolve().name == "0.1.0"
+
+
+def test_nothing_happens_when_install_is_false_or_not_now(
+    h: Harness, file_server: FileServer
+) -> None:
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    offer = target(data, f"{file_server.url}/fw/0.2.0.tar.gz")
+    from dataclasses import replace
+
+    h.updater.consider(replace(offer, install=False))
+    h.allowed = False
+    h.updater.consider(offer)
+    assert h.events == [] and file_server.requests == []
+
+
+def test_confirmation_reports_and_prunes_old_versions(h: Harness, file_server: FileServer) -> None:
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz"))
+    (h.root / "versions" / "0.0.9").mkdir()
+    events: list[dict[str, Any]] = []
+    confirm_if_pending(h.store, h.root, "0.2.0", events.append, "2026-11-25T12:05:00Z")
+    assert [(e["type"], e["state"], e["version"]) for e in events] == [
+        ("firmware", "confirmed", "0.2.0")
+    ]
+    assert not (h.store.root / PENDING).exists()
+    assert sorted(p.name for p in (h.root / "versions").iterdir()) == ["0.1.0", "0.2.0"]
+
+
+def test_rollback_points_back_at_the_previous_release(h: Harness, file_server: FileServer) -> None:
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz"))
+    assert rollback(h.root, h.store.root, "not_confirmed", "2026-11-25T12:15:00Z")
+    assert (h.root / "current").resolve().name == "0.1.0"
+    [queued] = h.store.outbox()
+    assert queued.event["state"] == "rolled_back" and queued.event["reason"] == "not_confirmed"
+
+
+def test_the_launcher_rolls_back_a_release_that_keeps_crashing(
+    h: Harness, file_server: FileServer
+) -> None:
+    data = bundle(release("0.2.0", marker="new", exit_code=1))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz"))
+    install_launcher(h.root)
+    config = h.root.parent / "frame.toml"
+    config.write_text(f'state_dir = "{h.store.root}"\n')
+    marker = h.root.parent / "marker"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    codes = []
+    for _ in range(4):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(h.root / "launcher.py"),
+                "--config",
+                str(config),
+                "--marker",
+                str(marker),
+            ],
+            env=env,
+            timeout=30,
+            check=False,
+        )
+        codes.append((proc.returncode, marker.read_text()))
+    assert codes == [(1, "new"), (1, "new"), (1, "new"), (0, "old")]
+    assert (h.root / "current").resolve().name == "0.1.0"
+    assert [e.event["state"] for e in h.store.outbox()] == ["rolled_back"]
+
+
+def test_the_app_restarts_with_code_75_after_installing(
+    tmp_path: Path, file_server: FileServer
+) -> None:
+    from shareframe_frame.config import parse_config
+    from tests.firmware.frame_fakes import desired
+    from tests.firmware.test_frame_app import Cloud, Running, save_fake_credentials
+
+    root = tmp_path / "opt"
+    config = parse_config(
+        {
+            "api_url": "http://127.0.0.1:9",
+            "state_dir": str(tmp_path / "state"),
+            "panel": "waveshare_7in5_v2",
+            "dashboard_port": 0,
+            "min_refresh_seconds": 0.2,
+            "firmware_root": str(root),
+            "firmware_public_key": PUBLIC_B64,
+        }
+    )
+    save_fake_credentials(config)
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    message = desired(1, [])
+    message["firmware"] = {
+        "version": "0.2.0",
+        "criticality": "minor",
+        "install": True,
+        "file": {
+            "url": f"{file_server.url}/fw/0.2.0.tar.gz",
+            "urlExpiresAt": (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "sha256": sha(data),
+            "bytes": len(data),
+            "contentType": "application/gzip",
+        },
+        "signature": base64.b64encode(SIGNING_KEY.sign(data)).decode(),
+    }
+    cloud = Cloud()
+    frame = Running(config, cloud)
+    cloud.connect()
+    cloud.send_desired(message)
+    frame.thread.join(10)
+    assert frame.result == [75]
+    assert (root / "current").resolve().name == "0.2.0"
+    assert (root / "launcher.py").is_file()
