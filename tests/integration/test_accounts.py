@@ -88,7 +88,10 @@ def test_protected_routes_refuse_missing_and_forged_tokens(client):
     forged = client.http.get(
         "/images", headers={"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30."}
     )
-    assert forged.status_code == 403
+    assert forged.status_code == 401
+    assert body(forged)["error"]["code"] == "unauthorized"
+    wrong_scheme = client.http.get("/images", headers={"Authorization": "Basic YTpi"})
+    assert wrong_scheme.status_code == 401
 
 
 def test_refresh_rotates_and_a_reused_refresh_token_ends_the_family(client):
@@ -161,3 +164,23 @@ def test_login_attempts_are_rate_limited_per_account(client):
     ]
     assert codes[:10] == [401] * 10
     assert codes[10:] == [429, 429]
+
+
+def test_login_failures_have_codes_the_web_app_can_act_on(client):
+    call(
+        client,
+        "POST",
+        "/auth/register",
+        {"email": "new@example.com", "password": "correct horse battery", "displayName": "N"},
+    )
+    unverified = call(
+        client,
+        "POST",
+        "/auth/login",
+        {"email": "new@example.com", "password": "correct horse battery"},
+    )
+    assert body(unverified)["error"]["code"] == "email_not_verified"
+    wrong = call(
+        client, "POST", "/auth/login", {"email": "new@example.com", "password": "wrong wrong wrong"}
+    )
+    assert body(wrong)["error"]["code"] == "invalid_credentials"

@@ -199,7 +199,7 @@ def test_deleting_an_account_leaves_nothing_of_it_anywhere(client):
         len(boto3.client("iot", region_name="us-east-1").list_certificates()["certificates"]) == 1
     )
     # her token dies with her; Bob keeps his frame, minus her photo; his share to her frame is gone from it
-    assert call(client, "GET", "/me", user=ana).status_code == 403
+    assert call(client, "GET", "/me", user=ana).status_code == 401
     assert (
         body(call(client, "GET", f"/frames/{bob_frame['frameId']}/items", user=bob))["items"] == []
     )

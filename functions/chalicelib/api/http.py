@@ -19,10 +19,11 @@ from typing import Any
 from chalice.app import Blueprint, CORSConfig, Request, Response
 
 from chalicelib.api.authorizer import jwt_authorizer
-from chalicelib.domain.errors import DomainError, RateLimited, ValidationFailed
+from chalicelib.domain.errors import DomainError, RateLimited, Unauthorized, ValidationFailed
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
+SESSION_ENDED = Unauthorized("Your session has ended. Please log in again.")
 
 # Browsers call the API from the web app's origin only; tokens travel in a header, never cookies.
 CORS = CORSConfig(
@@ -112,6 +113,8 @@ class Api:
                 if not public:
                     auth = (request.context or {}).get("authorizer") or {}
                     user_id = str(auth.get("principalId") or "")
+                    if not user_id.startswith("usr_"):
+                        return error_response(SESSION_ENDED)
                 try:
                     result = handler(Call(request, user_id), **params)
                 except DomainError as err:

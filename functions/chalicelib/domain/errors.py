@@ -28,9 +28,17 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+
+
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
+
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
 
 
 class NotFound(DomainError):

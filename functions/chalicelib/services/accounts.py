@@ -18,7 +18,14 @@ from chalicelib.adapters import rate_limiter, timers
 from chalicelib.adapters.tables import FriendCodeRecord, SessionRecord, UserEmailRecord, UserRecord
 from chalicelib.config import settings
 from chalicelib.domain import codes, jobs
-from chalicelib.domain.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from chalicelib.domain.errors import (
+    Conflict,
+    EmailNotVerified,
+    Forbidden,
+    InvalidCredentials,
+    Unauthorized,
+    ValidationFailed,
+)
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.timefmt import iso, utcnow
 from chalicelib.services import emails, passwords, tokens
@@ -161,7 +168,7 @@ def login(
 ) -> tuple[Session, UserRecord]:
     address = normalise_email(email)
     if not isinstance(password, str) or len(password) > passwords.MAX_LENGTH:
-        raise Unauthorized("The e-mail address or password is wrong.")
+        raise InvalidCredentials("The e-mail address or password is wrong.")
     rate_limiter.hit(
         "login-source",
         source,
@@ -178,9 +185,9 @@ def login(
     )
     user = _user_by_email(address)
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
-        raise Unauthorized("The e-mail address or password is wrong.")
+        raise InvalidCredentials("The e-mail address or password is wrong.")
     if not user.verified:
-        raise Forbidden("Please confirm your e-mail address first: we sent you a link.")
+        raise EmailNotVerified("Please confirm your e-mail address first: we sent you a link.")
     rate_limiter.reset("login", address, window_seconds=LOGIN_WINDOW)
     _note_browser(user, user_agent)
     return _start_session(user.user_id, user_agent), user

@@ -1,0 +1,237 @@
+import { useMemo, useState, type FormEvent } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { frames as framesApi, images, me as meApi, qk, shares } from "../../api/endpoints";
+import type { Duration, FrameTarget } from "../../api/types";
+import { ErrorAlert, Loading } from "../../components/Alert";
+import { SelectField, TextAreaField } from "../../components/Field";
+import { PageHeader } from "../../components/PageHeader";
+import { OnlineBadge } from "../../components/StateBadge";
+import { panelLabel } from "../../lib/panels";
+import { useImageList } from "../library/hooks";
+import { previewRequests, type PreviewRequest } from "./previewSelection";
+
+const DURATIONS: { value: Duration; label: string }[] = [
+  { value: "24h", label: "1 day" },
+  { value: "7d", label: "1 week" },
+  { value: "14d", label: "2 weeks" },
+  { value: "30d", label: "30 days" },
+  { value: "forever", label: "Until removed" },
+];
+
+function Preview({ imageId, req }: { imageId: string; req: PreviewRequest }) {
+  const q = useQuery({
+    queryKey: qk.rendition(imageId, req.panel, req.orientation),
+    queryFn: () => images.rendition(imageId, req.panel, req.orientation),
+    staleTime: 5 * 60_000,
+  });
+  const names = req.frames.map((f) => f.name).join(", ");
+  const w = q.data?.width ?? req.width;
+  const h = q.data?.height ?? req.height;
+  return (
+    <figure className="preview">
+      <div className={`preview-bezel ${req.orientation}`} style={{ aspectRatio: `${w} / ${h}` }}>
+        {q.data ? (
+          <img src={q.data.previewUrl} alt={`How the photo will look on ${names}`} width={w} height={h} />
+        ) : q.isError ? (
+          <span className="preview-msg">
+            <ErrorAlert error={q.error} />
+          </span>
+        ) : (
+          <span className="preview-msg">Drawing the preview…</span>
+        )}
+      </div>
+      <figcaption>
+        <strong>{names}</strong>
+        <br />
+        <span className="hint">
+          {panelLabel(req.panel)}, {req.orientation}
+        </span>
+        {q.data && (
+          <>
+            <br />
+            <a href={q.data.previewUrl} target="_blank" rel="noreferrer">
+              See it at full size<span className="visually-hidden"> for {names} (opens a new tab)</span>
+            </a>
+          </>
+        )}
+      </figcaption>
+    </figure>
+  );
+}
+
+function FrameChoice({ t, checked, onChange, mine }: { t: FrameTarget; checked: boolean; onChange: (v: boolean) => void; mine: boolean }) {
+  const id = `target-${t.frameId}`;
+  return (
+    <li className="choice">
+      <input type="checkbox" id={id} checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      <label htmlFor={id}>
+        <span className="choice-title">{t.name}</span>
+        <span className="hint">
+          {mine ? "Your frame" : `${t.ownerName}'s frame`} · {panelLabel(t.panel)}
+        </span>
+      </label>
+      <OnlineBadge online={t.online} />
+    </li>
+  );
+}
+
+export default function SendPage() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const list = useImageList();
+  const targets = useQuery({ queryKey: qk.targets, queryFn: framesApi.targets });
+  const me = useQuery({ queryKey: qk.me, queryFn: meApi.get });
+  const [imageId, setImageId] = useState<string | null>(params.get("image"));
+  const [chosen, setChosen] = useState<Set<string>>(() => new Set(params.getAll("frame")));
+  const [caption, setCaption] = useState("");
+  const [duration, setDuration] = useState<Duration>("24h");
+
+  const ready = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((i) => i.state === "ready");
+  const allTargets = targets.data?.items ?? [];
+  const previews = useMemo(() => previewRequests(allTargets, chosen), [allTargets, chosen]);
+  const myId = me.data?.userId;
+  const mine = allTargets.filter((t) => t.ownerId === myId);
+  const theirs = allTargets.filter((t) => t.ownerId !== myId);
+
+  const send = useMutation({
+    mutationFn: () =>
+      shares.create({ imageId: imageId!, frameIds: [...chosen], duration, caption: caption.trim() || undefined }),
+    onSuccess: (share) => {
+      qc.setQueryData(qk.share(share.shareId), share);
+      void qc.invalidateQueries({ queryKey: ["shares"] });
+      void qc.invalidateQueries({ queryKey: qk.dashboard });
+      navigate(`/shares/${share.shareId}`);
+    },
+  });
+
+  function toggle(id: string, on: boolean) {
+    setChosen((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (imageId && chosen.size) send.mutate();
+  }
+
+  return (
+    <section>
+      <PageHeader title="Send a photo" />
+      <form onSubmit={submit} className="send-form">
+        <fieldset className="card">
+          <legend>1. Pick a photo</legend>
+          {list.isPending && <Loading label="Loading your photos…" />}
+          <ErrorAlert error={list.error} />
+          {list.isSuccess && ready.length === 0 && (
+            <p>
+              You have no photos ready to send. <Link to="/library">Add some photos</Link> first.
+            </p>
+          )}
+          <ul className="photo-grid photo-pick">
+            {ready.map((img) => (
+              <li key={img.imageId}>
+                <input
+                  type="radio"
+                  name="photo"
+                  id={`pick-${img.imageId}`}
+                  className="visually-hidden-input"
+                  checked={imageId === img.imageId}
+                  onChange={() => setImageId(img.imageId)}
+                />
+                <label htmlFor={`pick-${img.imageId}`} className="photo-pick-label">
+                  {img.thumbnailUrl ? <img src={img.thumbnailUrl} alt="" loading="lazy" /> : <span className="photo-placeholder" />}
+                  <span className="photo-title">{img.title || "Untitled photo"}</span>
+                </label>
+              </li>
+            ))}
+          </ul>
+          {list.hasNextPage && (
+            <button type="button" className="button-secondary" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+              Show more photos
+            </button>
+          )}
+        </fieldset>
+
+        <fieldset className="card">
+          <legend>2. Pick frames</legend>
+          {targets.isPending && <Loading label="Loading frames…" />}
+          <ErrorAlert error={targets.error} />
+          {targets.isSuccess && allTargets.length === 0 && (
+            <p>
+              There are no frames to send to yet. <Link to="/frames">Pair a frame</Link> or{" "}
+              <Link to="/friends">add a friend</Link>.
+            </p>
+          )}
+          {mine.length > 0 && (
+            <>
+              <h3>Your frames</h3>
+              <ul className="choice-list">
+                {mine.map((t) => (
+                  <FrameChoice key={t.frameId} t={t} mine checked={chosen.has(t.frameId)} onChange={(v) => toggle(t.frameId, v)} />
+                ))}
+              </ul>
+            </>
+          )}
+          {theirs.length > 0 && (
+            <>
+              <h3>Friends' frames</h3>
+              <ul className="choice-list">
+                {theirs.map((t) => (
+                  <FrameChoice key={t.frameId} t={t} mine={false} checked={chosen.has(t.frameId)} onChange={(v) => toggle(t.frameId, v)} />
+                ))}
+              </ul>
+            </>
+          )}
+        </fieldset>
+
+        {imageId && previews.length > 0 && (
+          <section className="card" aria-labelledby="preview-title">
+            <h2 id="preview-title">3. How it will look</h2>
+            <p className="hint">This is exactly what each e-paper panel will draw.</p>
+            <div className="preview-list">
+              {previews.map((r) => (
+                <Preview key={r.key} imageId={imageId} req={r} />
+              ))}
+            </div>
+          </section>
+        )}
+
+        <fieldset className="card">
+          <legend>{imageId && previews.length > 0 ? "4." : "3."} Add a note (optional)</legend>
+          <TextAreaField
+            label="Caption"
+            hint="Shown under the photo on frames that show captions."
+            maxLength={140}
+            rows={2}
+            value={caption}
+            onChange={(e) => setCaption(e.target.value)}
+          />
+          <SelectField
+            label="Show it for"
+            value={duration}
+            onChange={(e) => setDuration(e.target.value as Duration)}
+            options={DURATIONS}
+          />
+        </fieldset>
+        <ErrorAlert error={send.error} />
+        <p className="hint" id="send-needs">
+          {!imageId ? "Pick a photo to send." : chosen.size === 0 ? "Pick at least one frame." : `Ready to send to ${chosen.size} frame${chosen.size === 1 ? "" : "s"}.`}
+        </p>
+        <button
+          type="submit"
+          className="button-primary button-large"
+          disabled={!imageId || chosen.size === 0 || send.isPending}
+          aria-describedby="send-needs"
+        >
+          {send.isPending ? "Sending…" : "Send"}
+        </button>
+      </form>
+    </section>
+  );
+}
