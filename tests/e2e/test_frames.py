@@ -151,3 +151,15 @@ def test_unpairing_wipes_the_frame_and_returns_it_to_pairing_mode(local_cloud, a
         ana.request("GET", f"/frames/{frame['frameId']}").get("error", {}).get("code")
         == "not_found"
     )
+
+
+def test_after_the_new_photo_the_slideshow_rotates_at_the_owners_interval(local_cloud, ana):
+    """The shortest interval an owner may choose is 3 minutes, so this test waits that long."""
+    process, frame = paired(local_cloud, ana, "loft")
+    ana.request("PATCH", f"/frames/{frame['frameId']}", {"intervalSeconds": 180}, 200)
+    older = ana.send(ana.upload(photo((120, 60, 20)))["imageId"], [frame["frameId"]])
+    displayed(ana, older, frame)
+    newer = ana.send(ana.upload(photo((20, 60, 120)))["imageId"], [frame["frameId"]])
+    displayed(ana, newer, frame)
+    assert screen(process)["shareId"] == newer["shareId"]
+    wait_for(lambda: screen(process).get("shareId") == older["shareId"], timeout=200, interval=1, what="rotation")

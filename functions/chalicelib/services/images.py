@@ -391,8 +391,14 @@ def purge_deleted(user_id: str, image_id: str) -> bool:
 # --- renditions ---------------------------------------------------------------------------
 
 
-def rendition(record: ImageRecord, panel_id: str, orientation: str) -> dict[str, Any]:
-    """The panel-ready file for a panel, orientation and the photo's focal point; cached."""
+def rendition(
+    record: ImageRecord, panel_id: str, orientation: str, caption: str | None = None
+) -> dict[str, Any]:
+    """The panel-ready file for a panel, orientation, the photo's focal point and a caption.
+
+    Renditions without a caption are cached on the photo (keyed with the engine's version, so
+    a better pipeline redraws them); captioned ones are made per share.
+    """
     if record.state != "ready":
         raise ValidationFailed("This photo is not ready yet.", field="imageId")
     panel = rendering.PANELS.get(panel_id)
@@ -400,7 +406,10 @@ def rendition(record: ImageRecord, panel_id: str, orientation: str) -> dict[str,
         raise ValidationFailed("Unknown panel.", field="panel")
     if orientation not in ("landscape", "portrait"):
         raise ValidationFailed("orientation must be landscape or portrait.", field="orientation")
-    variant = f"{panel_id}:{orientation}:{record.focal_x:.3f},{record.focal_y:.3f}"
+    focal = (float(record.focal_x), float(record.focal_y))
+    variant = rendering.rendition_key(
+        panel, orientation=orientation, focal_point=focal, caption=caption
+    )
     cached = (record.renditions or {}).get(variant)
     if cached:
         return dict(cached)
@@ -410,7 +419,7 @@ def rendition(record: ImageRecord, panel_id: str, orientation: str) -> dict[str,
     )
     src = rendering.load_upload(master)
     out = rendering.render_panel(
-        src, panel, orientation=orientation, focal_point=(record.focal_x, record.focal_y)
+        src, panel, orientation=orientation, focal_point=focal, caption=caption
     )
     digest = hashlib.sha256(out.frame_png).hexdigest()
     name = f"{panel_id}-{orientation}-{digest[:16]}"
@@ -426,10 +435,11 @@ def rendition(record: ImageRecord, panel_id: str, orientation: str) -> dict[str,
         "width": out.width,
         "height": out.height,
     }
-    # Concurrent renders of one variant write identical entries, so last-writer-wins is safe.
-    record.update(
-        actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
-    )
+    if caption is None:
+        # Concurrent renders of one variant write identical entries: last writer wins, safely.
+        record.update(
+            actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
+        )
     return entry
 
 

@@ -123,7 +123,7 @@ def create(
                 "Remove some photos from it first.",
                 field="frameIds",
             )
-        entry = images.rendition(image, frame.panel, frame.orientation)
+        entry = images.rendition(image, frame.panel, frame.orientation, text)
         delivery = DeliveryRecord(
             frame_id,
             share.share_id,
