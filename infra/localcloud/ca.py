@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from infra.localcloud.settings import CLOUD_CLIENT_CN
+from infra.pki import new_ca
 
 CA_DAYS = 3650
 LEAF_DAYS = 825
@@ -147,38 +148,8 @@ def issue_client_files(files: CaFiles, common_name: str, directory: Path) -> tup
 
 
 def _make_ca(files: CaFiles) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Shareframe local cloud"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Shareframe local device CA"),
-        ]
-    )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(_now())
-        .not_valid_after(_now() + dt.timedelta(days=CA_DAYS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                key_encipherment=False,
-                content_commitment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    cert, key = new_ca(
+        "Shareframe local cloud", "Shareframe local device CA", validity=dt.timedelta(days=CA_DAYS)
     )
     _write_key(files.ca_key, key)
     _write_cert(files.ca_cert, cert)
