@@ -162,4 +162,9 @@ def test_after_the_new_photo_the_slideshow_rotates_at_the_owners_interval(local_
     newer = ana.send(ana.upload(photo((20, 60, 120)))["imageId"], [frame["frameId"]])
     displayed(ana, newer, frame)
     assert screen(process)["shareId"] == newer["shareId"]
-    wait_for(lambda: screen(process).get("shareId") == older["shareId"], timeout=200, interval=1, what="rotation")
+    wait_for(
+        lambda: screen(process).get("shareId") == older["shareId"],
+        timeout=200,
+        interval=1,
+        what="rotation",
+    )
