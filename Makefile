@@ -90,5 +90,9 @@ mail: venv ## print the e-mails the local cloud has sent
 	$(PY) -m infra.localcloud mail
 
 .PHONY: bench
-bench: deps ## run the benchmarks and print their figures
-	$(PY) tests/bench/bench_rendering.py
+bench: deps ## run the benchmarks and print their figures (docs/quality.md)
+	$(PY) tests/bench/run_all.py
+
+.PHONY: test-hostile
+test-hostile: deps ## only the hostile tests (also part of make test)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests/hostile

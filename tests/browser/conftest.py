@@ -36,17 +36,13 @@ SHOTS = os.environ.get("SHAREFRAME_SCREENSHOTS")
 
 
 @pytest.fixture(scope="session")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudStack]:
+def cloud(local_cloud: LocalCloudStack) -> LocalCloudStack:
+    """The session's local cloud (tests/conftest.py), which also serves the built web app."""
     if not (REPO_ROOT / "web" / "dist" / "index.html").exists():
         pytest.fail("the web app is not built: run `make web` (npm ci && npm run build in web/)")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium")
-    stack = LocalCloudStack(tmp_path_factory.mktemp("browser-cloud"))
-    stack.start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
+    return local_cloud
 
 
 @pytest.fixture(scope="session")

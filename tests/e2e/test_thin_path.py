@@ -7,7 +7,7 @@ from tests.e2e.journeys import Person, photo, rgb, screen, wait_for
 
 
 def test_a_photo_sent_to_a_paired_frame_appears_on_its_screen_with_a_receipt(local_cloud):
-    ana = Person(local_cloud, "ana@example.com").sign_up("Ana")
+    ana = Person(local_cloud, "thin-path@example.com").sign_up("Ana")
     frame_process = local_cloud.start_frame("kitchen")
     frame = ana.pair(frame_process, "Kitchen")
     assert frame["name"] == "Kitchen" and frame["panel"] == "waveshare_7in5_v2"

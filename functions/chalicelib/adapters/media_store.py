@@ -60,9 +60,15 @@ def head(key: str) -> dict[str, Any] | None:
 
 def read(key: str, *, max_bytes: int) -> bytes:
     """Read at most ``max_bytes`` (plus one, so the caller can tell it was too large)."""
-    body = client("s3").get_object(
-        Bucket=settings().media_bucket, Key=key, Range=f"bytes=0-{max_bytes}"
-    )["Body"]
+    s3 = client("s3")
+    try:
+        body = s3.get_object(Bucket=settings().media_bucket, Key=key, Range=f"bytes=0-{max_bytes}")[
+            "Body"
+        ]
+    except s3.exceptions.ClientError as err:
+        if err.response["Error"]["Code"] == "InvalidRange":  # an empty object has no byte 0
+            return b""
+        raise
     data: bytes = body.read()
     return data
 

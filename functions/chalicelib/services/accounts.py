@@ -36,7 +36,9 @@ VERIFY_TTL = 48 * 3600
 RESET_TTL = 3600
 LOGIN_WINDOW = 15 * 60
 LOGIN_LIMIT_PER_ACCOUNT = 10
-LOGIN_LIMIT_PER_SOURCE = 50
+# Per source address: high enough for a household or office behind one NAT; the per-account
+# limit is what stops guessing one password.
+LOGIN_LIMIT_PER_SOURCE = 200
 UNVERIFIED_LIFETIME = timedelta(hours=24)
 
 

@@ -162,7 +162,7 @@ def process_upload(key: str, size: int | None) -> str:
     if record.state != "pending":
         return f"ignored: already {record.state}"
     cfg = settings()
-    data = media_store.read(key, max_bytes=cfg.max_upload_bytes) if size != 0 else b""
+    data = media_store.read(key, max_bytes=cfg.max_upload_bytes)
     try:
         if len(data) > cfg.max_upload_bytes or (size or 0) > cfg.max_upload_bytes:
             raise rendering.ImageRejected(

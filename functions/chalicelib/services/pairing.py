@@ -40,7 +40,7 @@ def start(csr: object, panel: object, firmware: object, *, source: str) -> dict[
     rate_limiter.hit(
         "pairing-start",
         source,
-        limit=30,
+        limit=120,  # per source address: frames behind one NAT share it
         window_seconds=3600,
         message="Too many pairing attempts from this network. Try again later.",
     )

@@ -1,4 +1,5 @@
-"""Fixtures of the end-to-end tests: one real local cloud per test session (per xdist worker)."""
+"""The real local cloud, one per test session (per xdist worker), shared by the end-to-end,
+hostile and browser tests so that a worker never runs two stacks."""
 
 from __future__ import annotations
 
