@@ -83,6 +83,19 @@ deploy: deps ## deploy STAGE=dev|prod to AWS and print the URLs
 destroy: venv ## delete STAGE's stack (PURGE=1 also deletes tables, media, secrets, frames)
 	$(PY) -m infra.deploy destroy --stage $(STAGE) $(if $(PURGE),--purge)
 
+# --- frame firmware releases (docs/firmware-updates.md) --------------------------------------
+
+.PHONY: release-key bundle release
+release-key: venv ## create the release signing key and print the public key frames must trust
+	$(PY) -m infra.release keygen
+
+bundle: venv ## build the frame bundle VERSION=x.y.z into build/firmware
+	$(PY) -m infra.release build --version $(VERSION) --out build/firmware
+
+release: venv ## publish VERSION=… NOTES=notes.md CRITICALITY=… [CHANNEL=beta] [PERCENT=N] [GROUP=g]
+	@[ -n "$(VERSION)" ] && [ -n "$(NOTES)" ] && [ -n "$(CRITICALITY)" ] || { echo "usage: make release VERSION=1.2.3 NOTES=notes.md CRITICALITY=minor [CHANNEL=beta] [PERCENT=10] [GROUP=testers]"; exit 1; }
+	$(PY) -m infra.release publish --version $(VERSION) --notes $(NOTES) --criticality $(CRITICALITY) --channel $(or $(CHANNEL),stable) $(if $(PERCENT),--rollout-percent $(PERCENT)) $(if $(GROUP),--group $(GROUP))
+
 # --- everything else ------------------------------------------------------------------------
 
 .PHONY: mail

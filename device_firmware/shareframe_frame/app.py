@@ -31,6 +31,7 @@ from shareframe_frame.firmware import (
     FirmwareUpdater,
     confirm_if_pending,
     install_launcher,
+    is_pending,
     load_public_key,
     past_deadline,
     rollback,
@@ -100,6 +101,7 @@ class FrameApp:
         self._sender: EventSender | None = None
         self._first_showing_since: datetime | None = None
         self._firmware_settled = False
+        self._desired_received = threading.Event()  # this process got a desired state over MQTT
         self.exit_code = 0
         self.dashboard: Dashboard | None = None
 
@@ -200,6 +202,9 @@ class FrameApp:
         def on_message(topic: str, payload: bytes) -> None:
             if topic == desired_topic and worker_box:
                 worker_box[0].submit(payload)
+                if not self._desired_received.is_set():
+                    self._desired_received.set()
+                    self._wake.set()  # a pending release may confirm now
 
         def on_connection(connected: bool, rejected: bool) -> None:
             self._connection_changed(connected, rejected)
@@ -343,10 +348,11 @@ class FrameApp:
         root, key = self.config.firmware_root, self.config.firmware_public_key
         if root is None or key is None:
             return None
-        try:
-            install_launcher(root)
-        except OSError as exc:
-            log.error("cannot install the launcher", extra={"error": str(exc)})
+        if not is_pending(self.store, self._running):  # an unconfirmed release waits
+            try:
+                install_launcher(root)
+            except OSError as exc:
+                log.error("cannot install the launcher", extra={"error": str(exc)})
         return FirmwareUpdater(
             root,
             load_public_key(key),
@@ -356,6 +362,7 @@ class FrameApp:
             now_text=lambda: rfc3339(self._clock()),
             may_install_now=self._may_install_now,
             request_restart=self._restart_for_update,
+            confirm_within=self.config.firmware_confirm_seconds,
         )
 
     def _may_install_now(self) -> bool:
@@ -381,7 +388,9 @@ class FrameApp:
             return
         transport = self._transport
         at = rfc3339(self._clock())
-        if transport is not None and transport.connected and current is not None:
+        # Healthy = connected and received (not just loaded from disk) a desired state.
+        received = self._desired_received.is_set()
+        if transport is not None and transport.connected and current is not None and received:
             confirm_if_pending(
                 self.store, self.config.firmware_root, self._running, sender.emit, at
             )

@@ -71,6 +71,7 @@ class FrameConfig:
     log_level: str
     firmware_root: Path | None = None
     firmware_public_key: str | None = None
+    firmware_confirm_seconds: float = 600.0
 
 
 def _get(raw: dict[str, Any], key: str, kind: type, default: Any = None) -> Any:
@@ -129,6 +130,9 @@ def parse_config(raw: dict[str, Any], *, force_virtual: bool = False) -> FrameCo
             raise ConfigError("firmware_public_key must be base64 text") from exc
         if len(raw_key) != 32:
             raise ConfigError("firmware_public_key must be a raw 32-byte Ed25519 key")
+    confirm_seconds = _get(raw, "firmware_confirm_seconds", float, 600.0)
+    if not 5 <= confirm_seconds <= 86400:
+        raise ConfigError("firmware_confirm_seconds must be 5..86400")
     return FrameConfig(
         api_url=api_url,
         state_dir=state_dir,
@@ -136,12 +140,19 @@ def parse_config(raw: dict[str, Any], *, force_virtual: bool = False) -> FrameCo
         display=display,
         dashboard_host=_get(raw, "dashboard_host", str, "127.0.0.1"),
         dashboard_port=port,
-        firmware_version=_get(raw, "firmware_version", str, __version__),
+        # While updates are on, the version is the installed release's own (stamped into
+        # __init__.py by the release build): a fixed value here would never match it.
+        firmware_version=(
+            __version__
+            if firmware_root and firmware_key
+            else _get(raw, "firmware_version", str, __version__)
+        ),
         mqtt_keepalive_seconds=keepalive,
         min_refresh_seconds=min_refresh,
         log_level=log_level,
         firmware_root=Path(firmware_root).expanduser() if firmware_root else None,
         firmware_public_key=firmware_key,
+        firmware_confirm_seconds=confirm_seconds,
     )
 
 

@@ -40,6 +40,7 @@ from shareframe_frame.store import Store, atomic_write_json, fsync_dir
 log = logging.getLogger(__name__)
 
 PENDING = "firmware_pending.json"
+FAILED = "firmware_failed.json"  # versions refused or rolled back: never tried again
 CONFIRM_WITHIN_SECONDS = 10 * 60
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 RESTART_EXIT_CODE = 75  # EX_TEMPFAIL: systemd (Restart=always) starts the new version
@@ -57,6 +58,22 @@ def load_public_key(text: str) -> Ed25519PublicKey:
     """The trusted key from the configuration: base64 of the 32 raw bytes."""
     raw = base64.b64decode(text, validate=True)
     return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def failed_versions(state_dir: Path) -> set[str]:
+    """Releases this frame refused or rolled back (kept across restarts: see note_failed)."""
+    try:
+        value = json.loads((state_dir / FAILED).read_text())
+    except (OSError, ValueError):
+        return set()
+    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+
+
+def note_failed(state_dir: Path, version: str) -> None:
+    """Remember a failed release so that a restarted frame does not install it again."""
+    known = failed_versions(state_dir)
+    if version not in known:
+        atomic_write_json(state_dir / FAILED, sorted(known | {version})[-50:])
 
 
 def firmware_event(state: str, version: str, at: str, reason: str | None = None) -> dict[str, Any]:
@@ -118,6 +135,7 @@ class FirmwareUpdater:
         may_install_now: Callable[[], bool],
         request_restart: Callable[[], None],
         download: Callable[..., None] = download_file,
+        confirm_within: float = CONFIRM_WITHIN_SECONDS,
     ) -> None:
         self._root = root
         self._key = public_key
@@ -128,6 +146,7 @@ class FirmwareUpdater:
         self._may_install_now = may_install_now
         self._restart = request_restart
         self._download = download
+        self._confirm_within = confirm_within
         self._failed: set[str] = set()
 
     def consider(self, target: FirmwareTarget | None) -> None:
@@ -135,6 +154,9 @@ class FirmwareUpdater:
         if target is None or not target.install or target.version == self._running:
             return
         if target.version in self._failed or self._pending() is not None:
+            return
+        if target.version in failed_versions(self._store.root):
+            self._failed.add(target.version)
             return
         if not self._may_install_now():
             return  # quiet hours, or a new photo is on the panel for the first time
@@ -145,6 +167,10 @@ class FirmwareUpdater:
                 "firmware update failed", extra={"version": target.version, "reason": exc.reason}
             )
             self._failed.add(target.version)
+            try:
+                note_failed(self._store.root, target.version)
+            except OSError as err:
+                log.error("cannot record the failed release", extra={"error": str(err)})
             self._emit(firmware_event("failed", target.version, self._now(), exc.reason))
 
     def _pending(self) -> dict[str, Any] | None:
@@ -206,6 +232,7 @@ class FirmwareUpdater:
                 "version": target.version,
                 "previous": str(previous) if previous else None,
                 "installedAt": time.time(),
+                "confirmWithinSeconds": self._confirm_within,
                 "starts": 0,
             },
         )
@@ -229,6 +256,7 @@ def rollback(root: Path, state_dir: Path, reason: str, at: str) -> bool:
         pending_path.unlink(missing_ok=True)
         return False
     switch_link(root, "current", Path(previous))
+    note_failed(state_dir, str(pending["version"]))
     Store(state_dir).append_outbox(
         firmware_event("rolled_back", str(pending["version"]), at, reason)
     )
@@ -251,6 +279,10 @@ def confirm_if_pending(
     path.unlink(missing_ok=True)
     if root is None:
         return
+    try:
+        install_launcher(root)  # only now is this release's launcher the known-good one
+    except OSError as exc:
+        log.error("cannot install the launcher", extra={"error": str(exc)})
     keep = {p.resolve() for p in (root / "current", root / "previous") if p.is_symlink()}
     for version_dir in (root / "versions").iterdir() if (root / "versions").is_dir() else []:
         if version_dir.resolve() not in keep and not version_dir.name.startswith("."):
@@ -267,7 +299,19 @@ def past_deadline(store: Store, running_version: str) -> bool:
     if not isinstance(pending, dict) or pending.get("version") != running_version:
         return False
     installed = pending.get("installedAt")
-    return isinstance(installed, (int, float)) and time.time() - installed > CONFIRM_WITHIN_SECONDS
+    within = pending.get("confirmWithinSeconds", CONFIRM_WITHIN_SECONDS)
+    if not isinstance(within, (int, float)):
+        within = CONFIRM_WITHIN_SECONDS
+    return isinstance(installed, (int, float)) and time.time() - installed > within
+
+
+def is_pending(store: Store, running_version: str) -> bool:
+    """The running release was just installed and is not confirmed yet."""
+    try:
+        pending = json.loads((store.root / PENDING).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(pending, dict) and pending.get("version") == running_version
 
 
 def launcher_source() -> str:

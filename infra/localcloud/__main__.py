@@ -3,7 +3,7 @@
 Commands:
   up [--frames N] [--moto-log] [--keep-data]
                       start everything (Ctrl-C stops it all) and print the URLs
-  env                 print ``export`` lines to point boto3/scripts at the local cloud
+  env                 print ``export`` lines to point boto3/scripts (and infra.release) at it
   mail                print the emails moto's SES has "sent"
   run-job NAME        run one @app.schedule function now
   provision           create the template's resources in a running moto
@@ -105,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return up(settings, frames=args.frames, moto_log=args.moto_log, keep_data=args.keep_data)
     if args.command == "env":
-        for key, value in sorted(settings.backend_env().items()):
+        from infra.localcloud.frames import release_key_path
+
+        exports = dict(settings.backend_env())
+        # For `python -m infra.release` only: the local release key (the backend never sees it).
+        exports["SHAREFRAME_RELEASE_KEY"] = str(release_key_path(settings))
+        for key, value in sorted(exports.items()):
             print(f"export {key}={shlex.quote(value)}")
         return 0
     if args.command == "mail":

@@ -23,7 +23,13 @@ from honcho.manager import Manager
 
 from infra.localcloud import event_runtime, mosquitto
 from infra.localcloud.ca import CaFiles, ensure_ca
-from infra.localcloud.frames import frame_command, frame_pythonpath, write_frame_config
+from infra.localcloud.frames import (
+    ensure_release_key,
+    firmware_root,
+    frame_command,
+    release_key_path,
+    write_frame_config,
+)
 from infra.localcloud.netwait import port_open, wait_for_port
 from infra.localcloud.provision import provision
 from infra.localcloud.settings import REPO_ROOT, Settings
@@ -121,6 +127,7 @@ class LocalCloud(Manager):  # type: ignore[misc]
             f"  iot-data         {s.iot_data_url}",
             f"  state            {s.state_dir}",
             "  mail:  python -m infra.localcloud mail    env:  python -m infra.localcloud env",
+            f"  release key      {release_key_path(s)}  (python -m infra.release)",
             "",
         ]
         print("\n".join(lines), flush=True)
@@ -132,12 +139,14 @@ def forget_data(settings: Settings) -> None:
     moto keeps everything in memory, so every ``up`` starts with no users, frames or photos.
     A frame still holding credentials for a frame id the new cloud has never heard of, or a
     retained desired state of such a frame, would only confuse: start them fresh as well.
-    The CA and the JWT signing key are configuration, not data, and are kept.
+    Each frame's installed releases go too: it starts again at the repository's version.
+    The CA, the JWT signing key and the release signing key are configuration, and are kept.
     """
     shutil.rmtree(settings.broker_dir / "data", ignore_errors=True)
     if settings.frames_dir.exists():
         for frame in settings.frames_dir.iterdir():
             shutil.rmtree(frame / "state", ignore_errors=True)
+            shutil.rmtree(frame / "firmware", ignore_errors=True)  # back to the repo's version
 
 
 def prepare(settings: Settings, keep_data: bool = False) -> CaFiles:
@@ -202,13 +211,13 @@ def build(
     ]
     cloud.add("api", "exec " + shlex.join(chalice), settings.api_port, env)
     cloud.add("web", _module("spa"), settings.web_port, env)
-    frame_env = dict(env)
-    frame_env["PYTHONPATH"] = frame_pythonpath() + ":" + env["PYTHONPATH"]
+    ensure_release_key(settings)  # the frames trust it; `infra.release publish` signs with it
     for i in range(frames):
         name = f"frame{i + 1}"
         port = settings.frame_dashboard_port + i
-        config = write_frame_config(settings, name, port)
-        cloud.add(name, "exec " + shlex.join(frame_command(config)), port, frame_env)
+        config = write_frame_config(settings, name, port, updatable=True)
+        command = frame_command(config, firmware_root(settings, name))
+        cloud.add(name, "exec " + shlex.join(command), port, env)
     return cloud
 
 

@@ -23,8 +23,10 @@ import paho.mqtt.client as mqtt
 from infra.localcloud.ca import CaFiles, issue_client_files
 from infra.localcloud.frames import (
     DEFAULT_PANEL,
+    firmware_root,
     frame_command,
     frame_pythonpath,
+    release_key_path,
     write_frame_config,
 )
 from infra.localcloud.mqtt import connect_and_wait, make_client
@@ -71,9 +73,18 @@ def _wait_gone(pids: list[int], timeout: float) -> bool:
 class FrameProcess:
     """One virtual frame process (``python -m shareframe_frame --virtual``)."""
 
-    def __init__(self, name: str, config_path: Path, dashboard_port: int, env: dict[str, str]):
+    def __init__(
+        self,
+        name: str,
+        config_path: Path,
+        dashboard_port: int,
+        env: dict[str, str],
+        firmware_root: Path | None = None,
+    ):
         self.name = name
         self.config_path = config_path
+        # Set for an updatable frame: its releases live here and a runner restarts it.
+        self.firmware_root = firmware_root
         self.dashboard_port = dashboard_port
         self.dashboard_url = f"http://127.0.0.1:{dashboard_port}"
         self.state_dir = config_path.parent / "state"
@@ -103,7 +114,7 @@ class FrameProcess:
             return self
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(
-            frame_command(self.config_path),
+            frame_command(self.config_path, self.firmware_root),
             env=self._env,
             cwd=str(REPO_ROOT),
             stdout=log,
@@ -326,18 +337,56 @@ class LocalCloudStack:
 
     # Helpers -----------------------------------------------------------------------------------
     def start_frame(
-        self, name: str, panel: str = DEFAULT_PANEL, **toml_overrides: Any
+        self,
+        name: str,
+        panel: str = DEFAULT_PANEL,
+        *,
+        updatable: bool = True,
+        **toml_overrides: Any,
     ) -> FrameProcess:
-        """Write ``frames/<name>/frame.toml`` and start that virtual frame."""
+        """Write ``frames/<name>/frame.toml`` and start that virtual frame.
+
+        ``updatable`` (the default, as with ``up``): the frame trusts the stack's release key
+        and runs under the launcher from its own ``firmware_root``, restarted after an update
+        or a crash; ``False`` runs ``python -m shareframe_frame`` straight from the repository.
+        """
         if name in self.frames and self.frames[name].running:
             raise ValueError(f"frame {name} is already running")
         port = int(toml_overrides.pop("dashboard_port", free_port()))
-        config = write_frame_config(self._s, name, port, panel=panel, **toml_overrides)
+        config = write_frame_config(
+            self._s, name, port, panel=panel, updatable=updatable, **toml_overrides
+        )
         env = self._s.process_env()
-        env["PYTHONPATH"] = frame_pythonpath() + os.pathsep + env["PYTHONPATH"]
-        frame = FrameProcess(name, config, port, env)
+        root = None
+        if updatable:
+            root = firmware_root(self._s, name)
+        else:
+            env["PYTHONPATH"] = frame_pythonpath() + os.pathsep + env["PYTHONPATH"]
+        frame = FrameProcess(name, config, port, env, root)
         self.frames[name] = frame
         return frame.start()
+
+    @property
+    def release_key(self) -> Path:
+        """The stack's release signing key (created by ``up``/``start_frame``)."""
+        return release_key_path(self._s)
+
+    def release(self, *args: str, timeout: float = 60.0) -> Any:
+        """Run ``python -m infra.release ARGS`` against this stack; its JSON output, parsed."""
+        env = self._s.process_env()
+        env["SHAREFRAME_RELEASE_KEY"] = str(self.release_key)
+        done = subprocess.run(
+            [sys.executable, "-m", "infra.release", *args],
+            env=env,
+            cwd=str(REPO_ROOT),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"infra.release {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout) if done.stdout.strip() else None
 
     def restart_broker(self, timeout: float = 15.0) -> None:
         """Restart mosquitto (clean shutdown, persistence kept) and wait until it listens."""

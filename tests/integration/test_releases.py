@@ -122,3 +122,39 @@ def test_bad_releases_are_refused(client):
     register("0.2.0")
     with pytest.raises(Exception, match="already exists"):
         register("0.2.0")
+
+
+def test_a_version_that_failed_on_a_frame_is_not_offered_to_it_again(client, owner_and_frame):
+    ana, frame = owner_and_frame
+    register("0.2.0")
+    frame_reports(
+        client,
+        frame["frameId"],
+        type="firmware",
+        version="0.2.0",
+        state="rolled_back",
+        reason="crash_loop",
+    )
+    info = body(call(client, "GET", f"/frames/{frame['frameId']}/firmware", user=ana))
+    assert info["available"] is None
+    frame_reports(client, frame["frameId"], type="firmware_check")
+    _, desired = published()[-1]
+    assert desired["firmware"] is None
+    register("0.2.1")
+    assert (
+        body(call(client, "GET", f"/frames/{frame['frameId']}/firmware", user=ana))["available"][
+            "version"
+        ]
+        == "0.2.1"
+    )
+
+
+def test_a_release_can_be_pushed_to_the_frames_of_its_channel_at_once(client, owner_and_frame):
+    from chalicelib.services import rollouts
+
+    _, frame = owner_and_frame
+    register("0.2.0")
+    before = len(published())
+    assert rollouts.notify_channel("stable") == 1
+    assert len(published()) == before + 1
+    assert rollouts.notify_channel("stable") == 0  # already told

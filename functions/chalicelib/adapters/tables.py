@@ -137,10 +137,21 @@ class FrameRecord(Model):
         owner_id = UnicodeAttribute(hash_key=True)
         frame_id = UnicodeAttribute(range_key=True)
 
+    class ChannelIndex(GlobalSecondaryIndex["FrameRecord"]):
+        """The frames of a firmware channel: whom a release, pause or rollout change concerns."""
+
+        class Meta:
+            index_name = "channel-index"
+            projection = AllProjection()
+
+        channel = UnicodeAttribute(hash_key=True)
+        frame_id = UnicodeAttribute(range_key=True)
+
     Meta: Any = _meta("frames")
     frame_id = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
     by_owner = OwnerIndex()
+    by_channel = ChannelIndex()
     name = UnicodeAttribute()
     panel = UnicodeAttribute()
     orientation = UnicodeAttribute(default="landscape")
@@ -172,6 +183,8 @@ class FrameRecord(Model):
     channel = UnicodeAttribute(default="stable")
     update_requested = UnicodeAttribute(null=True)
     update_state = JSONAttribute(null=True)
+    # Versions this frame failed to install or rolled back: never offered to it again.
+    failed_firmware = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     published_firmware = UnicodeAttribute(null=True)
     offline_notice_for = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

@@ -61,10 +61,20 @@ def in_rollout(release: Release, frame_id: str, group: str | None) -> bool:
 
 
 def target(
-    releases: list[Release], *, frame_id: str, group: str | None, running: str | None
+    releases: list[Release],
+    *,
+    frame_id: str,
+    group: str | None,
+    running: str | None,
+    failed: frozenset[str] = frozenset(),
 ) -> Release | None:
-    """The newest release this frame is in the rollout of and does not run yet."""
-    eligible = [r for r in releases if in_rollout(r, frame_id, group) and newer(r.version, running)]
+    """The newest release this frame is in the rollout of, does not run yet, and has not
+    failed to install (a version that failed or was rolled back is never offered again)."""
+    eligible = [
+        r
+        for r in releases
+        if in_rollout(r, frame_id, group) and newer(r.version, running) and r.version not in failed
+    ]
     return max(eligible, key=lambda r: parse_version(r.version), default=None)
 
 

@@ -216,7 +216,5 @@ def notify_offline(frame_id: str) -> bool:
 def _catch_up_firmware(frame_id: str) -> None:
     """A frame that (re)connects learns of a release it missed while it was away."""
     frame = FrameRecord.get(frame_id)
-    firmware = releases.desired_firmware(frame)
-    wanted = firmware["version"] if firmware and firmware["install"] else None
-    if wanted != frame.published_firmware:
+    if releases.installable_version(frame) != frame.published_firmware:
         frame_sync.publish(frame_id)

@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 UPDATE_STATES = ("downloading", "installing", "confirmed", "rolled_back", "failed")
 HISTORY_DAYS = 365
 MAX_NOTES = 20_000
-_GROUP = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+GROUP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-def _release(r: ReleaseRecord) -> rules.Release:
+def as_rule(r: ReleaseRecord) -> rules.Release:
     return rules.Release(
         version=r.version,
         channel=r.channel,
@@ -75,7 +75,7 @@ def register(
     if not 0 <= rollout_percent <= 100:
         raise ValidationFailed("rollout_percent must be 0-100.", field="rolloutPercent")
     groups = rollout_groups or []
-    if not all(_GROUP.match(g) for g in groups):
+    if not all(GROUP_NAME.match(g) for g in groups):
         raise ValidationFailed("Group names are lowercase words.", field="rolloutGroups")
     record = ReleaseRecord(
         channel,
@@ -121,12 +121,25 @@ def target_for(
     found = catalogue if catalogue is not None else of_channel(frame.channel)
     by_version = {r.version: r for r in found}
     chosen = rules.target(
-        [_release(r) for r in found],
+        [as_rule(r) for r in found],
         frame_id=frame.frame_id,
         group=frame.rollout_group,
         running=frame.firmware,
+        failed=frozenset(frame.failed_firmware or ()),
     )
     return by_version[chosen.version] if chosen else None
+
+
+def installable_version(
+    frame: FrameRecord, catalogue: list[ReleaseRecord] | None = None
+) -> str | None:
+    """The version the frame's desired state tells it to install now, if any."""
+    release = target_for(frame, catalogue)
+    if release is None or not rules.may_install(
+        as_rule(release), auto_update=frame.auto_update, requested=frame.update_requested
+    ):
+        return None
+    return release.version
 
 
 def desired_firmware(frame: FrameRecord) -> dict[str, Any] | None:
@@ -135,7 +148,7 @@ def desired_firmware(frame: FrameRecord) -> dict[str, Any] | None:
     if release is None:
         return None
     install = rules.may_install(
-        _release(release), auto_update=frame.auto_update, requested=frame.update_requested
+        as_rule(release), auto_update=frame.auto_update, requested=frame.update_requested
     )
     url_ttl = settings().download_url_seconds
     return {
@@ -166,7 +179,7 @@ def describe(release: ReleaseRecord) -> dict[str, Any]:
 def notes(channel: str, since_version: str | None) -> list[dict[str, Any]]:
     found = [r for r in of_channel(channel) if not r.paused]
     if since_version is not None:
-        newer = {r.version for r in rules.since([_release(r) for r in found], since_version)}
+        newer = {r.version for r in rules.since([as_rule(r) for r in found], since_version)}
         found = [r for r in found if r.version in newer]
     return [describe(r) for r in found]
 
@@ -222,6 +235,12 @@ def record_progress(frame_id: str, event: dict[str, Any]) -> str:
     ]
     if state == "confirmed":
         actions += [FrameRecord.firmware.set(version), FrameRecord.update_requested.remove()]
+    elif state in ("failed", "rolled_back"):
+        failed = FrameRecord.failed_firmware
+        actions += [
+            failed.set((failed | []).append([version])),
+            FrameRecord.update_requested.remove(),
+        ]
     try:
         FrameRecord(frame_id).update(actions=actions, condition=FrameRecord.frame_id.exists())
     except UpdateError as err:
