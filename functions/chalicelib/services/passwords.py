@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from chalicelib.domain.errors import ValidationFailed
 
 MIN_LENGTH = 10
+_DECORATION = re.compile(r"^[\d\W_]+|[\d\W_]+$")
 MAX_LENGTH = 128
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
@@ -25,7 +27,16 @@ def _dummy_hash() -> str:
 @cache
 def _common_passwords() -> frozenset[str]:
     path = Path(__file__).parent.parent / "data" / "common-passwords.txt"
-    return frozenset(line.strip().lower() for line in path.read_text().splitlines() if line.strip())
+    return frozenset(
+        line.strip().lower()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+def _core(password: str) -> str:
+    """The word inside decorations: ``"2024Sunshine!!"`` -> ``"sunshine"``."""
+    return _DECORATION.sub("", password.lower())
 
 
 def check_strength(password: object, *, field: str = "password") -> str:
@@ -35,7 +46,8 @@ def check_strength(password: object, *, field: str = "password") -> str:
         raise ValidationFailed(f"A password needs at least {MIN_LENGTH} characters.", field=field)
     if len(password) > MAX_LENGTH:
         raise ValidationFailed(f"A password can have at most {MAX_LENGTH} characters.", field=field)
-    if password.lower() in _common_passwords() or len(set(password)) < 4:
+    common = _common_passwords()
+    if password.lower() in common or _core(password) in common or len(set(password)) < 4:
         raise ValidationFailed(
             "This password is too common and easy to guess. Please choose another.", field=field
         )
