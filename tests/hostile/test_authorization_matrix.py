@@ -217,7 +217,6 @@ def rows() -> list[Row]:
             },
         ),
         Row("POST", "/auth/verify", PUBLIC_400, {"token": "not-a-token"}),
-        Row("POST", "/auth/confirm-email", PUBLIC_400, {"token": "not-a-token"}),
         Row("POST", "/auth/resend-verification", (202,) * 5, body_for=_someone_by_role),
         Row(
             "POST",

@@ -58,8 +58,8 @@ def test_changing_the_email_address_needs_the_new_address_confirmed(client):
         body(call(client, "PATCH", "/me", {"email": "ana@new.example"}, ana))["pendingEmail"]
         == "ana@new.example"
     )
-    token = mailed_token("ana@new.example", "/confirm-email")
-    assert call(client, "POST", "/auth/confirm-email", {"token": token}).status_code == 200
+    token = mailed_token("ana@new.example", "/verify")
+    assert call(client, "POST", "/auth/verify", {"token": token}).status_code == 200
     assert body(call(client, "GET", "/me", user=ana))["email"] == "ana@new.example"
     assert any(
         "ana@example.com" in m.destinations["ToAddresses"] and "changed" in m.subject
@@ -72,7 +72,7 @@ def test_changing_the_email_address_needs_the_new_address_confirmed(client):
         {"email": "ana@new.example", "password": "correct horse battery"},
     )
     assert login.status_code == 200
-    assert call(client, "POST", "/auth/confirm-email", {"token": token}).status_code == 400
+    assert call(client, "POST", "/auth/verify", {"token": token}).status_code == 400
 
 
 def test_changing_the_password_ends_every_other_session_and_mails_the_owner(client):

@@ -22,14 +22,8 @@ def register(call: Call) -> dict[str, Any]:
 
 @api.route("/auth/verify", ["POST"], public=True)
 def verify(call: Call) -> dict[str, Any]:
-    accounts.verify_email(call.body.get("token"))
+    profile.follow_email_link(call.body.get("token"))
     return {"verified": True}
-
-
-@api.route("/auth/confirm-email", ["POST"], public=True)
-def confirm_email(call: Call) -> dict[str, Any]:
-    profile.confirm_email_change(call.body.get("token"))
-    return {"confirmed": True}
 
 
 @api.route("/auth/resend-verification", ["POST"], public=True, status=202)

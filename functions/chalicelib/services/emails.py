@@ -12,12 +12,12 @@ def _link(path: str, token: str) -> str:
     return f"{settings().web_url}{path}?token={quote(token)}"
 
 
-def verification(to: str, name: str, token: str, *, path: str = "/verify") -> None:
+def verification(to: str, name: str, token: str) -> None:
     mailer.send(
         to,
         "Confirm your e-mail address for Shareframe",
         f"Hello {name},\n\nPlease confirm your e-mail address by opening this link:\n\n"
-        f"{_link(path, token)}\n\nThe link works for 48 hours. If you did not ask for this, "
+        f"{_link('/verify', token)}\n\nThe link works for 48 hours. If you did not ask for this, "
         "you can ignore this message.\n\nShareframe\n",
     )
 
@@ -39,7 +39,7 @@ def password_changed(to: str, name: str) -> None:
         "Your Shareframe password was changed",
         f"Hello {name},\n\nThe password of your Shareframe account was just changed and every "
         "other session was signed out. If this was not you, reset your password at once:\n\n"
-        f"{settings().web_url}/forgot\n\nShareframe\n",
+        f"{settings().web_url}/forgot-password\n\nShareframe\n",
     )
 
 
@@ -58,7 +58,7 @@ def new_sign_in(to: str, name: str, browser: str) -> None:
         "New sign-in to Shareframe",
         f"Hello {name},\n\nYour account was just used to sign in from a browser we had not "
         f"seen before:\n\n  {browser}\n\nIf this was you, there is nothing to do. If not, "
-        f"reset your password at once: {settings().web_url}/forgot\n\nShareframe\n",
+        f"reset your password at once: {settings().web_url}/forgot-password\n\nShareframe\n",
     )
 
 

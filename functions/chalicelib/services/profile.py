@@ -78,9 +78,17 @@ def _start_email_change(user: UserRecord, address: str) -> None:
             {"sub": user.user_id, "typ": "email_change", "email": address},
             ttl_seconds=EMAIL_CHANGE_TTL,
         )
-        emails.verification(address, user.display_name, token, path="/confirm-email")
+        emails.verification(address, user.display_name, token)
         return
     raise Conflict("An account with this e-mail address already exists.", field="email")
+
+
+def follow_email_link(token: object) -> None:
+    """The web app's /verify page: confirms a new account's address or an address change."""
+    if tokens.link_purpose(token) == "email_change":
+        confirm_email_change(token)
+    else:
+        accounts.verify_email(token)
 
 
 def confirm_email_change(token: object) -> None:

@@ -46,6 +46,18 @@ def read_link_token(token: object, purpose: str) -> dict[str, Any]:
     )
 
 
+def link_purpose(token: object) -> str | None:
+    """The purpose a link token claims (unverified: the caller then checks it properly)."""
+    if not isinstance(token, str) or len(token) > 4096:
+        return None
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    purpose = claims.get("typ")
+    return purpose if isinstance(purpose, str) else None
+
+
 def _decode(token: str, purpose: str, error: Exception) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
