@@ -18,7 +18,12 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
     if not Path(MOSQUITTO).exists():
         # Not a skip: CI must not pass without the broker. `make deps` installs it.
         pytest.fail("mosquitto is not installed (apt-get install mosquitto)")
-    stack = LocalCloudStack(tmp_path_factory.mktemp("localcloud"))
+    # Download links live 45 s here instead of an hour, so a frame kept away for a minute is a
+    # frame away longer than its links live (a day, in production) and must ask for fresh ones.
+    stack = LocalCloudStack(
+        tmp_path_factory.mktemp("localcloud"),
+        extra_env={"SHAREFRAME_DOWNLOAD_URL_SECONDS": "45"},
+    )
     stack.start()
     try:
         yield stack

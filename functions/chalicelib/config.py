@@ -69,4 +69,5 @@ def settings() -> Settings:
         mqtt_host=os.environ.get("SHAREFRAME_MQTT_HOST", "127.0.0.1"),
         mqtt_port=_int("SHAREFRAME_MQTT_PORT", 8883),
         photo_quota=_int("SHAREFRAME_PHOTO_QUOTA", 500),
+        download_url_seconds=_int("SHAREFRAME_DOWNLOAD_URL_SECONDS", 3600),
     )

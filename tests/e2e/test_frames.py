@@ -86,7 +86,9 @@ def test_recovery_after_a_broker_restart(local_cloud, ana):
     displayed(ana, share, frame)
 
 
-def test_an_offline_frame_catches_up_and_never_shows_what_expired_meanwhile(local_cloud, ana):
+def test_a_frame_away_longer_than_its_links_live_catches_up_and_never_shows_what_expired(
+    local_cloud, ana
+):
     process, frame = paired(local_cloud, ana, "cabin")
     process.stop()
     wait_for(
@@ -107,6 +109,7 @@ def test_an_offline_frame_catches_up_and_never_shows_what_expired_meanwhile(loca
     )
     process.start()
     displayed(ana, lasting, frame)
+    assert "asking for fresh URLs" in process.log  # its retained desired state had stale links
     time.sleep(2)
     assert ana.share_state(short["shareId"], frame["frameId"])["state"] in ("queued", "expired")
     assert short["shareId"] not in [
