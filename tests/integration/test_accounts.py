@@ -189,3 +189,38 @@ def test_login_failures_have_codes_the_web_app_can_act_on(client):
         client, "POST", "/auth/login", {"email": "new@example.com", "password": "wrong wrong wrong"}
     )
     assert body(wrong)["error"]["code"] == "invalid_credentials"
+
+
+def test_expired_links_are_refused(client):
+    from datetime import timedelta
+
+    with time_machine.travel(datetime(2026, 11, 25, 9, 1, tzinfo=UTC), tick=True) as traveller:
+        call(
+            client,
+            "POST",
+            "/auth/register",
+            {"email": "slow@example.com", "password": "correct horse battery", "displayName": "S"},
+        )
+        verify = mailed_token("slow@example.com", "/verify")
+        traveller.shift(timedelta(hours=49))
+        assert call(client, "POST", "/auth/verify", {"token": verify}).status_code == 400
+        call(client, "POST", "/auth/resend-verification", {"email": "slow@example.com"})
+        assert (
+            call(
+                client,
+                "POST",
+                "/auth/verify",
+                {"token": mailed_token("slow@example.com", "/verify")},
+            ).status_code
+            == 200
+        )
+        call(client, "POST", "/auth/password-reset", {"email": "slow@example.com"})
+        reset = mailed_token("slow@example.com", "/reset")
+        traveller.shift(timedelta(minutes=61))
+        late = call(
+            client,
+            "POST",
+            "/auth/password-reset/confirm",
+            {"token": reset, "password": "a brand new secret"},
+        )
+        assert late.status_code == 400
