@@ -139,15 +139,16 @@ def handle_status(message: dict[str, Any]) -> str:
             and not isinstance(number, bool)
             and 0 <= number < 2**53
         ]
-    try:
-        FrameRecord(str(frame_id)).update(actions=actions, condition=FrameRecord.frame_id.exists())
+    frame = FrameRecord(str(frame_id))
+    try:  # the update returns the whole record (ALL_NEW): no second read below
+        frame.update(actions=actions, condition=FrameRecord.frame_id.exists())
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
             return "ignored: unknown frame"
         raise
     now = utcnow()
     if online:
-        _catch_up_firmware(str(frame_id))
+        _catch_up_firmware(frame)
         timers.schedule(
             jobs.MARK_STALE_FRAMES,
             now + STALE_AFTER,
@@ -213,8 +214,7 @@ def notify_offline(frame_id: str) -> bool:
     return True
 
 
-def _catch_up_firmware(frame_id: str) -> None:
+def _catch_up_firmware(frame: FrameRecord) -> None:
     """A frame that (re)connects learns of a release it missed while it was away."""
-    frame = FrameRecord.get(frame_id)
     if releases.installable_version(frame) != frame.published_firmware:
-        frame_sync.publish(frame_id)
+        frame_sync.publish(frame.frame_id)

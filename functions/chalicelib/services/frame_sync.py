@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.adapters import frame_channel, media_store
 from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
@@ -55,21 +55,26 @@ def live_items(frame_id: str) -> list[desired_state.Item]:
     ]
 
 
-def _next_version(frame_id: str) -> int:
+def _take_next_version(frame_id: str) -> FrameRecord | None:
+    """Increment the frame's state version; the update returns the whole record (ALL_NEW), so
+    publishing needs no second read. None when the frame no longer exists."""
     frame = FrameRecord(frame_id)
-    frame.update(
-        actions=[FrameRecord.state_version.add(1)], condition=FrameRecord.frame_id.exists()
-    )
-    return int(frame.state_version)
+    try:
+        frame.update(
+            actions=[FrameRecord.state_version.add(1)], condition=FrameRecord.frame_id.exists()
+        )
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return frame
 
 
 def publish(frame_id: str, *, now: datetime | None = None) -> int:
     """Publish the frame's whole desired state (retained); returns the version published."""
     moment = now or utcnow()
-    try:
-        version = _next_version(frame_id)
-        frame = FrameRecord.get(frame_id, consistent_read=True)
-    except DoesNotExist:
+    frame = _take_next_version(frame_id)
+    if frame is None:
         log.info("frame gone, nothing to publish", extra={"frameId": frame_id})
         return 0
     url_ttl = settings().download_url_seconds
@@ -87,7 +92,7 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
 
     message = desired_state.build(
         frame_id=frame_id,
-        version=max(version, int(frame.state_version)),
+        version=int(frame.state_version),
         settings=frame_settings(frame),
         items=items,
         now=moment,

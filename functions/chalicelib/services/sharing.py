@@ -350,16 +350,8 @@ def _received(
     frames = _frames(sorted({d.frame_id for d in deliveries}))
     items = [
         {
-            "shareId": d.share_id,
-            "imageId": d.image_id,
-            "senderId": d.sender_id,
-            "senderName": d.sender_name,
-            "caption": d.caption,
+            **_arrival(d),
             "createdAt": iso(d.sent_at),
-            "expiresAt": iso(d.expires_at) if d.expires_at else None,
-            "previewUrl": media_store.presigned_get(
-                d.file_key, expires_in=settings().download_url_seconds
-            ),
             "deliveries": [_delivery(d, frames.get(d.frame_id))],
         }
         for d in deliveries
@@ -367,29 +359,35 @@ def _received(
     return {"items": items, "nextCursor": paging.encode(page.last_evaluated_key)}
 
 
+def _arrival(d: DeliveryRecord) -> dict[str, Any]:
+    """A photo as it arrived on one frame (what the frame's owner sees of it)."""
+    return {
+        "shareId": d.share_id,
+        "imageId": d.image_id,
+        "senderId": d.sender_id,
+        "senderName": d.sender_name,
+        "caption": d.caption,
+        "expiresAt": iso(d.expires_at) if d.expires_at else None,
+        "previewUrl": media_store.presigned_get(
+            d.file_key, expires_in=settings().download_url_seconds
+        ),
+    }
+
+
 def on_frame(user_id: str, frame: FrameRecord) -> list[dict[str, Any]]:
-    """What is on one of the user's frames now, newest first."""
-    url_ttl = settings().download_url_seconds
+    """What is on one of the user's frames now, newest first (share ids sort by time)."""
     now = utcnow()
     return [
         {
-            "shareId": d.share_id,
-            "imageId": d.image_id,
-            "senderId": d.sender_id,
-            "senderName": d.sender_name,
-            "caption": d.caption,
+            **_arrival(d),
             "sentAt": iso(d.sent_at),
-            "expiresAt": iso(d.expires_at) if d.expires_at else None,
             "state": d.state,
             "displayedAt": iso(d.displayed_at) if d.displayed_at else None,
-            "previewUrl": media_store.presigned_get(d.file_key, expires_in=url_ttl),
         }
-        for d in sorted(
-            DeliveryRecord.query(
-                frame.frame_id, filter_condition=DeliveryRecord.state.is_in(*LIVE)
-            ),
-            key=lambda d: d.share_id,
-            reverse=True,
+        for d in DeliveryRecord.query(
+            frame.frame_id,
+            filter_condition=DeliveryRecord.state.is_in(*LIVE),
+            scan_index_forward=False,
         )
         if d.expires_at is None or d.expires_at > now
     ]
