@@ -158,3 +158,23 @@ def test_a_release_can_be_pushed_to_the_frames_of_its_channel_at_once(client, ow
     assert rollouts.notify_channel("stable") == 1
     assert len(published()) == before + 1
     assert rollouts.notify_channel("stable") == 0  # already told
+
+
+def test_a_refused_release_is_not_listed_as_whats_new(client, owner_and_frame):
+    ana, frame = owner_and_frame
+    register("0.2.0")
+    register("0.3.0")
+    frame_reports(
+        client,
+        frame["frameId"],
+        type="firmware",
+        version="0.3.0",
+        state="failed",
+        reason="bad_signature",
+    )
+    info = body(call(client, "GET", f"/frames/{frame['frameId']}/firmware", user=ana))
+    assert info["available"]["version"] == "0.2.0"
+    assert [n["version"] for n in info["whatsNew"]] == ["0.2.0"]
+    # The channel's own list still has every release: only this frame's news leaves it out.
+    listed = body(call(client, "GET", "/releases?channel=stable&since=0.1.0", user=ana))["items"]
+    assert [n["version"] for n in listed] == ["0.3.0", "0.2.0"]

@@ -146,3 +146,26 @@ def test_a_bad_criticality_or_missing_key_is_an_error(client, notes, tmp_path, c
     assert "cannot read signing key" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["publish", "--version", "0.2.0", "--notes", str(notes), "--criticality", "huge"])
+
+
+def test_a_frame_without_automatic_updates_hears_of_a_release_at_once(
+    client, key, notes, frame, capsys
+):
+    """Publishing tells every frame a release becomes available to, not only those that will
+    install it: the desired state offers it (install false) so the frame's dashboard shows it."""
+    ana, frame_id = frame
+    assert (
+        call(client, "PATCH", f"/frames/{frame_id}", {"autoUpdate": False}, ana).status_code == 200
+    )
+    common = ["--notes", str(notes), "--criticality", "minor", "--channel", "stable"]
+    out = run(capsys, "publish", "--version", "0.2.0", *common)
+    assert out["framesNotified"] == 1
+    offered = desired_firmware(frame_id)
+    assert offered is not None and offered["version"] == "0.2.0" and offered["install"] is False
+    # Pausing withdraws the offer, and that too is told at once.
+    assert run(capsys, "pause", "--version", "0.2.0")["framesNotified"] == 1
+    assert desired_firmware(frame_id) is None
+    assert run(capsys, "resume", "--version", "0.2.0")["framesNotified"] == 1
+    assert desired_firmware(frame_id)["install"] is False
+    # Nothing changed: nobody is told again.
+    assert run(capsys, "rollout", "--version", "0.2.0", "--percent", "100")["framesNotified"] == 0

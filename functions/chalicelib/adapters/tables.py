@@ -185,6 +185,9 @@ class FrameRecord(Model):
     update_state = JSONAttribute(null=True)
     # Versions this frame failed to install or rolled back: never offered to it again.
     failed_firmware = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    # The firmware offer last published in its desired state (releases.firmware_offer):
+    # "0.3.0 install" or "0.3.0 offer"; a release, pause or rollout retells only frames whose
+    # offer changed.
     published_firmware = UnicodeAttribute(null=True)
     offline_notice_for = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

@@ -216,5 +216,5 @@ def notify_offline(frame_id: str) -> bool:
 
 def _catch_up_firmware(frame: FrameRecord) -> None:
     """A frame that (re)connects learns of a release it missed while it was away."""
-    if releases.installable_version(frame) != frame.published_firmware:
+    if releases.firmware_offer(frame) != frame.published_firmware:
         frame_sync.publish(frame.frame_id)

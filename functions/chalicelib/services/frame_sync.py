@@ -79,7 +79,7 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
         return 0
     url_ttl = settings().download_url_seconds
     firmware = releases.desired_firmware(frame)
-    published: str | None = firmware["version"] if firmware and firmware["install"] else None
+    published = releases.offer_key(firmware["version"], firmware["install"]) if firmware else None
     if published != frame.published_firmware:
         attr = FrameRecord.published_firmware
         frame.update(actions=[attr.set(published) if published else attr.remove()])

@@ -130,16 +130,24 @@ def target_for(
     return by_version[chosen.version] if chosen else None
 
 
-def installable_version(
-    frame: FrameRecord, catalogue: list[ReleaseRecord] | None = None
-) -> str | None:
-    """The version the frame's desired state tells it to install now, if any."""
+def firmware_offer(frame: FrameRecord, catalogue: list[ReleaseRecord] | None = None) -> str | None:
+    """What the frame's desired state says about firmware, as one comparable string.
+
+    ``"0.3.0 install"`` (install now), ``"0.3.0 offer"`` (available; waits for the owner's
+    consent or automatic updates) or None. A frame is told whenever this changes, so a frame
+    with automatic updates off hears of a release as soon as it is published, too.
+    """
     release = target_for(frame, catalogue)
-    if release is None or not rules.may_install(
-        as_rule(release), auto_update=frame.auto_update, requested=frame.update_requested
-    ):
+    if release is None:
         return None
-    return release.version
+    install = rules.may_install(
+        as_rule(release), auto_update=frame.auto_update, requested=frame.update_requested
+    )
+    return offer_key(release.version, install)
+
+
+def offer_key(version: str, install: bool) -> str:
+    return f"{version} {'install' if install else 'offer'}"
 
 
 def desired_firmware(frame: FrameRecord) -> dict[str, Any] | None:
@@ -176,8 +184,12 @@ def describe(release: ReleaseRecord) -> dict[str, Any]:
     }
 
 
-def notes(channel: str, since_version: str | None) -> list[dict[str, Any]]:
-    found = [r for r in of_channel(channel) if not r.paused]
+def notes(
+    channel: str, since_version: str | None, *, excluding: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Release notes of a channel, newest first; ``excluding`` leaves out versions a frame
+    refused or rolled back (they are never offered to it again, so they are no news to it)."""
+    found = [r for r in of_channel(channel) if not r.paused and r.version not in excluding]
     if since_version is not None:
         newer = {r.version for r in rules.since([as_rule(r) for r in found], since_version)}
         found = [r for r in found if r.version in newer]
@@ -192,7 +204,9 @@ def frame_firmware(frame: FrameRecord) -> dict[str, Any]:
         "channel": frame.channel,
         "autoUpdate": frame.auto_update,
         "available": describe(release) if release else None,
-        "whatsNew": notes(frame.channel, frame.firmware),
+        "whatsNew": notes(
+            frame.channel, frame.firmware, excluding=frozenset(frame.failed_firmware or ())
+        ),
         "update": frame.update_state,
         "history": [
             {"version": h.version, "state": h.state, "reason": h.reason, "at": h.sk.split("#")[0]}

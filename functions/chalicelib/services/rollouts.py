@@ -11,11 +11,12 @@ from chalicelib.adapters.tables import FrameRecord
 from chalicelib.domain import releases as rules
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.services import frame_sync
-from chalicelib.services.releases import GROUP_NAME, installable_version, of_channel
+from chalicelib.services.releases import GROUP_NAME, firmware_offer, of_channel
 
 
 def notify_channel(channel: str, *, on_frame: Callable[[str], None] | None = None) -> int:
-    """Republish the desired state of every frame of ``channel`` whose target changed.
+    """Republish the desired state of every frame of ``channel`` whose firmware offer changed
+    (a release it may install, or one only offered to it because automatic updates are off).
 
     Frames also learn of releases when they connect and every 6 hours; this makes a release,
     pause or rollout change take effect now. One query of the channel's frames (the work is
@@ -24,7 +25,7 @@ def notify_channel(channel: str, *, on_frame: Callable[[str], None] | None = Non
     catalogue = of_channel(channel)
     told = 0
     for frame in FrameRecord.by_channel.query(channel):
-        if installable_version(frame, catalogue) != frame.published_firmware:
+        if firmware_offer(frame, catalogue) != frame.published_firmware:
             frame_sync.publish(frame.frame_id)
             told += 1
             if on_frame is not None:
