@@ -1,6 +1,8 @@
 """What to show next and when: the slideshow's rules as pure functions of (state, items, now).
 
-* Items rotate newest first by ``sentAt`` (or from a shuffle bag that holds every item once).
+* Items rotate newest first by ``sentAt``, or shuffled: each cycle shows every item once, in
+  an order drawn so that no item waits more than N other slides between two showings (N = the
+  items on the frame), across cycle boundaries too (see :func:`draw_cycle`).
 * A newly arrived item is shown next, but never sooner than ``min_refresh`` after the last
   refresh of the panel.
 * Items past ``expiresAt`` drop out even with no network.
@@ -49,6 +51,7 @@ class SlideshowState:
     new_queue: tuple[str, ...] = ()
     bag: tuple[str, ...] = ()
     show_next_done: str | None = None
+    cycle: tuple[str, ...] = ()  # the shuffle cycle ``bag`` was drawn as, in order
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,7 @@ class SlideshowState:
             "newQueue": list(self.new_queue),
             "bag": list(self.bag),
             "showNextDone": self.show_next_done,
+            "cycle": list(self.cycle),
         }
 
     @classmethod
@@ -80,6 +84,7 @@ class SlideshowState:
             new_queue=tuple(strings(raw.get("newQueue"))),
             bag=tuple(strings(raw.get("bag"))),
             show_next_done=done if isinstance(done, str) else None,
+            cycle=tuple(strings(raw.get("cycle"))),
         )
 
 
@@ -143,6 +148,37 @@ def observe(state: SlideshowState, live: list[Slide]) -> SlideshowState:
     )
 
 
+def draw_cycle(
+    ids: list[str], previous: tuple[str, ...], showing: str | None, rng: random.Random
+) -> list[str]:
+    """The order of the next shuffle cycle: every item once.
+
+    A plain reshuffle is fair within each cycle but not across them: an item first in one cycle
+    and last in the next waits almost 2N slides. Here the item at position ``p`` of the previous
+    cycle takes a position ``q <= p + 1`` in the new one, so it waits ``(N - 1 - p) + q <= N``
+    other slides; and the item on the panel (the previous cycle's last) does not open the new
+    one. That bound is the tightest that still varies: waits of at most N - 1 would repeat one
+    order forever. Each position is filled at random among the items left, except when an item
+    reaches its deadline. Items not in the previous cycle (new, or no cycle yet) may go anywhere.
+    """
+    present = set(ids)
+    before = [i for i in previous if i in present]
+    deadline = {share_id: p + 1 for p, share_id in enumerate(before)}
+    left = [i for i in ids if i not in deadline] + before
+    order: list[str] = []
+    while left:
+        q = len(order)
+        due = [i for i in left if deadline.get(i, len(ids)) <= q]
+        if due:
+            choice = due[0]
+        else:
+            choices = [i for i in left if not (q == 0 and i == showing)] or left
+            choice = rng.choice(choices)
+        order.append(choice)
+        left.remove(choice)
+    return order
+
+
 def _next_in_rotation(
     state: SlideshowState, live: list[Slide], settings: Settings, rng: random.Random
 ) -> tuple[str, SlideshowState]:
@@ -150,10 +186,8 @@ def _next_in_rotation(
     if settings.order == "shuffle":
         bag = [i for i in state.bag if i in set(ids)]
         if not bag:
-            bag = list(ids)
-            rng.shuffle(bag)
-            if len(bag) > 1 and bag[0] == state.showing:
-                bag.append(bag.pop(0))  # never the same photo twice in a row
+            bag = draw_cycle(ids, state.cycle, state.showing, rng)
+            state = replace(state, cycle=tuple(bag))
         return bag[0], replace(state, bag=tuple(bag[1:]))
     if state.showing in ids:
         return ids[(ids.index(state.showing) + 1) % len(ids)], state

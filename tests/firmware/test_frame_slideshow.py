@@ -4,6 +4,7 @@ import itertools
 import random
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -259,3 +260,41 @@ def test_quiet_hours_in_clear_mode_blank_the_panel_once_then_resume() -> None:
     assert shown[0] == (night, BLANK)
     assert all(t >= datetime(2026, 11, 26, 7, 0, tzinfo=UTC) for t, _ in shown[1:])
     assert shown[1][1] != BLANK
+
+
+def longest_waits(shown: list[str]) -> dict[str, int]:
+    """For each photo, the most refreshes that showed something else between two showings."""
+    last: dict[str, int] = {}
+    longest: dict[str, int] = {}
+    for slot, share_id in enumerate(shown):
+        if share_id in last:
+            longest[share_id] = max(longest.get(share_id, 0), slot - last[share_id] - 1)
+        last[share_id] = slot
+    return longest
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 15), st.integers(0, 2**32 - 1))
+def test_shuffle_never_leaves_a_photo_waiting_more_than_n_slides(n: int, seed: int) -> None:
+    """Across cycle boundaries too: between two showings of a photo at most n other slides."""
+    s = Settings(order="shuffle", interval_seconds=300)
+    slides = [slide(i) for i in range(n)]
+    shown, _, _ = run_shows(slides, s, T0, 12 * n, rng=random.Random(seed))
+    waits = longest_waits(shown)
+    assert set(waits) == {x.share_id for x in slides}
+    assert max(waits.values()) <= n, (max(waits.values()), shown)
+    assert all(a != b for a, b in itertools.pairwise(shown))
+
+
+@pytest.mark.parametrize("n", [3, 5, 10])
+def test_shuffle_keeps_variety_from_cycle_to_cycle(n: int) -> None:
+    """The bound does not freeze the order: cycles change, every photo opens some cycle, and
+    almost every photo comes to follow almost every other."""
+    s = Settings(order="shuffle", interval_seconds=300)
+    slides = [slide(i) for i in range(n)]
+    shown, _, _ = run_shows(slides, s, T0, 60 * n, rng=random.Random(7))
+    cycles = [tuple(shown[i : i + n]) for i in range(0, len(shown), n)]
+    assert all(set(c) == {x.share_id for x in slides} for c in cycles)
+    assert sum(a != b for a, b in itertools.pairwise(cycles)) > len(cycles) // 2
+    assert {c[0] for c in cycles} == {x.share_id for x in slides}
+    assert len(set(itertools.pairwise(shown))) >= 0.8 * n * (n - 1)
