@@ -4,6 +4,7 @@ is harmless when two runs overlap."""
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 
 from chalicelib.adapters import timers
@@ -179,3 +180,50 @@ def test_a_job_reads_the_work_that_is_due_not_the_whole_table(client):
         assert outcome.examined == 50
         assert meter.items_read <= 60, meter
         assert meter.calls["Scan"] == 0
+
+
+def test_the_confirmation_mail_and_the_web_app_promise_what_the_removal_job_does(client):
+    """The link lives exactly as long as the unconfirmed account; the mail (also a resent one)
+    and the sign-up and log-in pages say so; the job removes the account at that moment."""
+    from pathlib import Path
+
+    import jwt
+
+    from chalicelib.services.accounts import UNVERIFIED_LIFETIME
+    from tests.integration.conftest import mailed_token, sent_mail
+
+    def last_mail_to(address):
+        return [m for m in sent_mail() if address in m.destinations["ToAddresses"]][-1].body
+
+    hours = int(UNVERIFIED_LIFETIME.total_seconds() // 3600)
+    web = Path(__file__).parents[2] / "web" / "src" / "features" / "auth"
+    for page in ("SignUpPage.tsx", "LoginPage.tsx"):
+        assert f"{hours} hours" in (web / page).read_text(), page
+    with time_machine.travel(START, tick=True) as traveller:
+        call(
+            client,
+            "POST",
+            "/auth/register",
+            {"email": "late@example.com", "password": "correct horse battery", "displayName": "L"},
+        )
+        deadline = START + UNVERIFIED_LIFETIME
+        first = last_mail_to("late@example.com")
+        assert f"for {hours} hours, until 26 November 2026, 09:00 UTC" in first, first
+        token = mailed_token("late@example.com", "/verify")
+        assert jwt.decode(token, options={"verify_signature": False})["exp"] == pytest.approx(
+            deadline.timestamp(), abs=2
+        )
+        traveller.shift(timedelta(hours=20))
+        call(client, "POST", "/auth/resend-verification", {"email": "late@example.com"})
+        again = last_mail_to("late@example.com")
+        assert "for 4 hours, until 26 November 2026, 09:00 UTC" in again, again
+        resent = mailed_token("late@example.com", "/verify")
+        assert jwt.decode(resent, options={"verify_signature": False})["exp"] == pytest.approx(
+            deadline.timestamp(), abs=2
+        )
+        traveller.shift(timedelta(hours=4, minutes=1))
+        assert call(client, "POST", "/auth/verify", {"token": resent}).status_code == 400
+        count = len(sent_mail())
+        call(client, "POST", "/auth/resend-verification", {"email": "late@example.com"})
+        assert len(sent_mail()) == count  # due for removal: no link that cannot work
+        assert maintenance.run("remove_unverified_accounts").changed == 1

@@ -32,13 +32,14 @@ from chalicelib.services import emails, passwords, tokens
 from chalicelib.services.notifications import KINDS as NOTIFICATION_KINDS
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-VERIFY_TTL = 48 * 3600
 RESET_TTL = 3600
 LOGIN_WINDOW = 15 * 60
 LOGIN_LIMIT_PER_ACCOUNT = 10
 # Per source address: high enough for a household or office behind one NAT; the per-account
 # limit is what stops guessing one password.
 LOGIN_LIMIT_PER_SOURCE = 200
+# An account whose address is not confirmed within this time is removed (its confirmation
+# link stops working at the same moment; web/src/features/auth/SignUpPage.tsx says so too).
 UNVERIFIED_LIFETIME = timedelta(hours=24)
 
 
@@ -124,10 +125,16 @@ def register(email: object, password: object, display_name: object) -> UserRecor
 
 
 def _send_verification(user: UserRecord) -> None:
+    """The confirmation link works as long as the unconfirmed account is kept, and the mail
+    says until when; past that the account is due for removal and nothing is sent."""
+    deadline = user.created_at + UNVERIFIED_LIFETIME
+    ttl = int((deadline - utcnow()).total_seconds())
+    if ttl <= 0:
+        return
     token = tokens.sign(
-        {"sub": user.user_id, "typ": "verify", "email": user.email}, ttl_seconds=VERIFY_TTL
+        {"sub": user.user_id, "typ": "verify", "email": user.email}, ttl_seconds=ttl
     )
-    emails.verification(user.email, user.display_name, token)
+    emails.account_confirmation(user.email, user.display_name, token, deadline=deadline)
 
 
 def verify_email(token: object) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from chalicelib.adapters import mailer
 from chalicelib.config import settings
+from chalicelib.domain.timefmt import utcnow
 
 
 def _link(path: str, token: str) -> str:
@@ -19,6 +21,21 @@ def verification(to: str, name: str, token: str) -> None:
         f"Hello {name},\n\nPlease confirm your e-mail address by opening this link:\n\n"
         f"{_link('/verify', token)}\n\nThe link works for 48 hours. If you did not ask for this, "
         "you can ignore this message.\n\nShareframe\n",
+    )
+
+
+def account_confirmation(to: str, name: str, token: str, *, deadline: datetime) -> None:
+    """A new account's confirmation link: it works until the account would be removed."""
+    hours = round((deadline - utcnow()).total_seconds() / 3600)
+    when = f"{deadline:%-d %B %Y, %H:%M} UTC"
+    until = f"for {hours} hours, until {when}" if hours >= 2 else f"until {when}"
+    mailer.send(
+        to,
+        "Confirm your e-mail address for Shareframe",
+        f"Hello {name},\n\nPlease confirm your e-mail address by opening this link:\n\n"
+        f"{_link('/verify', token)}\n\nThe link works {until}. An account that is not "
+        "confirmed by then is removed; you can sign up again afterwards. If you did not ask "
+        "for this, ignore this message.\n\nShareframe\n",
     )
 
 

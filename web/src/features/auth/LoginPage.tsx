@@ -50,7 +50,9 @@ export function LoginPage() {
             <button type="button" className="button-secondary" onClick={() => resend.mutate()} disabled={resend.isPending}>
               Send the confirmation link again
             </button>
-            {resend.isSuccess && <span role="status">Sent. Check your inbox.</span>}
+            {resend.isSuccess && (
+              <span role="status">Sent. Check your inbox: confirm within 24 hours of signing up, or the account is removed.</span>
+            )}
           </div>
         )}
         <TextField

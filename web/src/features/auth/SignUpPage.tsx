@@ -28,7 +28,10 @@ export function SignUpPage() {
         <p>
           We sent a link to <strong>{register.data.email}</strong>. Open it to confirm your address, then log in.
         </p>
-        <p className="hint">No email after a few minutes? Look in your spam folder, or send it again.</p>
+        <p className="hint">
+          The link works for 24 hours: an account not confirmed by then is removed, and you can sign up again. No email
+          after a few minutes? Look in your spam folder, or send it again.
+        </p>
         <div className="inline-actions">
           <button type="button" className="button-secondary" onClick={() => resend.mutate()} disabled={resend.isPending}>
             Send the link again
