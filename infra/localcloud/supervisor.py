@@ -32,7 +32,7 @@ from infra.localcloud.frames import (
 )
 from infra.localcloud.netwait import port_open, wait_for_port
 from infra.localcloud.provision import provision
-from infra.localcloud.settings import REPO_ROOT, Settings
+from infra.localcloud.settings import DEFAULT_PORTS, REPO_ROOT, Settings
 
 READY_TIMEOUT = 90.0
 
@@ -126,11 +126,42 @@ class LocalCloud(Manager):  # type: ignore[misc]
             f"  MQTT (mTLS)      mqtts://{s.host}:{s.mqtt_port}",
             f"  iot-data         {s.iot_data_url}",
             f"  state            {s.state_dir}",
-            "  mail:  python -m infra.localcloud mail    env:  python -m infra.localcloud env",
-            f"  release key      {release_key_path(s)}  (python -m infra.release)",
+            *cli_hints(s),
             "",
         ]
         print("\n".join(lines), flush=True)
+
+
+def cli_hints(settings: Settings) -> list[str]:
+    """Commands for another terminal at the repository root that work as printed: through
+    ``make`` or the virtualenv's own Python (nothing needs activating), naming this cloud's ports
+    and state directory when they are not the defaults."""
+    ports = {
+        "moto": settings.moto_port,
+        "mqtt": settings.mqtt_port,
+        "iot_data": settings.iot_data_port,
+        "api": settings.api_port,
+        "web": settings.web_port,
+        "frame_dashboard": settings.frame_dashboard_port,
+    }
+    overrides = [
+        f"SHAREFRAME_PORT_{name.upper()}={port}"
+        for name, port in ports.items()
+        if port != DEFAULT_PORTS[name]
+    ]
+    if settings.state_dir != (REPO_ROOT / ".localcloud").resolve():
+        overrides.append(f"SHAREFRAME_STATE_DIR={shlex.quote(str(settings.state_dir))}")
+    env = " ".join(overrides) + " " if overrides else ""
+    try:
+        python = str(Path(sys.executable).relative_to(REPO_ROOT))
+    except ValueError:
+        python = sys.executable
+    local_env = f"{env}{shlex.quote(python)} -m infra.localcloud env"
+    return [
+        f"  e-mails sent     {env}make mail",
+        f'  AWS shell        eval "$({local_env})"   (then make release …, boto3 scripts)',
+        f"  release key      {release_key_path(settings)}  (docs/firmware-updates.md)",
+    ]
 
 
 def forget_data(settings: Settings) -> None:

@@ -114,3 +114,50 @@ def test_mail_also_reads_raw_mail(moto_endpoint):
     [mail] = sent_mail(moto_endpoint)
     assert (mail["to"], mail["subject"]) == (["b@example.com"], "Raw")
     assert "raw body" in mail["body"]
+
+
+def test_the_commands_up_prints_work_as_printed_without_the_virtualenv(moto_endpoint, tmp_path):
+    """`make run` prints how to read the mail and point a shell at the local cloud; pasted into
+    a terminal at the repository root with no virtualenv active, they must work."""
+    import re
+    from dataclasses import replace
+
+    from infra.localcloud.settings import Settings
+    from infra.localcloud.supervisor import cli_hints
+
+    port = int(moto_endpoint.rsplit(":", 1)[1])
+    settings = replace(Settings.from_env(), moto_port=port, state_dir=tmp_path / "state")
+    ses = boto3.client(
+        "ses",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ses.verify_email_identity(EmailAddress="no-reply@shareframe.example")
+    ses.send_email(
+        Source="no-reply@shareframe.example",
+        Destination={"ToAddresses": ["ana@example.com"]},
+        Message={"Subject": {"Data": "Confirm"}, "Body": {"Text": {"Data": "link 42"}}},
+    )
+    hints = {line.split("  ")[1].strip(): line for line in cli_hints(settings)}
+    mail = hints["e-mails sent"].split("e-mails sent", 1)[1].strip()
+    shell = re.search(r'eval "\$\(.*\)"', hints["AWS shell"])
+    assert shell is not None
+    bare = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SHAREFRAME_", "AWS_", "VIRTUAL_ENV", "PYTHON"))
+    }
+    bare["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+    printed = subprocess.run(
+        ["bash", "-c", f"{mail} && {shell.group(0)} && echo endpoint=$AWS_ENDPOINT_URL"],
+        env=bare,
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert "Subject: Confirm" in printed.stdout and "link 42" in printed.stdout
+    assert f"endpoint={moto_endpoint}" in printed.stdout
