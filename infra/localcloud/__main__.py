@@ -16,24 +16,14 @@ import argparse
 import email
 import email.policy
 import json
-import logging
 import shlex
 import sys
 import urllib.request
 from email.message import EmailMessage
 from typing import Any
 
+from infra.localcloud import logs
 from infra.localcloud.settings import Settings
-
-
-def _logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stdout,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("botocore", "urllib3", "boto3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def sent_mail(moto_url: str) -> list[dict[str, Any]]:
@@ -98,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         commands.add_parser(internal)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    _logging()
+    logs.configure()
 
     if args.command == "up":
         from infra.localcloud.supervisor import up

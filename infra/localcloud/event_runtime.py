@@ -13,13 +13,11 @@ import concurrent.futures
 import datetime as dt
 import hashlib
 import importlib
-import json
 import logging
 import os
 import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from infra.localcloud import logs
 from infra.localcloud.ca import CaFiles
 from infra.localcloud.mqtt import connect_and_wait, make_client
 from infra.localcloud.schedules import Schedule, parse_schedule
@@ -147,7 +146,7 @@ class Invoker:
             self.handler(name)(event, context)
         except Exception:
             ok = False
-            log.error("%s %s failed:\n%s", kind, name, traceback.format_exc())
+            log.exception("%s %s failed", kind, name)
         record = {
             "kind": kind,
             "name": name,
@@ -156,7 +155,8 @@ class Invoker:
             "ok": ok,
             **extra,
         }
-        print(json.dumps(record), flush=True)
+        # One line per invocation, through the process's one log handler (infra/localcloud/logs).
+        log.info("%s %s", kind, name, extra={logs.FIELDS: record})
         return ok
 
 

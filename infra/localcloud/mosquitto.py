@@ -13,7 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -97,6 +97,17 @@ def restarts_file(settings: Settings) -> Path:
     return settings.broker_dir / "restarts"
 
 
+def relay_lines(child: subprocess.Popen[str]) -> None:
+    """mosquitto's own log lines (``1732890000: New connection from …``), one JSON record each
+    like every other process of the local cloud (infra/localcloud/logs.py)."""
+    assert child.stdout is not None
+    broker_log = logging.getLogger("mosquitto")
+    for line in child.stdout:
+        text = line.rstrip("\n")
+        stamp, sep, rest = text.partition(": ")
+        broker_log.info(rest if sep and stamp.isdigit() else text)
+
+
 def run_broker(settings: Settings, conf: Path) -> int:
     """Run mosquitto in the foreground; SIGUSR1 restarts it (persistence keeps retained state).
 
@@ -107,7 +118,7 @@ def run_broker(settings: Settings, conf: Path) -> int:
     restart = False
     counter = restarts_file(settings)
     counter.write_text("0")
-    child: subprocess.Popen[bytes] | None = None
+    child: subprocess.Popen[str] | None = None
 
     def on_stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stop
@@ -126,15 +137,24 @@ def run_broker(settings: Settings, conf: Path) -> int:
     signal.signal(signal.SIGUSR1, on_restart)
     restarts = 0
     while not stop:
-        child = subprocess.Popen([MOSQUITTO, "-c", str(conf)])  # noqa: S603
+        child = subprocess.Popen(  # noqa: S603
+            [MOSQUITTO, "-c", str(conf)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        relay = threading.Thread(target=relay_lines, args=(child,), name="mosquitto-log")
+        relay.start()
         if restarts:
             wait_for_port(settings.host, settings.mqtt_port, timeout=10)
             counter.write_text(str(restarts))
         returncode = child.wait()
+        relay.join(timeout=5)
         if stop:
             break
         if not restart:
-            print(f"mosquitto exited with {returncode}", file=sys.stderr, flush=True)
+            log.error("mosquitto exited with %s", returncode)
             return returncode or 1
         restart = False
         restarts += 1

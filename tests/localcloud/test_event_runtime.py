@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import boto3
 import pytest
 from chalice.app import Chalice, Cron, Rate
 
+from infra.localcloud import logs
 from infra.localcloud.event_runtime import Invoker, discover, run_schedule, scheduled_event
 from infra.localcloud.schedules import RateSchedule, parse_schedule
 from infra.localcloud.topic_rules import parse_sql
@@ -85,7 +87,19 @@ def test_a_schedule_invokes_its_handler_with_a_scheduled_event_and_a_context(tmp
     assert 29_000 < remaining <= 30_000  # lambda_timeout 30 of the fixture's local stage
 
 
-def test_a_failing_scheduled_handler_is_logged_and_does_not_stop_the_runtime(tmp_path, capsys):
+@pytest.fixture
+def json_logs():
+    """The local cloud's logging (infra/localcloud/logs.py), undone afterwards."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    logs.configure()
+    yield
+    root.handlers[:], root.level = saved
+
+
+def test_a_failing_scheduled_handler_is_logged_and_does_not_stop_the_runtime(
+    tmp_path, capsys, json_logs
+):
     app = Chalice(app_name="t")
 
     @app.schedule("rate(1 minute)")
@@ -94,9 +108,10 @@ def test_a_failing_scheduled_handler_is_logged_and_does_not_stop_the_runtime(tmp
 
     invoker = Invoker(make_settings(tmp_path, FIXTURE_APP), app)
     assert invoker.invoke("schedule", "boom", scheduled_event("r")) is False
-    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    failure, line = (json.loads(x) for x in capsys.readouterr().out.strip().splitlines()[-2:])
     assert (line["kind"], line["name"], line["ok"]) == ("schedule", "boom", False)
     assert line["duration_ms"] >= 0
+    assert failure["level"] == "ERROR" and "RuntimeError: kaput" in failure["exception"]
 
 
 # Topic rule SQL ------------------------------------------------------------------------------
@@ -258,3 +273,62 @@ def test_run_job_runs_one_scheduled_function_now(fixture_cloud):
     [record] = records(fixture_cloud, "schedule")
     assert record["event"]["detail-type"] == "Scheduled Event"
     assert '"kind": "schedule", "name": "every_minute"' in result.stdout
+
+
+STRESS = """
+import itertools, logging, sys, threading
+sys.path.insert(0, "functions")
+from chalice import Chalice
+from chalicelib import observability
+from infra.localcloud import logs
+from infra.localcloud.event_runtime import Invoker, scheduled_event
+from tests.localcloud.conftest import FIXTURE_APP, make_settings
+import pathlib, tempfile
+
+logs.configure()
+observability.configure()
+app = Chalice(app_name="stress")
+chatty = logging.getLogger("chalicelib.stress")
+calls = itertools.count()
+
+@app.schedule("rate(1 minute)")
+def tick(event):
+    chatty.info("working", extra={"frameId": "frm_x"})
+    if next(calls) % 3 == 0:
+        raise RuntimeError("kaput\\nwith a second line")
+
+invoker = Invoker(make_settings(pathlib.Path(tempfile.mkdtemp()), FIXTURE_APP), app)
+
+def worker():
+    for _ in range(150):
+        invoker.invoke("schedule", "tick", scheduled_event("r"))
+        logging.getLogger("infra.localcloud.stress").warning("between\\ninvocations")
+
+threads = [threading.Thread(target=worker) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
+
+def test_every_line_a_busy_event_runtime_writes_is_one_json_object():
+    """Eight threads invoking handlers that log, fail with tracebacks and finish at once: each
+    line on the process's stdout (a pipe, as under honcho) parses as exactly one object."""
+    result = subprocess.run(
+        [sys.executable, "-c", STRESS],
+        cwd=str(Path(__file__).parents[2]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    decoder = json.JSONDecoder()
+    for line in lines:
+        value, end = decoder.raw_decode(line)
+        assert isinstance(value, dict) and end == len(line), line
+    invocations = [json.loads(line) for line in lines if line.startswith('{"kind"')]
+    assert len(invocations) == 8 * 150
+    failed = [r for r in map(json.loads, lines) if "exception" in r]
+    assert failed and all("kaput" in r["exception"] for r in failed)

@@ -65,6 +65,19 @@ def test_up_serves_everything_and_sigint_stops_every_process(tmp_path):
             assert response.status == 200
         output = (tmp_path / "up.log").read_text()
         assert settings.web_url in output and settings.frame_dashboard_url(0) in output
+        assert "make mail" in output
+        # Our processes' log lines are one JSON object each (honcho prefixes "time name | ").
+        ours = ("mqtt", "iot-data", "events", "web", "frame1")
+        logged = [
+            line.split(" | ", 1)[1]
+            for line in output.splitlines()
+            if " | " in line and line.split(" | ", 1)[0].split()[-1] in ours
+        ]
+        assert any('"logger": "mosquitto"' in line for line in logged), output
+        decoder = json.JSONDecoder()
+        for line in logged:
+            value, end = decoder.raw_decode(line)
+            assert isinstance(value, dict) and end == len(line.rstrip()), line
     finally:
         os.kill(up.pid, signal.SIGINT)
         returncode = up.wait(30)
