@@ -190,6 +190,7 @@ def test_a_bundle_with_a_bad_signature_is_refused(local_cloud, owner, tmp_path):
     shows_a_new_photo(owner, process, frame_id)
     assert retained_status(local_cloud, frame_id)["firmware"] == FACTORY
     assert history(owner, frame_id, "1.2.0")[-1] == ("failed", "bad_signature")  # no retry
+    assert "1.2.0" not in [n["version"] for n in firmware(owner, frame_id)["whatsNew"]]
 
 
 def test_a_bundle_whose_bytes_do_not_match_the_hash_is_refused(local_cloud, owner, tmp_path):
@@ -326,3 +327,31 @@ def test_a_percentage_rollout_reaches_only_that_share(local_cloud, owner, tmp_pa
     for process, frame_id in frames:
         assert current_release(process) == version
         assert firmware(owner, frame_id)["version"] == version
+
+
+def test_a_frame_without_automatic_updates_hears_of_a_release_at_once_and_waits(
+    local_cloud, owner, tmp_path
+):
+    """autoUpdate off: the release reaches the frame within seconds as an offer (its dashboard
+    shows it), nothing installs until the owner presses "update"."""
+    process, frame_id = paired(local_cloud, owner, "fw-consent", group="fw-consent")
+    owner.request("PATCH", f"/frames/{frame_id}", {"autoUpdate": False}, 200)
+    published = publish(local_cloud, tmp_path, "1.8.0", "--group", "fw-consent")
+    assert published["framesNotified"] == 1
+
+    def offered() -> dict[str, Any] | None:
+        try:
+            held = json.loads((process.state_dir / "desired.json").read_text())
+        except (OSError, ValueError):
+            return None
+        offer: dict[str, Any] | None = held.get("firmware")
+        return offer if offer and offer["version"] == "1.8.0" else None
+
+    offer = wait_for(offered, timeout=10, what="the offer on the frame")
+    assert offer["install"] is False
+    assert firmware(owner, frame_id)["available"]["version"] == "1.8.0"
+    time.sleep(3)
+    assert history(owner, frame_id, "1.8.0") == [] and current_release(process) == FACTORY
+    owner.request("POST", f"/frames/{frame_id}/firmware/update", None, 202)
+    wait_update_state(owner, frame_id, "1.8.0", "confirmed")
+    assert current_release(process) == "1.8.0"
