@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     job = commands.add_parser("run-job", help="run one scheduled function now")
     job.add_argument("name")
     commands.add_parser("provision", help="create the template's resources in moto")
-    for internal in ("broker", "iot-data-adapter", "event-runtime", "spa"):
+    for internal in ("broker", "iot-data-adapter", "event-runtime", "spa", "api"):
         commands.add_parser(internal)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -137,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         from infra.localcloud.event_runtime import run
 
         run(settings, ca)
+        return 0
+    if args.command == "api":
+        from infra.localcloud.api_server import serve as serve_api
+
+        serve_api(settings)
         return 0
     if args.command == "spa":
         from infra.localcloud.spa_server import serve as serve_spa

@@ -227,20 +227,8 @@ def build(
     cloud.add("mqtt", _module("broker"), settings.mqtt_port, env)
     cloud.add("iot-data", _module("iot-data-adapter"), settings.iot_data_port, env)
     cloud.add("events", _module("event-runtime"), None, env)
-    chalice = [
-        _bin("chalice"),
-        "--project-dir",
-        str(settings.functions_dir),
-        "local",
-        "--no-autoreload",
-        "--stage",
-        "local",
-        "--host",
-        settings.host,
-        "--port",
-        str(settings.api_port),
-    ]
-    cloud.add("api", "exec " + shlex.join(chalice), settings.api_port, env)
+    # `chalice local`, logging JSON lines like the rest (api_server.py).
+    cloud.add("api", _module("api"), settings.api_port, env)
     cloud.add("web", _module("spa"), settings.web_port, env)
     ensure_release_key(settings)  # the frames trust it; `infra.release publish` signs with it
     for i in range(frames):

@@ -67,13 +67,14 @@ def test_up_serves_everything_and_sigint_stops_every_process(tmp_path):
         assert settings.web_url in output and settings.frame_dashboard_url(0) in output
         assert "make mail" in output
         # Our processes' log lines are one JSON object each (honcho prefixes "time name | ").
-        ours = ("mqtt", "iot-data", "events", "web", "frame1")
+        ours = ("mqtt", "iot-data", "events", "api", "web", "frame1")
         logged = [
             line.split(" | ", 1)[1]
             for line in output.splitlines()
             if " | " in line and line.split(" | ", 1)[0].split()[-1] in ours
         ]
         assert any('"logger": "mosquitto"' in line for line in logged), output
+        assert any('"logger": "chalice.local"' in line for line in logged), output
         decoder = json.JSONDecoder()
         for line in logged:
             value, end = decoder.raw_decode(line)
