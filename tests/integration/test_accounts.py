@@ -36,18 +36,6 @@ def test_a_new_account_cannot_log_in_until_its_email_is_verified(client):
     assert body(login)["user"]["email"] == "ana@example.com"
 
 
-def test_registering_an_address_twice_is_a_conflict(client):
-    signup(client, "ana@example.com")
-    response = call(
-        client,
-        "POST",
-        "/auth/register",
-        {"email": "ana@example.com", "password": "another long secret", "displayName": "A"},
-    )
-    assert response.status_code == 409
-    assert body(response)["error"]["field"] == "email"
-
-
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client):
     signup(client, "ana@example.com")
     wrong = call(

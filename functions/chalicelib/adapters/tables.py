@@ -48,6 +48,8 @@ class UserRecord(Model):
     # Opt-in e-mail notifications by kind: friendRequest, photoDisplayed, frameOffline.
     notifications = JSONAttribute(default=dict)
     pending_email = UnicodeAttribute(null=True)
+    # When the owner was last told that someone tried to sign up with this address.
+    signup_attempt_mailed_at = UTCDateTimeAttribute(null=True)
     known_browsers = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
 
 
