@@ -295,7 +295,7 @@ def test_account_settings_export_and_delete(new_app) -> None:
     delete.get_by_label("I understand").check()
     delete.get_by_label("Your password, to confirm").fill(PASSWORD)
     delete.get_by_role("button", name="Delete my account").click()
-    expect(p.get_by_role("link", name="Sign up free")).to_be_visible()
+    expect(p.get_by_role("link", name="Sign up free")).to_be_visible(timeout=TIMEOUT)
     p = app.go("/login")
     p.get_by_label("Email").fill(email)
     p.get_by_label("Password").fill(PASSWORD)
