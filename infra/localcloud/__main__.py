@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "broker":
         from infra.localcloud import mosquitto
 
-        return mosquitto.run_broker(settings, mosquitto.write_config(settings, ca))
+        return mosquitto.run_broker(settings, ca, mosquitto.write_config(settings))
     if args.command == "iot-data-adapter":
         from infra.localcloud.iot_data_adapter import serve
 

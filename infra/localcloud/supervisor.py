@@ -155,7 +155,7 @@ def prepare(settings: Settings, keep_data: bool = False) -> CaFiles:
     if not keep_data:
         forget_data(settings)
     ca = ensure_ca(settings.ca_dir)
-    mosquitto.write_config(settings, ca)
+    mosquitto.write_config(settings)
     for stale in (stack_file(settings), event_runtime.ready_file(settings)):
         stale.unlink(missing_ok=True)
     return ca

@@ -170,6 +170,9 @@ class FrameRecord(Model):
     active_items = NumberAttribute(default=0)
     online = BooleanAttribute(default=False)
     last_seen_at = UTCDateTimeAttribute(null=True)
+    # Resyncs (and firmware checks) let through in the current minute: limited per frame.
+    resync_window = NumberAttribute(null=True)
+    resync_count = NumberAttribute(null=True)
     firmware = UnicodeAttribute(null=True)
     free_bytes = NumberAttribute(null=True)
     battery = NumberAttribute(null=True)
