@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters import timers
@@ -101,7 +102,7 @@ def _resync(frame_id: str) -> str:
 
 def _take_resync(frame: FrameRecord, window: int) -> bool:
     """Count one resync in the frame's window: the same window's count, or a new window."""
-    attempts = (
+    attempts: tuple[tuple[list[Action], Condition], ...] = (
         (
             [FrameRecord.resync_count.add(1)],
             (FrameRecord.resync_window == window) & (FrameRecord.resync_count < RESYNC_BUDGET),
