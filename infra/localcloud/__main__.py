@@ -7,7 +7,8 @@ Commands:
   mail                print the emails moto's SES has "sent"
   run-job NAME        run one @app.schedule function now
   provision           create the template's resources in a running moto
-Internal (started by ``up``): broker, iot-data-adapter, event-runtime, spa.
+Internal (started by ``up``): broker, iot-data-adapter, event-runtime, spa, api (chalice local,
+once the resources are provisioned).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     job = commands.add_parser("run-job", help="run one scheduled function now")
     job.add_argument("name")
     commands.add_parser("provision", help="create the template's resources in moto")
-    for internal in ("broker", "iot-data-adapter", "event-runtime", "spa"):
+    for internal in ("broker", "iot-data-adapter", "event-runtime", "spa", "api"):
         commands.add_parser(internal)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -121,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"To: {', '.join(mail['to'])}\nSubject: {mail['subject']}\n\n{mail['body']}\n")
             print("-" * 72)
         return 0
+    if args.command == "api":
+        from infra.localcloud.supervisor import run_api_when_provisioned
+
+        return run_api_when_provisioned(settings)
     if args.command == "run-job":
         from infra.localcloud.event_runtime import run_job
 

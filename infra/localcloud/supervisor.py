@@ -37,6 +37,47 @@ from infra.localcloud.settings import REPO_ROOT, Settings
 READY_TIMEOUT = 90.0
 
 
+def provisioned_file(settings: Settings) -> Path:
+    """Written once moto holds every resource of the template: the API starts only then."""
+    return settings.state_dir / "provisioned"
+
+
+def api_command(settings: Settings) -> list[str]:
+    """``chalice local`` for the stage ``local`` on the API port."""
+    return [
+        _bin("chalice"),
+        "--project-dir",
+        str(settings.functions_dir),
+        "local",
+        "--no-autoreload",
+        "--stage",
+        "local",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.api_port),
+    ]
+
+
+def run_api_when_provisioned(settings: Settings, timeout: float = READY_TIMEOUT) -> int:
+    """Become ``chalice local`` once provisioning is done (internal command ``api``).
+
+    The API must not answer before its tables exist: the first pairing request of a frame
+    started alongside it would get a 500. Until then the port is closed, which every client
+    already treats as "try again".
+    """
+    import os
+
+    deadline = time.monotonic() + timeout
+    while not provisioned_file(settings).exists():
+        if time.monotonic() > deadline:
+            print("the API gave up waiting for provisioning", file=sys.stderr, flush=True)
+            return 1
+        time.sleep(0.1)
+    command = api_command(settings)
+    os.execv(command[0], command)  # noqa: S606
+
+
 def stack_file(settings: Settings) -> Path:
     """Written once everything listens: URLs and process ids (tests and scripts read it)."""
     return settings.state_dir / "stack.json"
@@ -86,6 +127,7 @@ class LocalCloud(Manager):  # type: ignore[misc]
         try:
             wait_for_port(s.host, s.moto_port, timeout=30)
             created = provision(s, self.ca)
+            provisioned_file(s).write_text(str(len(created)))
             print(f"provisioned {len(created)} resources from {s.template_path.name}", flush=True)
             deadline = time.monotonic() + READY_TIMEOUT
             for port in self.ports.values():
@@ -156,7 +198,11 @@ def prepare(settings: Settings, keep_data: bool = False) -> CaFiles:
         forget_data(settings)
     ca = ensure_ca(settings.ca_dir)
     mosquitto.write_config(settings)
-    for stale in (stack_file(settings), event_runtime.ready_file(settings)):
+    for stale in (
+        stack_file(settings),
+        event_runtime.ready_file(settings),
+        provisioned_file(settings),
+    ):
         stale.unlink(missing_ok=True)
     return ca
 
@@ -196,20 +242,7 @@ def build(
     cloud.add("mqtt", _module("broker"), settings.mqtt_port, env)
     cloud.add("iot-data", _module("iot-data-adapter"), settings.iot_data_port, env)
     cloud.add("events", _module("event-runtime"), None, env)
-    chalice = [
-        _bin("chalice"),
-        "--project-dir",
-        str(settings.functions_dir),
-        "local",
-        "--no-autoreload",
-        "--stage",
-        "local",
-        "--host",
-        settings.host,
-        "--port",
-        str(settings.api_port),
-    ]
-    cloud.add("api", "exec " + shlex.join(chalice), settings.api_port, env)
+    cloud.add("api", _module("api"), settings.api_port, env)
     cloud.add("web", _module("spa"), settings.web_port, env)
     ensure_release_key(settings)  # the frames trust it; `infra.release publish` signs with it
     for i in range(frames):

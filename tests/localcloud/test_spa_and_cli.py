@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import ThreadingHTTPServer
@@ -146,3 +147,29 @@ def test_mail_also_reads_raw_mail(moto_endpoint):
     [mail] = sent_mail(moto_endpoint)
     assert (mail["to"], mail["subject"]) == (["b@example.com"], "Raw")
     assert "raw body" in mail["body"]
+
+
+def test_the_api_does_not_listen_before_the_resources_are_provisioned(tmp_path):
+    """A frame's first pairing request must meet a closed port (it retries), never a 500."""
+    from infra.localcloud.netwait import port_open, wait_for_port
+    from infra.localcloud.supervisor import provisioned_file
+    from tests.localcloud.conftest import make_settings
+
+    settings = make_settings(tmp_path / "state")
+    settings.state_dir.mkdir(parents=True)
+    api = subprocess.Popen(
+        [sys.executable, "-m", "infra.localcloud", "api"],
+        env=settings.process_env(),
+        cwd=str(REPO),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)
+        assert api.poll() is None
+        assert not port_open(settings.host, settings.api_port)
+        provisioned_file(settings).write_text("1")
+        wait_for_port(settings.host, settings.api_port, timeout=60)
+    finally:
+        api.terminate()
+        api.wait(10)
