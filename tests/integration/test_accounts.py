@@ -108,6 +108,25 @@ def test_logout_revokes_the_refresh_token(client):
     )
 
 
+def test_logging_out_ends_the_access_token_of_that_session_only(client):
+    """Not 15 minutes of access after logout: the authorizer checks the session (its answer is
+    cached by API Gateway for at most 60 s; the in-process client does not cache)."""
+    ana = signup(client, "ana@example.com")
+    other = json.loads(
+        call(
+            client,
+            "POST",
+            "/auth/login",
+            {"email": "ana@example.com", "password": "correct horse battery"},
+        ).body
+    )
+    assert call(client, "GET", "/me", user=ana).status_code == 200
+    call(client, "POST", "/auth/logout", {"refreshToken": ana.refresh_token})
+    assert call(client, "GET", "/me", user=ana).status_code == 401
+    ana.token = other["accessToken"]  # the session on another device goes on
+    assert call(client, "GET", "/me", user=ana).status_code == 200
+
+
 def test_password_reset_link_works_once_and_ends_other_sessions(client):
     ana = signup(client, "ana@example.com")
     same = call(client, "POST", "/auth/password-reset", {"email": "ana@example.com"})

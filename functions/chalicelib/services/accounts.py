@@ -283,7 +283,7 @@ def _start_session(user_id: str, user_agent: str | None) -> Session:
     )
     record.save(condition=SessionRecord.session_id.does_not_exist())
     return Session(
-        tokens.access_token(user_id),
+        tokens.access_token(user_id, record.session_id),
         f"{record.session_id}.{secret}",
         settings().access_token_seconds,
     )
@@ -323,7 +323,7 @@ def refresh(refresh_token: object) -> Session:
     except UpdateError as err:  # a concurrent refresh won: this token is now a reused one
         raise ended from err
     return Session(
-        tokens.access_token(record.user_id),
+        tokens.access_token(record.user_id, session_id),
         f"{session_id}.{new_secret}",
         settings().access_token_seconds,
     )
@@ -349,14 +349,23 @@ def end_sessions(user_id: str) -> int:
 
 
 def authenticate(access_token: str) -> str:
-    """The user id for a valid access token of an existing account, else Unauthorized."""
+    """The user id for a valid access token of a live session of an existing account.
+
+    Logging out deletes the session, a password change or reset bumps ``tokens_valid_after``:
+    either ends the access token here, at once (API Gateway caches this answer for at most the
+    authorizer's 60 s TTL: the bound docs/security.md states).
+    """
     claims = tokens.read_access_token(access_token)
+    ended = Unauthorized("Your session has ended. Please log in again.")
     try:
         user = UserRecord.get(claims["sub"])
+        session = SessionRecord.get(str(claims.get("sid")))
     except DoesNotExist as err:
-        raise Unauthorized("Your session has ended. Please log in again.") from err
-    if claims["iat"] < user.tokens_valid_after:
-        raise Unauthorized("Your session has ended. Please log in again.")
+        raise ended from err
+    if claims["iat"] < user.tokens_valid_after or session.user_id != user.user_id:
+        raise ended
+    if session.revoked or session.expires_at <= utcnow():
+        raise ended
     return user.user_id
 
 
