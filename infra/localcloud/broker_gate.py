@@ -45,6 +45,7 @@ SUBACK_DENIED_V311, SUBACK_DENIED_V5 = 0x80, 0x87
 # Bigger than any packet mosquitto would take (it refuses over max_packet_size itself); beyond
 # this the gate does not even buffer the packet.
 HARD_PACKET_LIMIT = 4 * 132096
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 class ProtocolViolation(Exception):
@@ -291,7 +292,8 @@ class Gate:
         try:
             if cn is None:
                 return
-            first = await read_packet(reader)
+            # A client that does not finish its CONNECT in time is dropped (no half-open sockets).
+            first = await asyncio.wait_for(read_packet(reader), CONNECT_TIMEOUT_SECONDS)
             if first is None or first.kind != CONNECT:
                 return
             connect = parse_connect(first)
@@ -310,7 +312,14 @@ class Gate:
                 self._client_to_broker(session, reader, writer, upstream),
                 self._broker_to_client(session, broker_reader, writer),
             )
-        except (ProtocolViolation, ConnectionError, ssl.SSLError, OSError) as err:
+        except (
+            ProtocolViolation,
+            IndexError,
+            ConnectionError,
+            ssl.SSLError,
+            OSError,
+            TimeoutError,
+        ) as err:
             log.info("connection of %s ended: %s", cn, err)
         finally:
             for stream in (writer, upstream):

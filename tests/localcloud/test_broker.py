@@ -190,3 +190,29 @@ def test_a_retained_desired_state_survives_a_broker_restart(broker):
     subscribe(frame, desired(A))
     messages = inbox.wait_for(1)
     assert [(m.payload, m.retain) for m in messages] == [(b'{"version": 7}', True)]
+
+
+def test_garbage_instead_of_an_mqtt_connect_ends_only_that_connection(broker):
+    from infra.localcloud.ca import issue_client_files
+
+    cert, key = issue_client_files(broker.ca, A, broker.settings.state_dir / "clients")
+    context = ssl.create_default_context(cafile=str(broker.ca.ca_cert))
+    context.load_cert_chain(str(cert), str(key))
+    import contextlib
+    import socket
+
+    for junk in (
+        b"\x10\x06\x00\x04XXXX",  # not MQTT
+        b"\x10\x07\x00\x04MQTT\x05",  # a CONNECT cut short
+        b"\x10\xff\xff\xff\xff\x7f",  # a malformed length
+        b"\x82\x02\x00\x01",  # SUBSCRIBE before CONNECT
+    ):
+        with (
+            socket.create_connection(("127.0.0.1", broker.port), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
+            tls.sendall(junk)
+            tls.settimeout(5)
+            with contextlib.suppress(ConnectionResetError, ssl.SSLError):
+                assert tls.recv(10) == b""  # closed without an answer
+    assert subscribe(broker.client(A), desired(A)) == [1]  # the gate still serves
