@@ -40,6 +40,7 @@ from shareframe_frame.store import Store, atomic_write_json, fsync_dir
 log = logging.getLogger(__name__)
 
 PENDING = "firmware_pending.json"
+HIGHEST = "firmware_highest.json"  # the highest version this frame ever confirmed: the floor
 FAILED = "firmware_failed.json"  # versions refused or rolled back: never tried again
 CONFIRM_WITHIN_SECONDS = 10 * 60
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
@@ -52,6 +53,44 @@ class FirmwareError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def version_key(version: str) -> tuple[int, ...] | None:
+    """``1.4.2`` -> (1, 4, 2); None for anything that is not X.Y.Z."""
+    parts = version.split(".")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) <= 6 for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
+
+
+def highest_confirmed(state_dir: Path, running_version: str) -> str:
+    """The version below which nothing is installed: the highest confirmed, or the running one."""
+    try:
+        stored = json.loads((state_dir / HIGHEST).read_text()).get("version")
+    except (OSError, ValueError, AttributeError):
+        stored = None
+    candidates = [v for v in (stored, running_version) if isinstance(v, str) and version_key(v)]
+    return max(candidates, key=lambda v: version_key(v) or (), default=running_version)
+
+
+def note_confirmed(state_dir: Path, version: str) -> None:
+    if version_key(version) is None:
+        return
+    if (version_key(highest_confirmed(state_dir, version)) or ()) <= (version_key(version) or ()):
+        atomic_write_json(state_dir / HIGHEST, {"version": version})
+
+
+def bundled_version(unpacked: Path) -> str | None:
+    """The ``__version__`` stamped into the bundle's own ``__init__.py`` (signed bytes)."""
+    try:
+        source = (unpacked / "shareframe_frame" / "__init__.py").read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in source.splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == "__version__":
+            return value.strip().strip("\"'")
+    return None
 
 
 def load_public_key(text: str) -> Ed25519PublicKey:
@@ -158,6 +197,16 @@ class FirmwareUpdater:
         if target.version in failed_versions(self._store.root):
             self._failed.add(target.version)
             return
+        floor = highest_confirmed(self._store.root, self._running)
+        wanted = version_key(target.version)
+        if wanted is None or wanted < (version_key(floor) or ()):
+            # An old, validly signed release is still a downgrade (back to a known hole).
+            log.error(
+                "firmware downgrade refused", extra={"version": target.version, "floor": floor}
+            )
+            self._failed.add(target.version)
+            self._emit(firmware_event("failed", target.version, self._now(), "downgrade_refused"))
+            return
         if not self._may_install_now():
             return  # quiet hours, or a new photo is on the panel for the first time
         try:
@@ -221,6 +270,12 @@ class FirmwareUpdater:
         except FirmwareError:
             shutil.rmtree(unpacking, ignore_errors=True)
             raise
+        if bundled_version(unpacking) != target.version:
+            # The signature covers the bundle, and the bundle names its version: an old bundle
+            # relabelled as a newer version in the (unsigned) desired state is refused here.
+            shutil.rmtree(unpacking, ignore_errors=True)
+            bundle.unlink(missing_ok=True)
+            raise FirmwareError("version_mismatch")
         if final.exists():
             shutil.rmtree(final)
         unpacking.replace(final)
@@ -276,6 +331,7 @@ def confirm_if_pending(
     if not isinstance(pending, dict) or pending.get("version") != running_version:
         return
     emit(firmware_event("confirmed", running_version, at))
+    note_confirmed(store.root, running_version)
     path.unlink(missing_ok=True)
     if root is None:
         return

@@ -7,7 +7,8 @@ Commands:
   mail                print the emails moto's SES has "sent"
   run-job NAME        run one @app.schedule function now
   provision           create the template's resources in a running moto
-Internal (started by ``up``): broker, iot-data-adapter, event-runtime, spa.
+Internal (started by ``up``): broker, iot-data-adapter, event-runtime, spa, api (chalice local,
+once the resources are provisioned).
 """
 
 from __future__ import annotations
@@ -111,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"To: {', '.join(mail['to'])}\nSubject: {mail['subject']}\n\n{mail['body']}\n")
             print("-" * 72)
         return 0
+    if args.command == "api":
+        from infra.localcloud.supervisor import run_api_when_provisioned
+
+        return run_api_when_provisioned(settings)
     if args.command == "run-job":
         from infra.localcloud.event_runtime import run_job
 
@@ -127,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "broker":
         from infra.localcloud import mosquitto
 
-        return mosquitto.run_broker(settings, mosquitto.write_config(settings, ca))
+        return mosquitto.run_broker(settings, ca, mosquitto.write_config(settings))
     if args.command == "iot-data-adapter":
         from infra.localcloud.iot_data_adapter import serve
 
@@ -137,11 +142,6 @@ def main(argv: list[str] | None = None) -> int:
         from infra.localcloud.event_runtime import run
 
         run(settings, ca)
-        return 0
-    if args.command == "api":
-        from infra.localcloud.api_server import serve as serve_api
-
-        serve_api(settings)
         return 0
     if args.command == "spa":
         from infra.localcloud.spa_server import serve as serve_spa

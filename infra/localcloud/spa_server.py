@@ -1,6 +1,9 @@
 """Serve the built SPA (``web/dist``) with index.html fallback and a runtime ``/config.json``.
 
-``/config.json`` tells the SPA where the API is, so one build works locally and in AWS.
+``/config.json`` tells the SPA where the API is, so one build works locally and in AWS. Every
+answer carries the same security headers as CloudFront's response-headers policy in
+``infra/template.json`` (``WebResponseHeadersPolicy``): the same Content-Security-Policy, with the
+local API and S3 origins in place of the deployed ones.
 """
 
 from __future__ import annotations
@@ -24,9 +27,29 @@ MISSING = b"""<!doctype html><meta charset="utf-8"><title>Shareframe</title>
 """
 
 
-def make_handler(dist: Path, api_url: str) -> type[BaseHTTPRequestHandler]:
+def content_security_policy(api_origin: str, media_origin: str) -> str:
+    """Scripts and styles only from the app's own origin; data only to the API and the media
+    bucket; no plugins, no framing, no <base> games. Injected markup cannot run script."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob: {media_origin}; "
+        f"connect-src 'self' {api_origin} {media_origin}; "
+        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+def make_handler(dist: Path, api_url: str, media_url: str) -> type[BaseHTTPRequestHandler]:
     root = dist.resolve()
     config = json.dumps({"apiUrl": api_url}).encode()
+    csp = content_security_policy(api_url, media_url)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "shareframe-spa"
@@ -39,6 +62,9 @@ def make_handler(dist: Path, api_url: str) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", cache)
+            self.send_header("Content-Security-Policy", csp)
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -71,7 +97,8 @@ def make_handler(dist: Path, api_url: str) -> type[BaseHTTPRequestHandler]:
 
 
 def serve(settings: Settings) -> None:
-    handler = make_handler(settings.web_dist, settings.api_url)
+    # Locally the browser reaches S3 (presigned uploads and photos) at moto's endpoint.
+    handler = make_handler(settings.web_dist, settings.api_url, settings.moto_url)
     server = ThreadingHTTPServer((settings.host, settings.web_port), handler)
     server.daemon_threads = True
     log.info("SPA %s on %s (API %s)", settings.web_dist, settings.web_url, settings.api_url)

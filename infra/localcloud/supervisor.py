@@ -37,6 +37,30 @@ from infra.localcloud.settings import DEFAULT_PORTS, REPO_ROOT, Settings
 READY_TIMEOUT = 90.0
 
 
+def provisioned_file(settings: Settings) -> Path:
+    """Written once moto holds every resource of the template: the API starts only then."""
+    return settings.state_dir / "provisioned"
+
+
+def run_api_when_provisioned(settings: Settings, timeout: float = READY_TIMEOUT) -> int:
+    """Become ``chalice local`` once provisioning is done (internal command ``api``).
+
+    The API must not answer before its tables exist: the first pairing request of a frame
+    started alongside it would get a 500. Until then the port is closed, which every client
+    already treats as "try again".
+    """
+    deadline = time.monotonic() + timeout
+    while not provisioned_file(settings).exists():
+        if time.monotonic() > deadline:
+            print("the API gave up waiting for provisioning", file=sys.stderr, flush=True)
+            return 1
+        time.sleep(0.1)
+    from infra.localcloud.api_server import serve
+
+    serve(settings)
+    return 0
+
+
 def stack_file(settings: Settings) -> Path:
     """Written once everything listens: URLs and process ids (tests and scripts read it)."""
     return settings.state_dir / "stack.json"
@@ -86,6 +110,7 @@ class LocalCloud(Manager):  # type: ignore[misc]
         try:
             wait_for_port(s.host, s.moto_port, timeout=30)
             created = provision(s, self.ca)
+            provisioned_file(s).write_text(str(len(created)))
             print(f"provisioned {len(created)} resources from {s.template_path.name}", flush=True)
             deadline = time.monotonic() + READY_TIMEOUT
             for port in self.ports.values():
@@ -186,8 +211,12 @@ def prepare(settings: Settings, keep_data: bool = False) -> CaFiles:
     if not keep_data:
         forget_data(settings)
     ca = ensure_ca(settings.ca_dir)
-    mosquitto.write_config(settings, ca)
-    for stale in (stack_file(settings), event_runtime.ready_file(settings)):
+    mosquitto.write_config(settings)
+    for stale in (
+        stack_file(settings),
+        event_runtime.ready_file(settings),
+        provisioned_file(settings),
+    ):
         stale.unlink(missing_ok=True)
     return ca
 

@@ -2,7 +2,8 @@
 
 Supports the SQL the rules use: ``SELECT *, topic(N) AS a, timestamp() AS b, field AS c FROM
 'filter/+/#' [WHERE cond AND cond ...]`` where a condition compares a field or ``topic(N)``
-with a string or number literal (``=``, ``<>``, ``!=``, ``<``, ``<=``, ``>``, ``>=``).
+with a string or number literal (``=``, ``<>``, ``!=``, ``<``, ``<=``, ``>``, ``>=``), or is
+``isUndefined(field)``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _SQL = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _ITEM = re.compile(r"^(?P<expr>.+?)(?:\s+AS\s+(?P<alias>[A-Za-z_][A-Za-z0-9_]*))?$", re.IGNORECASE)
+_UNDEFINED = re.compile(r"^\s*isUndefined\(\s*(?P<field>[A-Za-z_][\w.]*)\s*\)\s*$", re.IGNORECASE)
 _CONDITION = re.compile(r"^\s*(?P<left>.+?)\s*(?P<op><>|!=|<=|>=|=|<|>)\s*(?P<right>.+?)\s*$")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
@@ -34,6 +36,9 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+
+
+UNDEFINED = "isUndefined"
 
 
 class RuleSqlError(ValueError):
@@ -82,6 +87,13 @@ class TopicRule:
         message = json.loads(payload)
         stamp = int(time.time() * 1000)
         for left, op, right in self.where:
+            if op == UNDEFINED:
+                if (
+                    not isinstance(message, dict)
+                    or _value_of(left, topic, message, stamp) is not None
+                ):
+                    return False
+                continue
             a = _value_of(left, topic, message, stamp)
             b = _literal(right)
             try:
@@ -160,6 +172,10 @@ def parse_sql(sql: str) -> tuple[str, list[Selection], list[tuple[str, str, str]
     where: list[tuple[str, str, str]] = []
     if match.group("where"):
         for condition in re.split(r"\s+AND\s+", match.group("where"), flags=re.IGNORECASE):
+            undefined = _UNDEFINED.match(condition)
+            if undefined:
+                where.append((undefined.group("field"), UNDEFINED, ""))
+                continue
             parsed_condition = _CONDITION.match(condition)
             if not parsed_condition:
                 raise RuleSqlError(f"unsupported WHERE condition {condition!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, App, photo, unique_email
@@ -36,7 +37,15 @@ def test_landing_sign_up_verify_log_in_reset_password_log_out(new_app) -> None:
     expect(p.get_by_role("alert")).to_contain_text("confirm your e")
     expect(p.get_by_role("button", name="Send the confirmation link again")).to_be_visible()
 
+    # Opening the link (as a mail scanner would) confirms nothing; the button does.
     app.page.goto(app.link_from_mail(email, "/verify"))
+    expect(p.get_by_role("button", name="Confirm my email address")).to_be_visible()
+    p.wait_for_load_state("networkidle")
+    login = requests.post(
+        app.cloud.api_url + "/auth/login", json={"email": email, "password": PASSWORD}, timeout=30
+    )
+    assert login.json()["error"]["code"] == "email_not_verified"
+    p.get_by_role("button", name="Confirm my email address").click()
     expect(p.get_by_text("your email address is confirmed")).to_be_visible()
 
     # A wrong password is said in plain words.
@@ -241,6 +250,39 @@ def test_account_settings_export_and_delete(new_app) -> None:
     p.get_by_role("button", name="Export my data").click()
     expect(p.get_by_text("You'll get an email")).to_be_visible()
 
+    # An address change needs the password; it waits, shown, until confirmed or withdrawn.
+    address = p.get_by_role("region", name="Email address")
+    address.get_by_label("New email address").fill(unique_email("Moved"))
+    address.get_by_label("Your password, to change the address").fill("not my password")
+    address.get_by_role("button", name="Change email").click()
+    expect(address.get_by_text("The current password is wrong")).to_be_visible()
+    address.get_by_label("Your password, to change the address").fill(PASSWORD)
+    address.get_by_role("button", name="Change email").click()
+    expect(address.get_by_text("Waiting for")).to_be_visible()
+    address.get_by_role("button", name="Cancel this change").click()
+    expect(address.get_by_text("Waiting for")).to_have_count(0)
+    p.reload()
+    expect(p.get_by_role("region", name="Email address").get_by_text("Waiting for")).to_have_count(
+        0
+    )
+
+    # The old address's "this wasn't me" link stops a change and signs out everywhere.
+    address = p.get_by_role("region", name="Email address")
+    address.get_by_label("New email address").fill(unique_email("Thief"))
+    address.get_by_label("Your password, to change the address").fill(PASSWORD)
+    address.get_by_role("button", name="Change email").click()
+    expect(address.get_by_text("Waiting for")).to_be_visible()
+    p.goto(app.link_from_mail(email, "/email-change/cancel"))
+    p.get_by_role("button", name="This wasn't me: stop it").click()
+    expect(p.get_by_text("every session is signed out")).to_be_visible()
+    p = app.go("/account")
+    expect(p.get_by_role("heading", name="Log in")).to_be_visible()
+    app.log_in(email)
+    p = app.go("/account")
+    expect(p.get_by_role("region", name="Email address").get_by_text("Waiting for")).to_have_count(
+        0
+    )
+
     p.get_by_label("Current password").fill("wrong password")
     p.get_by_label("New password", exact=True).fill("another long password")
     p.get_by_role("button", name="Change password").click()
@@ -253,7 +295,7 @@ def test_account_settings_export_and_delete(new_app) -> None:
     delete.get_by_label("I understand").check()
     delete.get_by_label("Your password, to confirm").fill(PASSWORD)
     delete.get_by_role("button", name="Delete my account").click()
-    expect(p.get_by_role("link", name="Sign up free")).to_be_visible()
+    expect(p.get_by_role("link", name="Sign up free")).to_be_visible(timeout=TIMEOUT)
     p = app.go("/login")
     p.get_by_label("Email").fill(email)
     p.get_by_label("Password").fill(PASSWORD)
@@ -261,10 +303,28 @@ def test_account_settings_export_and_delete(new_app) -> None:
     expect(p.get_by_role("alert")).to_be_visible()
 
 
+def test_the_content_security_policy_stops_injected_script(new_app) -> None:
+    app: App = new_app()
+    p = app.go("/login")
+    p.get_by_role("heading", name="Log in").wait_for()
+    ran = p.evaluate(
+        """() => new Promise((resolve) => {
+            window.injected = false;
+            const s = document.createElement("script");
+            s.textContent = "window.injected = true";
+            document.body.appendChild(s);
+            setTimeout(() => resolve(window.injected), 200);
+        })"""
+    )
+    assert ran is False
+    header = p.request.get(app.base + "/").headers["content-security-policy"]
+    assert "script-src 'self';" in header
+
+
 def test_main_screens_have_no_serious_axe_violations_at_phone_and_desktop(
     cloud: LocalCloudStack, new_app
 ) -> None:
-    app: App = new_app()
+    app: App = new_app(bypass_csp=True)  # axe-core is injected as an inline script
     problems = []
     app.go("/")
     problems += app.check_screen("landing")

@@ -176,3 +176,26 @@ def test_policy_files_are_current_and_name_their_resources():
             named |= set(re.findall(r"\$\{(\w+)\.Arn\}", refs))
             named |= set(re.findall(r'"Ref": "(\w+)"', refs))
             assert named <= set(body["Resources"]), (name, statement["Sid"], named)
+
+
+def test_a_frame_may_retain_only_on_its_status_topic_as_the_local_gate_enforces(template):
+    """The IoT policy and infra/localcloud/broker_gate.py state the same rights."""
+    from infra.localcloud import broker_gate
+
+    (policy,) = template.of_type("AWS::IoT::Policy").values()
+    granted: dict[str, list[str]] = {}
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        actions = statement["Action"]
+        resources = statement["Resource"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            for resource in resources if isinstance(resources, list) else [resources]:
+                granted.setdefault(action, []).append(json.dumps(resource))
+    assert len(granted["iot:RetainPublish"]) == 1
+    assert granted["iot:RetainPublish"][0].endswith('ThingName}/status"}')
+    assert len(granted["iot:Subscribe"]) == 1
+    assert granted["iot:Subscribe"][0].endswith('ThingName}/desired"}')
+    frame = "frm_X"
+    assert broker_gate.may_retain(frame, f"shareframe/frames/{frame}/status")
+    assert not broker_gate.may_retain(frame, f"shareframe/frames/{frame}/events")
+    assert broker_gate.may_subscribe(frame, f"shareframe/frames/{frame}/desired")
+    assert not broker_gate.may_subscribe(frame, "shareframe/frames/+/desired")

@@ -414,13 +414,15 @@ class LocalCloudStack:
     ) -> mqtt.Client:
         """A connected paho MQTT 5 client presenting a certificate with CN ``cn``.
 
-        The client id defaults to a unique one, so that a test client with a frame's CN does not
-        take over the real frame's session. The network loop runs; the client is disconnected
-        when the stack stops.
+        Like IoT Core, the broker accepts a frame's certificate only with the frame's own client
+        id, so that is the default for a frame CN (a running frame with that id would be taken
+        over: use a frame paired without a process). The cloud's CN gets a unique id. The
+        network loop runs; the client is disconnected when the stack stops.
         """
         cert, key = self.issue_client_cert(cn)
         self._client_serial += 1
-        client_id = client_id or f"{cn}-test-{self._client_serial}"
+        if client_id is None:
+            client_id = cn if cn.startswith("frm_") else f"{cn}-test-{self._client_serial}"
         client = make_client(client_id, self.ca_cert, cert, key)
         connect_and_wait(client, self.mqtt_host, self.mqtt_port, clean_start=clean_start)
         self._clients.append(client)

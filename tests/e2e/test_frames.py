@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.e2e.journeys import Person, photo, screen, wait_for
+from tests.hostile.localcloud_world import pair_headless
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +124,13 @@ def test_a_frame_away_longer_than_its_links_live_catches_up_and_never_shows_what
 
 
 def test_a_frame_cannot_see_another_frames_desired_state(local_cloud, ana):
-    one, frame_one = paired(local_cloud, ana, "one")
+    # The spy is a frame paired without a process: the broker binds a certificate to its own
+    # client id, so a spy with a running frame's certificate would take that frame's session.
+    spy_id = pair_headless(ana, "one")
+    frame_one = {"frameId": spy_id}
     _, frame_two = paired(local_cloud, ana, "two")
     received = []
-    spy = local_cloud.mqtt_client(frame_one["frameId"])
+    spy = local_cloud.mqtt_client(spy_id)
     spy.on_message = lambda client, userdata, message: received.append(message.topic)
     spy.subscribe(f"shareframe/frames/{frame_two['frameId']}/desired", qos=1)
     spy.subscribe(f"shareframe/frames/{frame_one['frameId']}/desired", qos=1)

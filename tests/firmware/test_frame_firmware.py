@@ -139,6 +139,35 @@ def test_a_bad_signature_is_refused_and_nothing_switches(
     assert h.states() == ["downloading", "failed"]  # not retried in a loop
 
 
+def test_an_old_validly_signed_release_offered_in_the_desired_state_is_refused_and_reported(
+    h: Harness, file_server: FileServer
+) -> None:
+    newer = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = newer
+    h.updater.consider(target(newer, f"{file_server.url}/fw/0.2.0.tar.gz"))
+    confirm_if_pending(h.store, h.root, "0.2.0", h.events.append, "2026-11-25T12:01:00Z")
+    # Back on 0.1.0's code (say a broken disk restored it), offered the old signed release:
+    older = bundle(release("0.1.5"))
+    file_server.files["/fw/0.1.5.tar.gz"] = older
+    h.events.clear()
+    h.updater.consider(target(older, f"{file_server.url}/fw/0.1.5.tar.gz", version="0.1.5"))
+    assert h.states() == ["failed"] and h.events[0]["reason"] == "downgrade_refused"
+    assert h.events[0]["version"] == "0.1.5"
+    assert all(path != "/fw/0.1.5.tar.gz" for path, _ in file_server.requests)  # not downloaded
+    assert (h.root / "current").resolve().name == "0.2.0"
+
+
+def test_an_old_bundle_relabelled_as_a_newer_version_is_refused(
+    h: Harness, file_server: FileServer
+) -> None:
+    old = bundle(release("0.0.9"))  # validly signed, but its own __version__ says 0.0.9
+    file_server.files["/fw/0.3.0.tar.gz"] = old
+    h.updater.consider(target(old, f"{file_server.url}/fw/0.3.0.tar.gz", version="0.3.0"))
+    assert h.states() == ["downloading", "installing", "failed"]
+    assert h.events[-1]["reason"] == "version_mismatch"
+    assert (h.root / "current").resolve().name == "0.1.0" and h.restarts == 0
+
+
 def test_a_bundle_escaping_its_directory_is_refused(h: Harness, file_server: FileServer) -> None:
     data = bundle(release("0.2.0"), evil="../../etc/evil")
     file_server.files["/fw/0.2.0.tar.gz"] = data

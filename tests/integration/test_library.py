@@ -4,6 +4,7 @@ import base64
 import json
 
 import boto3
+import pytest
 
 from chalicelib.config import settings
 from tests.integration.conftest import call, drain_uploads, jpeg_bytes, signup, upload_photo
@@ -181,3 +182,20 @@ def test_deleting_a_photo_removes_its_files_but_keeps_what_frames_still_need(cli
     assert call(client, "GET", f"/images/{shared}", user=ana).status_code == 404
     assert body(call(client, "GET", "/me", user=ana))["photoCount"] == 0
     drain_uploads(client)
+
+
+def test_two_concurrent_deletes_of_one_photo_release_its_library_slot_once(client, monkeypatch):
+    from chalicelib.domain.errors import NotFound
+    from chalicelib.services import images
+
+    ana = signup(client, "ana@example.com")
+    doomed = upload_photo(client, ana)
+    upload_photo(client, ana, jpeg_bytes(colour=(10, 200, 10)))
+    assert body(call(client, "GET", "/me", user=ana))["photoCount"] == 2
+    # Both requests read the photo before either wrote: the second works from that stale read.
+    stale = images.get(ana.user_id, doomed)
+    images.delete(ana.user_id, doomed)
+    monkeypatch.setattr(images, "get", lambda user_id, image_id: stale)
+    with pytest.raises(NotFound):
+        images.delete(ana.user_id, doomed)
+    assert body(call(client, "GET", "/me", user=ana))["photoCount"] == 1

@@ -55,7 +55,15 @@ def test_profile_can_be_read_and_changed_and_bad_values_are_refused(client):
 def test_changing_the_email_address_needs_the_new_address_confirmed(client):
     ana = signup(client, "ana@example.com")
     assert (
-        body(call(client, "PATCH", "/me", {"email": "ana@new.example"}, ana))["pendingEmail"]
+        body(
+            call(
+                client,
+                "PATCH",
+                "/me",
+                {"email": "ana@new.example", "currentPassword": "correct horse battery"},
+                ana,
+            )
+        )["pendingEmail"]
         == "ana@new.example"
     )
     token = mailed_token("ana@new.example", "/verify")

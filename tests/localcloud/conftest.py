@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -18,7 +19,7 @@ from infra.localcloud import mosquitto
 from infra.localcloud.ca import CaFiles, ensure_ca, issue_client_files
 from infra.localcloud.mqtt import connect_and_wait, make_client
 from infra.localcloud.netwait import free_port, wait_for_port
-from infra.localcloud.settings import REPO_ROOT, Settings
+from infra.localcloud.settings import CLOUD_CLIENT_CN, REPO_ROOT, Settings
 
 FIXTURE_APP = REPO_ROOT / "tests" / "localcloud" / "fixtures" / "app"
 
@@ -63,12 +64,17 @@ class Broker:
         return self.settings.mqtt_port
 
     def start(self) -> None:
+        """The broker process of the local cloud: mosquitto behind its TLS gate."""
         log = (self.settings.state_dir / "mosquitto.log").open("ab")
         self.process = subprocess.Popen(
-            [mosquitto.MOSQUITTO, "-c", str(self.conf)], stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "infra.localcloud", "broker"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.settings.process_env(),
+            cwd=str(REPO_ROOT),
         )
         log.close()
-        wait_for_port("127.0.0.1", self.port, timeout=10)
+        wait_for_port("127.0.0.1", self.port, timeout=15)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -90,7 +96,9 @@ class Broker:
         cert = key = None
         if cn is not None:
             cert, key = issue_client_files(self.ca, cn, self.settings.state_dir / "clients")
-        client = make_client(client_id or f"{cn}-{time.monotonic_ns()}", self.ca.ca_cert, cert, key)
+        if client_id is None:  # a frame's client id is its CN; the cloud's clients are many
+            client_id = f"{cn}-{time.monotonic_ns()}" if cn in (None, CLOUD_CLIENT_CN) else cn
+        client = make_client(client_id, self.ca.ca_cert, cert, key)
         self.clients.append(client)
         connect_and_wait(client, "127.0.0.1", self.port, timeout=5 if cn else 2)
         return client
@@ -103,7 +111,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
     settings = make_settings(tmp_path / "state")
     settings.state_dir.mkdir(parents=True)
     ca = ensure_ca(settings.ca_dir)
-    conf = mosquitto.write_config(settings, ca)
+    conf = mosquitto.write_config(settings)
     broker = Broker(settings, ca, conf)
     broker.start()
     try:

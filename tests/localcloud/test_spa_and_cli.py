@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import ThreadingHTTPServer
@@ -24,7 +25,9 @@ REPO = Path(__file__).parents[2]
 @pytest.fixture
 def spa(tmp_path):
     def serve(dist):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(dist, "http://api.test"))
+        server = ThreadingHTTPServer(
+            ("127.0.0.1", 0), make_handler(dist, "http://api.test", "http://s3.test")
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}"
@@ -55,6 +58,36 @@ def test_the_spa_is_served_with_index_fallback_and_a_runtime_config(spa, tmp_pat
     assert error.value.code == 404
     with pytest.raises(urllib.error.HTTPError):
         get(f"{base}/../../etc/passwd.txt")
+
+
+def test_every_page_carries_the_same_content_security_policy_as_cloudfront(spa, tmp_path):
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<html>app</html>")
+    with urllib.request.urlopen(spa(dist) + "/account") as response:
+        local = response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self';" in local and "frame-ancestors 'none'" in local
+    assert "connect-src 'self' http://api.test http://s3.test;" in local
+    template = json.loads((REPO / "infra" / "template.json").read_text())
+    policy = template["Resources"]["WebResponseHeadersPolicy"]["Properties"]
+    headers = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    deployed = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+
+    def directives(csp: str) -> dict[str, list[str]]:
+        """Each directive's own sources: the stage's origins differ, nothing else may."""
+        parsed = {}
+        for part in csp.split(";"):
+            name, *sources = part.split()
+            parsed[name] = [s for s in sources if not s.startswith(("http://", "https://"))]
+        return parsed
+
+    assert directives(local) == directives(deployed)
+    distribution = template["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]
+    assert distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": "WebResponseHeadersPolicy"
+    }
 
 
 def test_a_missing_build_gets_a_page_that_says_how_to_build(spa, tmp_path):
@@ -161,3 +194,29 @@ def test_the_commands_up_prints_work_as_printed_without_the_virtualenv(moto_endp
     assert printed.returncode == 0, printed.stderr
     assert "Subject: Confirm" in printed.stdout and "link 42" in printed.stdout
     assert f"endpoint={moto_endpoint}" in printed.stdout
+
+
+def test_the_api_does_not_listen_before_the_resources_are_provisioned(tmp_path):
+    """A frame's first pairing request must meet a closed port (it retries), never a 500."""
+    from infra.localcloud.netwait import port_open, wait_for_port
+    from infra.localcloud.supervisor import provisioned_file
+    from tests.localcloud.conftest import make_settings
+
+    settings = make_settings(tmp_path / "state")
+    settings.state_dir.mkdir(parents=True)
+    api = subprocess.Popen(
+        [sys.executable, "-m", "infra.localcloud", "api"],
+        env=settings.process_env(),
+        cwd=str(REPO),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)
+        assert api.poll() is None
+        assert not port_open(settings.host, settings.api_port)
+        provisioned_file(settings).write_text("1")
+        wait_for_port(settings.host, settings.api_port, timeout=60)
+    finally:
+        api.terminate()
+        api.wait(10)

@@ -46,6 +46,20 @@ def test_where_filters_messages():
     assert not r.where_holds("a/1", b'{"type": "other", "n": 5}')
 
 
+def test_a_payload_cannot_name_the_frame_it_reports_for(tmp_path):
+    """The frame id comes from the topic (the broker checked it); a payload carrying its own
+    frameId, e.g. frame A's status claiming to be frame B's, never reaches the backend."""
+    rules = load_rules(load_local_template(make_settings(tmp_path)))
+    for r in rules:
+        if not r.topic_filter.startswith("shareframe/frames/+/"):
+            continue
+        topic = r.topic_filter.replace("+", "frm_A")
+        honest = json.dumps({"type": "resync", "online": True}).encode()
+        forged = json.dumps({"type": "resync", "online": True, "frameId": "frm_B"}).encode()
+        assert r.where_holds(topic, honest) and r.evaluate(topic, honest)["frameId"] == "frm_A"
+        assert not r.where_holds(topic, forged), r.name
+
+
 def test_payloads_that_are_not_json_objects_are_errors():
     r = rule("SELECT * FROM 'a/+'")
     with pytest.raises(ValueError):

@@ -37,7 +37,7 @@ function issueTokens(userId) {
   db.refresh.set(refreshToken, userId);
   return { accessToken, refreshToken, expiresIn: 900 };
 }
-const publicUser = (u) => ({ userId: u.userId, email: u.email, displayName: u.displayName, friendCode: u.friendCode, findable: u.findable, timeZone: u.timeZone, notifications: u.notifications, createdAt: u.createdAt });
+const publicUser = (u) => ({ userId: u.userId, email: u.email, pendingEmail: u.pendingEmail ?? null, displayName: u.displayName, friendCode: u.friendCode, findable: u.findable, timeZone: u.timeZone, notifications: u.notifications, createdAt: u.createdAt });
 const friendsOf = (uid) => [...db.friendships].map((k) => k.split("|")).filter((p) => p.includes(uid)).map((p) => (p[0] === uid ? p[1] : p[0]));
 const areFriends = (a, b) => db.friendships.has([a, b].sort().join("|"));
 
@@ -74,13 +74,15 @@ async function api(method, path, url, body, uid) {
     if (!body.email?.includes("@")) fail(400, "validation_failed", "Enter a valid email address.", "email");
     if (!body.password || body.password.length < 8) fail(400, "validation_failed", "Passwords need at least 8 characters.", "password");
     if (!body.displayName?.trim()) fail(400, "validation_failed", "displayName must be 1-60 characters.", "displayName");
-    if ([...db.users.values()].some((u) => u.email === body.email)) fail(409, "conflict", "An account with this email already exists.", "email");
+    // Like the API: a taken address answers as a new one (its owner is mailed instead).
+    if ([...db.users.values()].some((u) => u.email === body.email)) return [201, { email: body.email, verificationRequired: true }];
     const userId = id("usr");
     db.users.set(userId, { userId, email: body.email, password: body.password, displayName: body.displayName.trim(), friendCode: code4(), findable: true, timeZone: "Europe/Berlin", notifications: { friendRequest: true, photoDisplayed: false, frameOffline: true }, createdAt: now(), verified: true });
     console.log(`[mock] verify link: ${ORIGIN}/verify?token=vt_${userId}`);
-    return [201, { userId, email: body.email, verificationRequired: true }];
+    return [201, { email: body.email, verificationRequired: true }];
   }
   if (method === "POST" && path === "/auth/verify") return [200, { verified: true }];
+  if (method === "POST" && path === "/auth/email-change/cancel") return [200, { cancelled: true, sessionsEnded: true }];
   if (method === "POST" && ["/auth/resend-verification", "/auth/password-reset"].includes(path)) return [202, {}];
   if (method === "POST" && path === "/auth/password-reset/confirm") return [200, {}];
   if (method === "POST" && path === "/auth/login") {
@@ -102,7 +104,17 @@ async function api(method, path, url, body, uid) {
   const me = db.users.get(uid);
   // ---- me
   if (path === "/me" && method === "GET") return [200, publicUser(me)];
-  if (path === "/me" && method === "PATCH") { const { email, ...rest } = body; Object.assign(me, rest); return [200, publicUser(me)]; }
+  if (path === "/me" && method === "PATCH") {
+    const { email, currentPassword, ...rest } = body;
+    if (email !== undefined && email !== me.email) {
+      if (!currentPassword) fail(400, "validation_failed", "Enter your current password to change the address.", "currentPassword");
+      if (currentPassword !== me.password) fail(403, "forbidden", "The current password is wrong.", "currentPassword");
+      me.pendingEmail = email;
+    }
+    Object.assign(me, rest);
+    return [200, publicUser(me)];
+  }
+  if (path === "/me/pending-email" && method === "DELETE") { me.pendingEmail = null; return [200, publicUser(me)]; }
   if (path === "/me" && method === "DELETE") { if (body.password !== me.password) fail(403, "forbidden", "That password isn't right.", "password"); db.users.delete(uid); return [204]; }
   if (path === "/me/password") { if (body.currentPassword !== me.password) fail(403, "forbidden", "Your current password isn't right.", "currentPassword"); me.password = body.newPassword; return [204]; }
   if (path === "/me/export") return [202, { exportId: id("exp") }];

@@ -9,6 +9,7 @@ import { LandingPage } from "./features/landing/LandingPage";
 import { LoginPage } from "./features/auth/LoginPage";
 import { SignUpPage } from "./features/auth/SignUpPage";
 import { VerifyPage } from "./features/auth/VerifyPage";
+import { CancelEmailChangePage } from "./features/auth/CancelEmailChangePage";
 import { ForgotPasswordPage, ResetPasswordPage } from "./features/auth/PasswordPages";
 import { NotFoundPage } from "./components/NotFoundPage";
 
@@ -51,6 +52,7 @@ export function App() {
           <Route index element={<LandingPage />} />
           <Route path="signup" element={<SignUpPage />} />
           <Route path="verify" element={<VerifyPage />} />
+          <Route path="email-change/cancel" element={<CancelEmailChangePage />} />
           <Route path="login" element={<LoginPage />} />
           <Route path="forgot-password" element={<ForgotPasswordPage />} />
           <Route path="reset" element={<ResetPasswordPage />} />

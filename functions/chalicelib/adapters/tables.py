@@ -48,6 +48,8 @@ class UserRecord(Model):
     # Opt-in e-mail notifications by kind: friendRequest, photoDisplayed, frameOffline.
     notifications = JSONAttribute(default=dict)
     pending_email = UnicodeAttribute(null=True)
+    # When the owner was last told that someone tried to sign up with this address.
+    signup_attempt_mailed_at = UTCDateTimeAttribute(null=True)
     known_browsers = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
 
 
@@ -168,6 +170,9 @@ class FrameRecord(Model):
     active_items = NumberAttribute(default=0)
     online = BooleanAttribute(default=False)
     last_seen_at = UTCDateTimeAttribute(null=True)
+    # Resyncs (and firmware checks) let through in the current minute: limited per frame.
+    resync_window = NumberAttribute(null=True)
+    resync_count = NumberAttribute(null=True)
     firmware = UnicodeAttribute(null=True)
     free_bytes = NumberAttribute(null=True)
     battery = NumberAttribute(null=True)

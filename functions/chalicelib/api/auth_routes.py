@@ -16,14 +16,23 @@ api = Api(blueprint)
 @api.route("/auth/register", ["POST"], public=True, status=201)
 def register(call: Call) -> dict[str, Any]:
     body = call.body
-    user = accounts.register(body.get("email"), body.get("password"), body.get("displayName"))
-    return {"userId": user.user_id, "email": user.email, "verificationRequired": True}
+    # The same answer whether or not the address already has an account: no enumeration.
+    address = accounts.normalise_email(body.get("email"))
+    accounts.register(address, body.get("password"), body.get("displayName"), source=call.source)
+    return {"email": address, "verificationRequired": True}
 
 
 @api.route("/auth/verify", ["POST"], public=True)
 def verify(call: Call) -> dict[str, Any]:
     profile.follow_email_link(call.body.get("token"))
     return {"verified": True}
+
+
+@api.route("/auth/email-change/cancel", ["POST"], public=True)
+def cancel_email_change(call: Call) -> dict[str, Any]:
+    """The old address's "this wasn't me" link (the web page posts it on a button press)."""
+    profile.cancel_email_change_by_link(call.body.get("token"))
+    return {"cancelled": True, "sessionsEnded": True}
 
 
 @api.route("/auth/resend-verification", ["POST"], public=True, status=202)

@@ -23,6 +23,11 @@ def update_me(call: Call) -> dict[str, Any]:
     return accounts.profile(profile.update(call.user_id, call.body))
 
 
+@api.route("/me/pending-email", ["DELETE"])
+def cancel_pending_email(call: Call) -> dict[str, Any]:
+    return accounts.profile(profile.cancel_pending_email(call.user_id))
+
+
 @api.route("/me/password", ["POST"])
 def change_password(call: Call) -> dict[str, Any]:
     body = call.body

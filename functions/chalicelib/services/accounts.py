@@ -7,7 +7,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -19,7 +19,6 @@ from chalicelib.adapters.tables import FriendCodeRecord, SessionRecord, UserEmai
 from chalicelib.config import settings
 from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import (
-    Conflict,
     EmailNotVerified,
     Forbidden,
     InvalidCredentials,
@@ -38,6 +37,13 @@ LOGIN_LIMIT_PER_ACCOUNT = 10
 # Per source address: high enough for a household or office behind one NAT; the per-account
 # limit is what stops guessing one password.
 LOGIN_LIMIT_PER_SOURCE = 200
+# Each sign-up costs an argon2 hash and a mail: limited per source like login, and per address
+# so that nobody can use us to flood one inbox.
+SIGNUP_WINDOW = 3600
+SIGNUP_LIMIT_PER_SOURCE = 60
+SIGNUP_LIMIT_PER_ADDRESS = 3
+# The owner of an address someone tried to sign up with hears about it at most this often.
+SIGNUP_NOTICE_INTERVAL = timedelta(hours=24)
 # An account whose address is not confirmed within this time is removed (its confirmation
 # link stops working at the same moment; web/src/features/auth/SignUpPage.tsx says so too).
 UNVERIFIED_LIFETIME = timedelta(hours=24)
@@ -84,23 +90,49 @@ def profile(user: UserRecord) -> dict[str, Any]:
     }
 
 
-def register(email: object, password: object, display_name: object) -> UserRecord:
+def register(
+    email: object, password: object, display_name: object, *, source: str
+) -> UserRecord | None:
+    """Create an unverified account and mail its verification link.
+
+    The caller's answer must not depend on whether the address already has an account (that
+    would let anyone test addresses): an existing address gets no new account, its owner a
+    mail saying someone tried (at most once a day), and the caller the same answer as a new
+    sign-up. The password is hashed in both cases so that the two take the same time. Returns
+    the new account, or None when the address was taken.
+    """
     address = normalise_email(email)
     name = validate_display_name(display_name)
     secret = passwords.check_strength(password)
+    rate_limiter.hit(
+        "signup-source",
+        source,
+        limit=SIGNUP_LIMIT_PER_SOURCE,
+        window_seconds=SIGNUP_WINDOW,
+        message="Too many sign-ups from here. Please try again in an hour.",
+    )
+    rate_limiter.hit(
+        "signup",
+        address,
+        limit=SIGNUP_LIMIT_PER_ADDRESS,
+        window_seconds=SIGNUP_WINDOW,
+        message="Too many sign-ups for this address. Please try again in an hour.",
+    )
+    password_hash = passwords.hash_password(secret)
     now = utcnow()
+    existing = _user_by_email(address)
+    if existing is not None:
+        _notice_signup_attempt(existing, now)
+        return None
     user = UserRecord(
         new_id("usr"),
         email=address,
         display_name=name,
-        password_hash=passwords.hash_password(secret),
+        password_hash=password_hash,
         verified=False,
         created_at=now,
         friend_code=codes.new_code(),
     )
-    taken = Conflict("An account with this e-mail address already exists.", field="email")
-    if _user_by_email(address) is not None:
-        raise taken
     try:
         with TransactWrite(connection=Connection()) as tx:
             tx.save(
@@ -112,8 +144,11 @@ def register(email: object, password: object, display_name: object) -> UserRecor
                 condition=FriendCodeRecord.code.does_not_exist(),
             )
             tx.save(user, condition=UserRecord.user_id.does_not_exist())
-    except TransactWriteError as err:  # a race for the address (or, once in 10^12, the code)
-        raise taken from err
+    except TransactWriteError:  # a race for the address (or, once in 10^12, the code)
+        raced = _user_by_email(address)
+        if raced is not None:
+            _notice_signup_attempt(raced, now)
+        return None
     timers.schedule(
         jobs.REMOVE_UNVERIFIED_ACCOUNTS,
         now + UNVERIFIED_LIFETIME,
@@ -122,6 +157,24 @@ def register(email: object, password: object, display_name: object) -> UserRecor
     )
     _send_verification(user)
     return user
+
+
+def _notice_signup_attempt(user: UserRecord, now: datetime) -> None:
+    """Tell an address's owner that someone tried to sign up with it: at most once a day.
+
+    The conditional write makes "once a day" hold under concurrent attempts too.
+    """
+    try:
+        user.update(
+            actions=[UserRecord.signup_attempt_mailed_at.set(now)],
+            condition=UserRecord.signup_attempt_mailed_at.does_not_exist()
+            | (UserRecord.signup_attempt_mailed_at <= now - SIGNUP_NOTICE_INTERVAL),
+        )
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            return
+        raise
+    emails.signup_attempt(user.email, user.display_name)
 
 
 def _send_verification(user: UserRecord) -> None:
@@ -213,6 +266,11 @@ def _note_browser(user: UserRecord, user_agent: str | None) -> None:
         emails.new_sign_in(user.email, user.display_name, (user_agent or "unknown browser")[:200])
 
 
+def password_fingerprint(user: UserRecord) -> str:
+    """Changes with the password: binds a mailed link to the password it was sent under."""
+    return _hash(user.password_hash)[:16]
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -232,7 +290,7 @@ def _start_session(user_id: str, user_agent: str | None) -> Session:
     )
     record.save(condition=SessionRecord.session_id.does_not_exist())
     return Session(
-        tokens.access_token(user_id),
+        tokens.access_token(user_id, record.session_id),
         f"{record.session_id}.{secret}",
         settings().access_token_seconds,
     )
@@ -272,7 +330,7 @@ def refresh(refresh_token: object) -> Session:
     except UpdateError as err:  # a concurrent refresh won: this token is now a reused one
         raise ended from err
     return Session(
-        tokens.access_token(record.user_id),
+        tokens.access_token(record.user_id, session_id),
         f"{session_id}.{new_secret}",
         settings().access_token_seconds,
     )
@@ -298,14 +356,23 @@ def end_sessions(user_id: str) -> int:
 
 
 def authenticate(access_token: str) -> str:
-    """The user id for a valid access token of an existing account, else Unauthorized."""
+    """The user id for a valid access token of a live session of an existing account.
+
+    Logging out deletes the session, a password change or reset bumps ``tokens_valid_after``:
+    either ends the access token here, at once (API Gateway caches this answer for at most the
+    authorizer's 60 s TTL: the bound docs/security.md states).
+    """
     claims = tokens.read_access_token(access_token)
+    ended = Unauthorized("Your session has ended. Please log in again.")
     try:
         user = UserRecord.get(claims["sub"])
+        session = SessionRecord.get(str(claims.get("sid")))
     except DoesNotExist as err:
-        raise Unauthorized("Your session has ended. Please log in again.") from err
-    if claims["iat"] < user.tokens_valid_after:
-        raise Unauthorized("Your session has ended. Please log in again.")
+        raise ended from err
+    if claims["iat"] < user.tokens_valid_after or session.user_id != user.user_id:
+        raise ended
+    if session.revoked or session.expires_at <= utcnow():
+        raise ended
     return user.user_id
 
 
@@ -323,7 +390,7 @@ def request_password_reset(email: object) -> None:
     if user is None:
         return
     token = tokens.sign(
-        {"sub": user.user_id, "typ": "reset", "pwf": _hash(user.password_hash)[:16]},
+        {"sub": user.user_id, "typ": "reset", "pwf": password_fingerprint(user)},
         ttl_seconds=RESET_TTL,
     )
     emails.password_reset(user.email, user.display_name, token)
@@ -337,7 +404,7 @@ def confirm_password_reset(token: object, password: object) -> None:
     except DoesNotExist as err:
         raise ValidationFailed("This link is not valid or has expired.", field="token") from err
     # The fingerprint of the old hash makes the link single-use: any password change kills it.
-    if claims.get("pwf") != _hash(user.password_hash)[:16]:
+    if claims.get("pwf") != password_fingerprint(user):
         raise ValidationFailed("This link has already been used.", field="token")
     _set_password(user, new_password)
     if not user.verified:  # following a mailed link proves the address
@@ -356,10 +423,16 @@ def change_password(
 
 
 def _set_password(user: UserRecord, password: str) -> None:
+    """New password, every session ended, and any pending address change cancelled.
+
+    Whoever asked for the change may have done it with a session this password change is
+    meant to end; the new address's link is bound to the old password and dies with it too.
+    """
     user.update(
         actions=[
             UserRecord.password_hash.set(passwords.hash_password(password)),
             UserRecord.tokens_valid_after.set(int(time.time())),
+            UserRecord.pending_email.remove(),
         ]
     )
     end_sessions(user.user_id)

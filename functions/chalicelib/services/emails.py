@@ -69,6 +69,31 @@ def email_changed(old_address: str, name: str, new_address: str) -> None:
     )
 
 
+def signup_attempt(to: str, name: str) -> None:
+    mailer.send(
+        to,
+        "Someone tried to sign up for Shareframe with your address",
+        f"Hello {name},\n\nSomeone just tried to create a Shareframe account with this e-mail "
+        "address, which already has one. If it was you, log in instead; if you forgot your "
+        f"password, reset it here:\n\n{settings().web_url}/forgot-password\n\nIf it was not you, "
+        "there is nothing to do: no account was created and yours is unchanged. We tell you at "
+        "most once a day.\n\nShareframe\n",
+    )
+
+
+def email_change_requested(to: str, name: str, new_address: str, token: str) -> None:
+    """To the current address: the one-click way out if someone else asked for the change."""
+    mailer.send(
+        to,
+        "Your Shareframe account is about to move to another address",
+        f"Hello {name},\n\nSomeone signed in to your Shareframe account asked to move it to "
+        f"the address {new_address}. It moves once that address is confirmed.\n\nIf this "
+        "wasn't you, open this link and press the button: it cancels the change and signs "
+        f"out every session at once.\n\n{_link('/email-change/cancel', token)}\n\nThen "
+        "choose a new password. If it was you, there is nothing to do.\n\nShareframe\n",
+    )
+
+
 def new_sign_in(to: str, name: str, browser: str) -> None:
     mailer.send(
         to,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters import timers
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 # Frames publish their status at least every 30 minutes; silence for an hour means offline.
 STALE_AFTER = timedelta(minutes=60)
 OFFLINE_NOTICE_AFTER = timedelta(hours=24)
+# At most this many resync-driven publishes per frame and minute. One beyond it is coalesced
+# into the publish that just happened (not queued): its URLs are fresh, the state is retained.
+RESYNC_BUDGET = 3
+RESYNC_WINDOW_SECONDS = 60
+# A status that repeats the stored one is written again only this long after the last write:
+# a burst of identical status messages costs reads, not writes.
+STATUS_REWRITE_AFTER = timedelta(minutes=5)
 
 
 def _when(value: object) -> datetime:
@@ -54,8 +62,7 @@ def handle_event(message: dict[str, Any]) -> str:
         assert isinstance(share_id, str)
         return _advance(frame_id, share_id, kind, _when(message.get("at")))
     if kind in ("resync", "firmware_check"):
-        frame_sync.publish(frame_id)
-        return "republished"
+        return _resync(frame_id)
     if kind == "firmware":
         return releases.record_progress(frame_id, message)
     if kind == "update_requested":  # the owner pressed "update" on the frame's own dashboard
@@ -73,8 +80,56 @@ def handle_event(message: dict[str, Any]) -> str:
     return "ignored: unknown type"
 
 
+def _resync(frame_id: str) -> str:
+    """Republish the frame's desired state, at most RESYNC_BUDGET times a minute.
+
+    The budget check is a read; only a resync that is let through writes (a conditional
+    update), so a frame sending a hundred resyncs a second costs at most RESYNC_BUDGET writes
+    and publishes a minute.
+    """
+    try:
+        frame = FrameRecord.get(frame_id)
+    except FrameRecord.DoesNotExist:
+        return "ignored: unknown frame"
+    window = int(utcnow().timestamp()) // RESYNC_WINDOW_SECONDS
+    if frame.resync_window == window and (frame.resync_count or 0) >= RESYNC_BUDGET:
+        return "coalesced"
+    if not _take_resync(frame, window):
+        return "coalesced"
+    frame_sync.publish(frame_id)
+    return "republished"
+
+
+def _take_resync(frame: FrameRecord, window: int) -> bool:
+    """Count one resync in the frame's window: the same window's count, or a new window."""
+    attempts: tuple[tuple[list[Action], Condition], ...] = (
+        (
+            [FrameRecord.resync_count.add(1)],
+            (FrameRecord.resync_window == window) & (FrameRecord.resync_count < RESYNC_BUDGET),
+        ),
+        (
+            [FrameRecord.resync_window.set(window), FrameRecord.resync_count.set(1)],
+            FrameRecord.frame_id.exists()
+            & (FrameRecord.resync_window.does_not_exist() | (FrameRecord.resync_window < window)),
+        ),
+    )
+    for actions, condition in attempts:
+        try:
+            frame.update(actions=actions, condition=condition)
+            return True
+        except UpdateError as err:
+            if err.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return False
+
+
 def _advance(frame_id: str, share_id: str, state: str, at: datetime) -> str:
     allowed = [s for s in ("queued", "delivered", "displayed") if sharing.advances(s, state)]
+    try:  # a repeated or stale receipt costs a read, not a (failed conditional) write
+        if DeliveryRecord.get(frame_id, share_id).state not in allowed:
+            return "ignored: not a forward step"
+    except DeliveryRecord.DoesNotExist:
+        return "ignored: not a forward step"
     actions: list[Action] = [DeliveryRecord.state.set(state)]
     if state == "delivered":
         actions.append(DeliveryRecord.delivered_at.set(at))
@@ -118,27 +173,31 @@ def handle_status(message: dict[str, Any]) -> str:
     if not is_id(frame_id, "frm"):
         return "ignored: malformed"
     online = message.get("online") is True
-    actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.last_seen_at.set(utcnow())]
+    reported: dict[str, Any] = {}  # FrameRecord attribute -> value
     if online:
-        actions += [
-            attr.set(value)
-            for key, attr, limit in (
-                ("firmware", FrameRecord.firmware, 32),
-                ("showing", FrameRecord.showing, 40),
-                ("nextWakeAt", FrameRecord.next_wake_at, 40),
+        reported |= {
+            name: value
+            for key, name, limit in (
+                ("firmware", "firmware", 32),
+                ("showing", "showing", 40),
+                ("nextWakeAt", "next_wake_at", 40),
             )
             if isinstance(value := message.get(key), str) and len(value) <= limit
-        ]
-        actions += [
-            attr.set(number)
-            for key, attr in (
-                ("freeBytes", FrameRecord.free_bytes),
-                ("battery", FrameRecord.battery),
-            )
+        }
+        reported |= {
+            name: number
+            for key, name in (("freeBytes", "free_bytes"), ("battery", "battery"))
             if isinstance(number := message.get(key), int | float)
             and not isinstance(number, bool)
             and 0 <= number < 2**53
-        ]
+        }
+    unchanged = _stored_if_repeated(str(frame_id), online, reported)
+    if unchanged is not None:  # nothing to write; a release it missed still reaches it
+        if online:
+            _catch_up_firmware(unchanged)
+        return "ignored: unchanged"
+    actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.last_seen_at.set(utcnow())]
+    actions += [getattr(FrameRecord, name).set(value) for name, value in reported.items()]
     frame = FrameRecord(str(frame_id))
     try:  # the update returns the whole record (ALL_NEW): no second read below
         frame.update(actions=actions, condition=FrameRecord.frame_id.exists())
@@ -160,6 +219,23 @@ def handle_status(message: dict[str, Any]) -> str:
             jobs.NOTIFY_OFFLINE_FRAMES, now + OFFLINE_NOTICE_AFTER, {"frameId": frame_id}, now=now
         )
     return "online" if online else "offline"
+
+
+def _stored_if_repeated(
+    frame_id: str, online: bool, reported: dict[str, Any]
+) -> FrameRecord | None:
+    """The stored frame when the status says nothing new and was written recently, else None."""
+    try:
+        stored = FrameRecord.get(frame_id)
+    except FrameRecord.DoesNotExist:
+        return None
+    if stored.online != online or stored.last_seen_at is None:
+        return None
+    if utcnow() - stored.last_seen_at >= STATUS_REWRITE_AFTER:
+        return None
+    if any(getattr(stored, name) != value for name, value in reported.items()):
+        return None
+    return stored
 
 
 def mark_stale(frame_id: str) -> bool:

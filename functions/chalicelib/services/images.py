@@ -7,15 +7,17 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import rendering
 from chalicelib.adapters import media_store, timers
 from chalicelib.adapters.tables import ImageRecord, UserRecord
 from chalicelib.config import settings
 from chalicelib.domain import jobs
-from chalicelib.domain.errors import NotFound, QuotaExceeded, ValidationFailed
+from chalicelib.domain.errors import Conflict, NotFound, QuotaExceeded, ValidationFailed
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.timefmt import iso, utcnow
 from chalicelib.services import paging
@@ -323,16 +325,13 @@ def delete(user_id: str, image_id: str) -> bool:
     """
     record = get(user_id, image_id)
     now = utcnow()
+    still_shown = record.shares_until is not None and record.shares_until > now
+    record = _leave_library(record, still_shown)
     media_store.delete(media_store.original_key(user_id, image_id))
     media_store.delete_prefix(media_store.derived_prefix(user_id, image_id))
-    if record.state != "rejected":
-        _release_slot(user_id)
-    still_shown = record.shares_until is not None and record.shares_until > now
     if not still_shown:
         media_store.delete_prefix(f"renditions/{user_id}/{image_id}/")
-        record.delete()
         return False
-    record.update(actions=[ImageRecord.state.set("deleted"), ImageRecord.title.set("")])
     if record.shares_until is not None and record.shares_until.year < 9999:
         timers.schedule(
             jobs.PURGE_DELETED_PHOTOS,
@@ -341,6 +340,40 @@ def delete(user_id: str, image_id: str) -> bool:
             now=now,
         )
     return True
+
+
+def _leave_library(record: ImageRecord, still_shown: bool) -> ImageRecord:
+    """Take the photo out of the library and release its quota slot in one transaction.
+
+    The record's change is conditional on the state it was read in, so of two concurrent
+    deletes exactly one releases the slot; the other finds the photo gone (NotFound). A state
+    that changed under us (processing finished) is read again and the step retried.
+    """
+    for _ in range(3):
+        try:
+            with TransactWrite(connection=Connection()) as tx:
+                unchanged = ImageRecord.state == record.state
+                if still_shown:
+                    tx.update(
+                        record,
+                        actions=[ImageRecord.state.set("deleted"), ImageRecord.title.set("")],
+                        condition=unchanged,
+                    )
+                else:
+                    tx.delete(record, condition=unchanged)
+                if record.state != "rejected":  # a rejected upload already gave its slot back
+                    tx.update(
+                        UserRecord(record.user_id),
+                        actions=[UserRecord.photo_count.add(-1)],
+                        condition=UserRecord.user_id.exists(),
+                    )
+            return record
+        except TransactWriteError:
+            fresh = _record(record.user_id, record.image_id)
+            if fresh is None or fresh.state == "deleted":  # a concurrent delete won
+                raise NotFound("This photo does not exist.") from None
+            record = fresh
+    raise Conflict("This photo is changing right now. Please try again.")
 
 
 def _record(user_id: str, image_id: str) -> ImageRecord | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -18,6 +19,9 @@ from chalicelib.services import account_deletion, accounts, emails, passwords, t
 from chalicelib.services.notifications import KINDS
 
 EMAIL_CHANGE_TTL = 48 * 3600
+# The "this wasn't me" link outlives the confirmation link, so that a change an attacker
+# confirmed can still be undone by the owner of the old address.
+EMAIL_CHANGE_CANCEL_TTL = 7 * 24 * 3600
 
 
 def get(user_id: str) -> UserRecord:
@@ -27,7 +31,8 @@ def get(user_id: str) -> UserRecord:
 def update(user_id: str, changes: dict[str, Any]) -> UserRecord:
     user = get(user_id)
     unknown = sorted(
-        set(changes) - {"displayName", "findable", "timeZone", "notifications", "email"}
+        set(changes)
+        - {"displayName", "findable", "timeZone", "notifications", "email", "currentPassword"}
     )
     if unknown:
         raise ValidationFailed(f"Unknown field: {unknown[0]}.", field=unknown[0])
@@ -56,14 +61,21 @@ def update(user_id: str, changes: dict[str, Any]) -> UserRecord:
     if "email" in changes:
         address = accounts.normalise_email(changes["email"])
         if address != user.email:
-            _start_email_change(user, address)
+            _start_email_change(user, address, changes.get("currentPassword"))
             actions.append(UserRecord.pending_email.set(address))
     if actions:
         user.update(actions=actions)
     return user
 
 
-def _start_email_change(user: UserRecord, address: str) -> None:
+def _start_email_change(user: UserRecord, address: str, current_password: object) -> None:
+    """Ask the new address to confirm and tell the old one how to stop it.
+
+    Moving the account to another address hands over every password reset, so a stolen access
+    token must not be enough: the current password is required. The confirmation link is bound
+    to the address it is sent to and to the password as it is now, so a password change or
+    reset kills it.
+    """
     rate_limiter.hit(
         "email-change",
         user.user_id,
@@ -71,16 +83,45 @@ def _start_email_change(user: UserRecord, address: str) -> None:
         window_seconds=3600,
         message="Too many address changes. Please try again in an hour.",
     )
+    if not isinstance(current_password, str) or not current_password:
+        raise ValidationFailed(
+            "Enter your current password to change the address.", field="currentPassword"
+        )
+    if not passwords.verify(user.password_hash, current_password):
+        raise Forbidden("The current password is wrong.", field="currentPassword")
     try:
         UserEmailRecord.get(address)
     except DoesNotExist:
-        token = tokens.sign(
-            {"sub": user.user_id, "typ": "email_change", "email": address},
+        confirm = tokens.sign(
+            {
+                "sub": user.user_id,
+                "typ": "email_change",
+                "email": address,
+                "pwf": accounts.password_fingerprint(user),
+            },
             ttl_seconds=EMAIL_CHANGE_TTL,
         )
-        emails.verification(address, user.display_name, token)
+        emails.verification(address, user.display_name, confirm)
+        cancel = tokens.sign(
+            {
+                "sub": user.user_id,
+                "typ": "email_change_cancel",
+                "email": address,
+                "from": user.email,
+            },
+            ttl_seconds=EMAIL_CHANGE_CANCEL_TTL,
+        )
+        emails.email_change_requested(user.email, user.display_name, address, cancel)
         return
     raise Conflict("An account with this e-mail address already exists.", field="email")
+
+
+def cancel_pending_email(user_id: str) -> UserRecord:
+    """The signed-in owner withdraws an address change that is not confirmed yet."""
+    user = get(user_id)
+    if user.pending_email is not None:
+        user.update(actions=[UserRecord.pending_email.remove()])
+    return user
 
 
 def follow_email_link(token: object) -> None:
@@ -94,13 +135,14 @@ def follow_email_link(token: object) -> None:
 def confirm_email_change(token: object) -> None:
     """Follow the link sent to the new address: the account moves to it atomically."""
     claims = tokens.read_link_token(token, "email_change")
+    invalid = ValidationFailed("This link is not valid or has expired.", field="token")
     try:
         user = UserRecord.get(claims["sub"], consistent_read=True)
     except DoesNotExist as err:
-        raise ValidationFailed("This link is not valid or has expired.", field="token") from err
+        raise invalid from err
     new, old = claims["email"], user.email
-    if user.pending_email != new:
-        raise ValidationFailed("This link is not valid or has expired.", field="token")
+    if user.pending_email != new or claims.get("pwf") != accounts.password_fingerprint(user):
+        raise invalid
     try:
         with TransactWrite(connection=Connection()) as tx:
             tx.save(
@@ -111,11 +153,53 @@ def confirm_email_change(token: object) -> None:
             tx.update(
                 user,
                 actions=[UserRecord.email.set(new), UserRecord.pending_email.remove()],
-                condition=UserRecord.pending_email == new,
+                condition=(UserRecord.pending_email == new)
+                & (UserRecord.password_hash == user.password_hash),
             )
     except TransactWriteError as err:
         raise Conflict("This address is already taken.", field="token") from err
     emails.email_changed(old, user.display_name, new)
+
+
+def cancel_email_change_by_link(token: object) -> None:
+    """The old address's "this wasn't me" link: stop the change and end every session.
+
+    A change still pending is dropped. One already confirmed (the attacker was quick) is undone:
+    the account moves back to the address the link was sent to, if nobody took it since. Either
+    way every refresh token is revoked and every access token dies at the authorizer.
+    """
+    claims = tokens.read_link_token(token, "email_change_cancel")
+    invalid = ValidationFailed("This link is not valid or has expired.", field="token")
+    try:
+        user = UserRecord.get(claims["sub"], consistent_read=True)
+    except DoesNotExist as err:
+        raise invalid from err
+    new, old = claims["email"], claims.get("from")
+    if not isinstance(old, str):
+        raise invalid
+    ended = UserRecord.tokens_valid_after.set(int(time.time()))
+    if user.email == new and old != new:
+        try:
+            with TransactWrite(connection=Connection()) as tx:
+                tx.save(
+                    UserEmailRecord(old, user_id=user.user_id),
+                    condition=UserEmailRecord.email.does_not_exist(),
+                )
+                tx.delete(UserEmailRecord(new), condition=UserEmailRecord.user_id == user.user_id)
+                tx.update(
+                    user,
+                    actions=[UserRecord.email.set(old), UserRecord.pending_email.remove(), ended],
+                    condition=UserRecord.email == new,
+                )
+        except TransactWriteError as err:
+            raise Conflict(
+                "The account could not be moved back: that address is in use.", field="token"
+            ) from err
+    elif user.pending_email == new:
+        user.update(actions=[UserRecord.pending_email.remove(), ended])
+    else:
+        user.update(actions=[ended])
+    accounts.end_sessions(user.user_id)
 
 
 def delete(user_id: str, password: object) -> None:

@@ -30,8 +30,12 @@ def sign(claims: dict[str, Any], *, ttl_seconds: int) -> str:
     return jwt.encode(payload, _key(), algorithm=_ALGORITHM)
 
 
-def access_token(user_id: str) -> str:
-    return sign({"sub": user_id, "typ": "access"}, ttl_seconds=settings().access_token_seconds)
+def access_token(user_id: str, session_id: str) -> str:
+    """``sid`` names the login session: ending it (logout) ends the access token too."""
+    return sign(
+        {"sub": user_id, "typ": "access", "sid": session_id},
+        ttl_seconds=settings().access_token_seconds,
+    )
 
 
 def read_access_token(token: str) -> dict[str, Any]:

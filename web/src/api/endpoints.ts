@@ -21,6 +21,8 @@ const enc = encodeURIComponent;
 export const auth = {
   register: (b: T.RegisterBody) => api.post<T.RegisterResult>("/auth/register", b, { auth: false }),
   verify: (token: string) => api.post<{ verified: true }>("/auth/verify", { token }, { auth: false }),
+  cancelEmailChange: (token: string) =>
+    api.post<{ cancelled: true; sessionsEnded: true }>("/auth/email-change/cancel", { token }, { auth: false }),
   resendVerification: (email: string) =>
     api.post<void>("/auth/resend-verification", { email }, { auth: false }),
   async login(email: string, password: string): Promise<T.LoginResult> {
@@ -49,6 +51,7 @@ export const auth = {
 export const me = {
   get: () => api.get<T.Me>("/me"),
   update: (p: T.MePatch) => api.patch<T.Me>("/me", p),
+  cancelPendingEmail: () => api.delete<T.Me>("/me/pending-email"),
   changePassword: (currentPassword: string, newPassword: string) =>
     api.post<void>("/me/password", { currentPassword, newPassword }),
   export: () => api.post<{ exportId: string }>("/me/export"),

@@ -20,7 +20,6 @@ export interface RegisterBody {
   displayName: string;
 }
 export interface RegisterResult {
-  userId: string;
   email: string;
   verificationRequired: true;
 }
@@ -42,6 +41,8 @@ export interface NotificationPrefs {
 export interface Me {
   userId: string;
   email: string;
+  /** An address change waiting for its link to be opened, else null. */
+  pendingEmail: string | null;
   displayName: string;
   friendCode: string;
   findable: boolean;
@@ -51,6 +52,8 @@ export interface Me {
 }
 export type MePatch = Partial<Pick<Me, "displayName" | "findable" | "timeZone" | "email">> & {
   notifications?: Partial<NotificationPrefs>;
+  /** Required with email. */
+  currentPassword?: string;
 };
 
 // ---- Images

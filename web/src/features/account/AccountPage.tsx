@@ -55,27 +55,58 @@ function ProfileCard({ me }: { me: Me }) {
 
 function EmailCard({ me }: { me: Me }) {
   const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
   const save = useSaveMe();
+  const qc = useQueryClient();
+  const withdraw = useMutation({
+    mutationFn: () => meApi.cancelPendingEmail(),
+    onSuccess: (m) => qc.setQueryData(qk.me, m),
+  });
   return (
     <section className="card" aria-labelledby="email-title">
       <h2 id="email-title">Email address</h2>
       <p>
         Now: <strong>{me.email}</strong>
       </p>
+      {me.pendingEmail && (
+        <div role="status" className="pending-email">
+          <p>
+            Waiting for <strong>{me.pendingEmail}</strong> to be confirmed: the new address takes over once its link is
+            opened.
+          </p>
+          <ErrorAlert error={withdraw.error} />
+          <button type="button" className="button-secondary" disabled={withdraw.isPending} onClick={() => withdraw.mutate()}>
+            Cancel this change
+          </button>
+        </div>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (email.trim()) save.mutate({ email: email.trim() });
+          if (email.trim())
+            save.mutate(
+              { email: email.trim(), currentPassword: password },
+              { onSuccess: () => setPassword("") },
+            );
         }}
       >
-        <ErrorAlert error={save.isError && !fieldError(save.error, "email") ? save.error : null} />
+        <ErrorAlert error={save.isError && !fieldError(save.error, "email") && !fieldError(save.error, "currentPassword") ? save.error : null} />
         <TextField label="New email address" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} error={fieldError(save.error, "email")} />
-        <button type="submit" className="button-secondary" disabled={save.isPending || !email.trim()}>
+        <TextField
+          label="Your password, to change the address"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={fieldError(save.error, "currentPassword")}
+        />
+        <button type="submit" className="button-secondary" disabled={save.isPending || !email.trim() || !password}>
           Change email
         </button>
       </form>
-      {save.isSuccess && (
-        <Notice tone="success">We sent a link to {email}. The new address takes over once you open it.</Notice>
+      {save.isSuccess && me.pendingEmail && (
+        <Notice tone="success">We sent a link to {me.pendingEmail}. The new address takes over once you open it.</Notice>
       )}
     </section>
   );

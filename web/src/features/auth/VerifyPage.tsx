@@ -1,28 +1,33 @@
 import { Link, useSearchParams } from "react-router-dom";
-import { useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { auth } from "../../api/endpoints";
-import { ErrorAlert, Loading, Notice } from "../../components/Alert";
+import { ErrorAlert, Notice } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
 
+/**
+ * Confirms a new account's address or an address change: only when the person presses the
+ * button. Mail scanners open every link in a message; a page that confirmed on load would let
+ * them confirm an address change nobody asked for.
+ */
 export function VerifyPage() {
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
-  // A query, not an effect: it runs once per token even when React renders twice.
-  const verify = useQuery({
-    queryKey: ["verify", token],
-    queryFn: () => auth.verify(token),
-    enabled: token.length > 0,
-    retry: false,
-    staleTime: Infinity,
-    gcTime: Infinity,
-    refetchOnWindowFocus: false,
-  });
+  const verify = useMutation({ mutationFn: () => auth.verify(token) });
 
   return (
     <section className="narrow card">
       <PageHeader title="Confirm your email" />
       {!token && <Notice tone="warning">This link is missing its code. Open the link from the email again.</Notice>}
-      {token && verify.isPending && <Loading label="Confirming your email address…" />}
+      {token && !verify.isSuccess && (
+        <>
+          <p>Press the button to confirm this email address for your Shareframe account.</p>
+          <p>
+            <button type="button" className="button button-primary" disabled={verify.isPending} onClick={() => verify.mutate()}>
+              {verify.isPending ? "Confirming…" : "Confirm my email address"}
+            </button>
+          </p>
+        </>
+      )}
       {verify.isSuccess && (
         <>
           <Notice tone="success">Thank you, your email address is confirmed.</Notice>
