@@ -11,8 +11,9 @@ Lambda lays them out (``/var/task`` first, then each layer's ``python/``), and a
 with nothing else on ``sys.path`` (``-I -S``) imports the function's handler module under
 ``-X importtime`` and ``-B`` (Lambda cannot write ``__pycache__``: a package without
 precompiled modules compiles them on every cold start). The figure is the sum of the top-level cumulative import times after the
-interpreter's own start-up, median of 11 runs; the heaviest top-level imports are listed from
-the median run. ``--compare`` measures another build (e.g. the one before a change) in the same
+interpreter's own start-up (``wall``), with the CPU time the import took in that process
+(``cpu``, ``time.process_time``: far less sensitive to a busy machine), medians of 11 runs; the
+heaviest top-level imports are listed from the first run. ``--compare`` measures another build (e.g. the one before a change) in the same
 run, interleaved, so the two are compared on the same machine load.
 
 A package without a bundled boto3 (the runtime's copy) is given the dev virtualenv's boto3 and
@@ -36,12 +37,14 @@ sys.path.insert(0, str(ROOT))
 
 MARK = "--cold-import-starts-here--"
 SNIPPET = """
-import sys
+import sys, time
 sys.path[:0] = {paths!r}
 sys.stderr.write({mark!r} + "\\n")
+cpu = time.process_time()
 import importlib
 module = importlib.import_module({module!r})
 getattr(module, {attr!r})
+print(time.process_time() - cpu)
 """
 
 
@@ -51,6 +54,7 @@ class Function:
     handler: str
     paths: list[str]
     samples: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     heaviest: list[tuple[float, str]] = field(default_factory=list)
 
 
@@ -136,6 +140,7 @@ def measure(function: Function, python: str) -> None:
         except ValueError:
             continue  # the header line
     function.samples.append(sum(ms for ms, _ in top))
+    function.cpu.append(float(result.stdout.strip()) * 1000)
     if len(function.samples) == 1 or not function.heaviest:
         function.heaviest = sorted(top, reverse=True)[:4]
 
@@ -172,24 +177,28 @@ def main() -> int:
         f"cold import, median of {args.runs} (ms) · {len(unique)} distinct imports · "
         f"load {load[0]:.2f} {load[1]:.2f}"
     )
-    for _ in range(args.runs):  # interleaved: both builds see the same machine load
+    for run in range(args.runs):  # interleaved: both builds see the same machine load
         for function in unique.values():
             measure(function, args.python)
+        print(f"  run {run + 1}/{args.runs} done, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
     for functions in measured.values():
         for function in functions:
             twin = unique[(function.handler.rpartition(".")[0], tuple(function.paths))]
             function.samples, function.heaviest = twin.samples, twin.heaviest
+            function.cpu = twin.cpu
     names = [f.logical_id for f in measured["after"]]
-    header = "  ".join(f"{label:>8}" for label in measured)
-    print(f"{'function':28} {header}  handler / heaviest imports (last build)")
+    header = "  ".join(f"{label + ' wall':>11}  {label + ' cpu':>10}" for label in measured)
+    print(f"{'function':24} {header}  handler: heaviest imports (ms, last build)")
     for name in names:
         cells = []
         for functions in measured.values():
             match = [f for f in functions if f.logical_id == name]
-            cells.append(f"{statistics.median(match[0].samples):8.0f}" if match else " " * 8)
+            if match:
+                wall, cpu = statistics.median(match[0].samples), statistics.median(match[0].cpu)
+                cells.append(f"{wall:11.0f}  {cpu:10.0f}")
         after = next(f for f in measured["after"] if f.logical_id == name)
         heavy = ", ".join(f"{n} {ms:.0f}" for ms, n in after.heaviest)
-        print(f"{name:28} {'  '.join(cells)}  {after.handler}: {heavy}")
+        print(f"{name:24} {'  '.join(cells)}  {after.handler}: {heavy}")
     return 0
 
 

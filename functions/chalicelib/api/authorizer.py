@@ -9,7 +9,7 @@ from chalicelib.domain.errors import Unauthorized
 from chalicelib.services import accounts
 
 observability.configure()  # the authorizer runs from this module, not from app.py
-snapstart.register()
+snapstart.register(prime_modules=("boto3",))
 authorizer_blueprint = Blueprint(__name__)
 ANONYMOUS = "anonymous"
 
