@@ -69,13 +69,14 @@ lint: venv
 # --- AWS (docs/deploy.md) -------------------------------------------------------------------
 
 STAGE ?= dev
+ARCH ?= arm64
 
 .PHONY: wheelhouse package deploy destroy
-wheelhouse: venv ## download Lambda wheels into build/wheelhouse (needs PyPI)
-	$(PY) -m infra.deploy wheelhouse
+wheelhouse: venv ## download Lambda wheels into build/wheelhouse/$(ARCH) (needs PyPI)
+	$(PY) -m infra.deploy wheelhouse --arch $(ARCH)
 
-package: venv ## build the CloudFormation template + Lambda zip offline into build/$(STAGE)
-	$(PY) -m infra.deploy package --stage $(STAGE) --out $(CURDIR)/build/$(STAGE)
+package: venv ## build the template, code zip and layers into build/$(STAGE) [ARCH=arm64|x86_64]
+	$(PY) -m infra.deploy package --stage $(STAGE) --arch $(ARCH) --out $(CURDIR)/build/$(STAGE)
 
 deploy: deps ## deploy STAGE=dev|prod to AWS and print the URLs
 	$(PY) -m infra.deploy deploy --stage $(STAGE) --out $(CURDIR)/build/$(STAGE) --skip-web-build

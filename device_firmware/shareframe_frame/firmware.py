@@ -27,11 +27,9 @@ import shutil
 import tarfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shareframe_frame.desired_state import FirmwareTarget
 from shareframe_frame.download import DownloadError, download_file
@@ -93,10 +91,33 @@ def bundled_version(unpacked: Path) -> str | None:
     return None
 
 
-def load_public_key(text: str) -> Ed25519PublicKey:
+@dataclass(frozen=True)
+class ReleaseKey:
+    """The trusted Ed25519 public key (32 raw bytes).
+
+    cryptography is loaded to verify a bundle (at most once per release), not at start: it is
+    the largest library the frame has, and a frame at rest does not need it.
+    """
+
+    raw: bytes
+
+    def verify(self, signature: bytes, data: bytes) -> bool:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        try:
+            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+
+
+def load_public_key(text: str) -> ReleaseKey:
     """The trusted key from the configuration: base64 of the 32 raw bytes."""
     raw = base64.b64decode(text, validate=True)
-    return Ed25519PublicKey.from_public_bytes(raw)
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    return ReleaseKey(raw)
 
 
 def failed_versions(state_dir: Path) -> set[str]:
@@ -165,7 +186,7 @@ class FirmwareUpdater:
     def __init__(
         self,
         root: Path,
-        public_key: Ed25519PublicKey,
+        public_key: ReleaseKey,
         *,
         running_version: str,
         store: Store,
@@ -250,11 +271,9 @@ class FirmwareUpdater:
                     raise FirmwareError(exc.reason) from exc
                 log.warning("firmware download will be retried", extra={"reason": exc.reason})
                 return
-        try:
-            self._key.verify(target.signature, bundle.read_bytes())
-        except InvalidSignature as exc:
+        if not self._key.verify(target.signature, bundle.read_bytes()):
             bundle.unlink(missing_ok=True)
-            raise FirmwareError("bad_signature") from exc
+            raise FirmwareError("bad_signature")
         self._emit(firmware_event("installing", target.version, self._now()))
         versions = self._root / "versions"
         versions.mkdir(exist_ok=True)

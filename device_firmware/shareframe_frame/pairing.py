@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from shareframe_frame.store import Credentials, Store
 
@@ -49,19 +48,26 @@ class PairingSession:
 
 
 def generate_key_and_csr() -> tuple[bytes, str]:
-    """A new EC P-256 private key (PEM, PKCS#8) and a CSR for it (CN is replaced by the cloud)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shareframe-frame")]))
-        .sign(key, hashes.SHA256())
+    """A new EC P-256 private key (PEM, PKCS#8) and a CSR for it, made in a child process
+    (keygen.py) so that cryptography never loads into the frame."""
+    package_root = str(Path(__file__).resolve().parents[1])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "shareframe_frame.keygen"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return key_pem, csr.public_bytes(serialization.Encoding.PEM).decode()
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"key generation failed: {result.stderr.decode(errors='replace')[-500:]}"
+        )
+    made = json.loads(result.stdout)
+    return made["key"].encode(), str(made["csr"])
 
 
 def post_json(url: str, body: dict[str, Any], timeout: float = HTTP_TIMEOUT) -> tuple[int, Any]:

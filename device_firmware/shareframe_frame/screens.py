@@ -11,7 +11,6 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -60,6 +59,8 @@ def _fit_text(draw: ImageDraw.ImageDraw, text: str, max_width: int, start: int) 
 
 def render_pairing(size: tuple[int, int], code: str, claim_url: str) -> Image.Image:
     """The code in large type, a QR code of ``claim_url`` and one line of instructions."""
+    import qrcode  # only while pairing: a paired frame never loads it
+
     width, height = size
     image = Image.new("RGB", size, "white")
     shown_code = code if "-" in code or len(code) != 8 else f"{code[:4]}-{code[4:]}"

@@ -8,12 +8,13 @@ import os
 from pathlib import Path
 
 from infra.deploy.stages import DEFAULT_REGION, Stage
+from infra.deploy.wheelhouse import ARCHITECTURES, DEFAULT_ARCH
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.deploy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("wheelhouse", help="download Lambda wheels into build/wheelhouse")
+    whl = sub.add_parser("wheelhouse", help="download Lambda wheels into build/wheelhouse/<arch>")
     sub.add_parser("policies", help="rewrite the IAM policy files in functions/.chalice/")
     pkg = sub.add_parser("package", help="build the template and zip offline")
     dep = sub.add_parser("deploy", help="package, then create or update the stack")
@@ -29,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     pkg.add_argument("--out", type=Path, help="output directory (default build/<stage>)")
     pkg.add_argument("--no-lint", action="store_true", help="skip cfn-lint")
+    for command in (pkg, whl):
+        command.add_argument(
+            "--arch",
+            choices=sorted(ARCHITECTURES),
+            default=DEFAULT_ARCH,
+            help="Lambda architecture (x86_64: what this machine can run, for tests)",
+        )
     dep.add_argument("--out", type=Path)
     dep.add_argument("--skip-web-build", action="store_true", help="upload web/dist as it is")
     dep.add_argument("--alarm-email", help="subscribe this address to the alarm topic")
@@ -41,12 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     from infra.deploy import commands
+    from infra.deploy.layers import layers_of
     from infra.deploy.stages import BUILD_DIR
 
     if args.command == "wheelhouse":
         from infra.deploy.wheelhouse import ensure_wheelhouse
 
-        print(ensure_wheelhouse(refresh=True))
+        print(ensure_wheelhouse(arch=args.arch, refresh=True))
         return 0
     if args.command == "policies":
         from infra.deploy.policies import write_policy_files
@@ -57,9 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     stage = Stage.load(args.stage)
     if args.command == "package":
         result = commands.build_package(
-            stage, args.out or BUILD_DIR / stage.name, check=not args.no_lint
+            stage, args.out or BUILD_DIR / stage.name, check=not args.no_lint, arch=args.arch
         )
-        print(f"template: {result.template}\nzip:      {result.zip} ({result.zip_bytes} bytes)")
+        print(f"template: {result.template}\ncode:     {result.zip} ({result.zip_bytes} bytes)")
+        for path in sorted(result.layers.values()):
+            print(f"layer:    {path} ({path.stat().st_size} bytes)")
+        api = result.function_bytes(layers_of("APIHandler"))
+        print(f"API function with its layers: {api / 2**20:.1f} MiB zipped")
         return 0
     if args.command == "deploy":
         done = commands.deploy(

@@ -95,13 +95,27 @@ def point_code_at(template: dict[str, Any], bucket: str, key: str) -> dict[str, 
     return template
 
 
+def upload_layers(s3: Any, bucket: str, stage: str, template: dict[str, Any], folder: Path) -> None:
+    """Upload each layer's local ``ContentUri`` zip (content-addressed); point the layer at it."""
+    for resource in template["Resources"].values():
+        if resource.get("Type") != "AWS::Serverless::LayerVersion":
+            continue
+        uri = resource["Properties"]["ContentUri"]
+        if isinstance(uri, str) and not uri.startswith("s3://"):
+            path = folder / uri
+            key = f"{stage}/layer-{sha256(path)}.zip"
+            upload_once(s3, bucket, key, path)
+            resource["Properties"]["ContentUri"] = f"s3://{bucket}/{key}"
+
+
 def upload_package(
     s3: Any, bucket: str, stage: str, template_path: Path, zip_path: Path, region: str
 ) -> str:
-    """Upload the zip and the template (content-addressed); returns the template's URL."""
+    """Upload the zips and the template (content-addressed); returns the template's URL."""
     zip_key = f"{stage}/code-{sha256(zip_path)}.zip"
     upload_once(s3, bucket, zip_key, zip_path)
     body = point_code_at(json.loads(template_path.read_text()), bucket, zip_key)
+    upload_layers(s3, bucket, stage, body, template_path.parent)
     text = json.dumps(body, separators=(",", ":")).encode()
     template_key = f"{stage}/template-{hashlib.sha256(text).hexdigest()}.json"
     s3.put_object(Bucket=bucket, Key=template_key, Body=text)

@@ -14,14 +14,17 @@ import boto3
 from infra.deploy import cloud, device_ca
 from infra.deploy.package import Package, lint, lint_has_errors, package
 from infra.deploy.stages import BUILD_DIR, REPO_ROOT, TEMPLATE, Stage
+from infra.deploy.wheelhouse import DEFAULT_ARCH
 
 log = logging.getLogger("infra.deploy")
 WEB_DIR = REPO_ROOT / "web"
 
 
-def build_package(stage: Stage, out: Path, *, check: bool = True) -> Package:
+def build_package(
+    stage: Stage, out: Path, *, check: bool = True, arch: str = DEFAULT_ARCH
+) -> Package:
     started = time.monotonic()
-    result = package(stage.name, out, stage_prefix=stage.prefix)
+    result = package(stage.name, out, stage_prefix=stage.prefix, arch=arch)
     log.info(
         "packaged %s in %.1f s: %s, %s (%.1f MB)",
         stage.name,

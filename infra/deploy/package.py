@@ -1,7 +1,8 @@
 """``chalice package`` offline from the wheelhouse, then the finishing touches on its template.
 
-Output (in the directory given): ``sam.json`` (the merged SAM/CloudFormation template) and
-``deployment.zip`` (the code of every function). The template is stage-specific only where
+Output (in the directory given): ``sam.json`` (the merged SAM/CloudFormation template),
+``deployment.zip`` (the code of every function) and ``layer-*.zip`` (third-party packages, split
+by what they are for: infra/deploy/layers.py). The template is stage-specific only where
 Chalice makes it so (function environment, queue names in event sources); everything AWS
 assigns at deploy time (the web app's origin, the MQTT endpoint) is a template parameter.
 """
@@ -12,32 +13,43 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.deploy import layers
 from infra.deploy.policies import write_policy_files
 from infra.deploy.stages import (
     DEFAULT_REGION,
     FUNCTIONS_DIR,
+    REQUIREMENTS,
     TEMPLATE,
     WEB_ORIGIN_SENTINEL,
     WHEELHOUSE,
 )
-from infra.deploy.wheelhouse import ensure_wheelhouse
+from infra.deploy.wheelhouse import DEFAULT_ARCH, ensure_wheelhouse
 
 BIN = Path(sys.executable).parent
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+# Functions that start often and cold on a user's request: SnapStart restores them from a
+# snapshot taken after init (chalicelib/snapstart.py refreshes what must not be shared).
+SNAPSTART_FUNCTIONS = ("APIHandler", "JwtAuthorizer")
+ALIAS = "live"
 
 
 @dataclass(frozen=True)
 class Package:
     template: Path
     zip: Path
+    layers: dict[str, Path] = field(default_factory=dict)
 
     @property
     def zip_bytes(self) -> int:
         return self.zip.stat().st_size
+
+    def function_bytes(self, layer_names: list[str]) -> int:
+        """A function's code zip plus its layers' zips: what Lambda downloads for it."""
+        return self.zip_bytes + sum(self.layers[name].stat().st_size for name in layer_names)
 
 
 class PackageError(RuntimeError):
@@ -110,13 +122,67 @@ def _origin_to_parameter(value: Any, inside_sub: bool = False) -> Any:
     return value
 
 
+def add_layers(template: dict[str, Any], layer_zips: dict[str, Path], arch: str) -> None:
+    """One ``AWS::Serverless::LayerVersion`` per layer zip; each function gets the ones it needs."""
+    resources = template["Resources"]
+    for name, path in sorted(layer_zips.items()):
+        resources[f"{name}Layer"] = {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "Description": f"Shareframe {name.lower()} dependencies (infra/deploy/layers.py)",
+                "ContentUri": f"./{path.name}",
+                "CompatibleRuntimes": ["python3.12"],
+                "CompatibleArchitectures": [arch],
+                "RetentionPolicy": "Delete",
+            },
+        }
+    for lid, res in resources.items():
+        if res.get("Type") == SERVERLESS_FUNCTION:
+            props = res["Properties"]
+            props["Architectures"] = [arch]
+            props["Layers"] = [{"Ref": f"{name}Layer"} for name in layers.layers_of(lid)]
+
+
+def add_snapstart(template: dict[str, Any]) -> None:
+    """SnapStart on published versions behind an alias, and API Gateway calling the alias.
+
+    SnapStart restores only published versions, so every caller (the REST API's integrations,
+    its authorizer, their invoke permissions) must name the alias, never ``$LATEST``.
+    """
+    resources = template["Resources"]
+    for lid in SNAPSTART_FUNCTIONS:
+        if lid not in resources:
+            continue
+        props = resources[lid]["Properties"]
+        props["AutoPublishAlias"] = ALIAS
+        props["SnapStart"] = {"ApplyOn": "PublishedVersions"}
+    for res in resources.values():
+        if res.get("Type") == "AWS::Lambda::Permission":
+            target = res["Properties"]["FunctionName"]
+            name = target.get("Ref") or target.get("Fn::GetAtt", [None])[0]
+            if name in SNAPSTART_FUNCTIONS:
+                res["Properties"]["FunctionName"] = {"Ref": f"{name}.Alias"}
+    api = resources.get("RestAPI", {}).get("Properties", {})
+    if "DefinitionBody" in api:
+        text = json.dumps(api["DefinitionBody"])
+        for lid in SNAPSTART_FUNCTIONS:
+            # The alias's ARN spelled out: SAM resolves ``${Fn.Alias}`` in Ref, not in a Sub.
+            alias_arn = (
+                "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+                f"${{{lid}}}:{ALIAS}"
+            )
+            text = text.replace(f"${{{lid}.Arn}}", alias_arn)
+        api["DefinitionBody"] = json.loads(text)
+
+
 def finish_template(template: dict[str, Any], stage_prefix: str) -> dict[str, Any]:
     """Make the packaged template deployable for any origin/endpoint and in the right order.
 
     - the web origin (CORS preflight in the API definition, ``SHAREFRAME_WEB_URL``) comes from
       the ``WebOrigin`` parameter; ``SHAREFRAME_MQTT_HOST`` from ``MqttHost``;
     - SQS event sources name their queue by ARN string: point them at the queue resource
-      (``Fn::GetAtt``) so CloudFormation creates the queue first.
+      (``Fn::GetAtt``) so CloudFormation creates the queue first;
+    - the API and the authorizer run with SnapStart behind an alias (``add_snapstart``).
     """
     template = _origin_to_parameter(template)
     template["Description"] = (
@@ -145,6 +211,7 @@ def finish_template(template: dict[str, Any], stage_prefix: str) -> dict[str, An
                 if name not in queues:
                     raise PackageError(f"SQS event source on {name!r}: no such queue in template")
                 event["Properties"]["Queue"] = {"Fn::GetAtt": [queues[name], "Arn"]}
+    add_snapstart(template)
     return template
 
 
@@ -155,19 +222,22 @@ def package(
     stage_prefix: str,
     wheelhouse: Path = WHEELHOUSE,
     template: Path = TEMPLATE,
+    arch: str = DEFAULT_ARCH,
 ) -> Package:
-    """Build ``out/sam.json`` and ``out/deployment.zip`` for ``stage``."""
+    """Build ``out/sam.json``, ``out/deployment.zip`` and ``out/layer-*.zip`` for ``stage``."""
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("sam.json", "deployment.zip"):
+    for stale in ("sam.json", "deployment.zip", *(p.name for p in out.glob("layer-*.zip"))):
         (out / stale).unlink(missing_ok=True)
     write_policy_files(template)
-    ensure_wheelhouse(wheelhouse)
-    run_chalice(stage, out, wheelhouse, template)
+    wheels = ensure_wheelhouse(wheelhouse, arch=arch)
+    run_chalice(stage, out, wheels, template)
+    built = layers.build(out / "deployment.zip", REQUIREMENTS, wheels, arch, out)
     sam = out / "sam.json"
     body = finish_template(json.loads(sam.read_text()), stage_prefix)
+    add_layers(body, built.layer_zips, arch)
     sam.write_text(json.dumps(body, indent=2) + "\n")
-    return Package(template=sam, zip=out / "deployment.zip")
+    return Package(template=sam, zip=out / "deployment.zip", layers=built.layer_zips)
 
 
 def lint(template: Path) -> subprocess.CompletedProcess[str]:

@@ -1,7 +1,8 @@
-"""A local directory of Lambda-compatible wheels, so ``chalice package`` runs offline.
+"""A local directory of Lambda-compatible wheels per architecture, so packaging runs offline.
 
 The first build downloads from PyPI; later builds reuse it while ``requirements.txt`` is
-unchanged (a stamp file records its hash).
+unchanged (a stamp file records its hash). ``build/wheelhouse/<arch>`` for ``arm64`` (what
+deploys) and ``x86_64`` (what the built-artifact test runs on this kind of machine).
 """
 
 from __future__ import annotations
@@ -14,10 +15,29 @@ from pathlib import Path
 from infra.deploy.stages import REQUIREMENTS, WHEELHOUSE
 
 PYTHON_VERSION = "3.12"
-# Lambda's python3.12 runtime (Amazon Linux 2023) has glibc 2.34. pip treats each --platform
-# literally, so list every manylinux level up to it (as chalice itself does).
-PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(17, 35)] + ["manylinux2014_x86_64"]
+ARCHITECTURES = {"arm64": "aarch64", "x86_64": "x86_64"}  # Lambda's name -> the wheels' name
+DEFAULT_ARCH = "arm64"  # every native dependency has an aarch64 wheel; 20 % cheaper per GB-s
 STAMP = ".requirements.sha256"
+
+
+def platforms(arch: str) -> list[str]:
+    """Lambda's python3.12 runtime (Amazon Linux 2023) has glibc 2.34. pip treats each
+    --platform literally, so list every manylinux level up to it (as chalice itself does)."""
+    machine = ARCHITECTURES[arch]
+    return [f"manylinux_2_{minor}_{machine}" for minor in range(17, 35)] + [
+        f"manylinux2014_{machine}"
+    ]
+
+
+def platform_flags(arch: str) -> list[str]:
+    flags = ["--only-binary=:all:", "--python-version", PYTHON_VERSION, "--implementation", "cp"]
+    for platform in platforms(arch):
+        flags += ["--platform", platform]
+    return flags
+
+
+def directory_for(arch: str, root: Path = WHEELHOUSE) -> Path:
+    return root / arch
 
 
 class WheelhouseError(RuntimeError):
@@ -33,15 +53,9 @@ def is_current(directory: Path = WHEELHOUSE, requirements: Path = REQUIREMENTS) 
     return stamp.exists() and stamp.read_text().strip() == requirements_hash(requirements)
 
 
-def download_command(directory: Path, requirements: Path) -> list[str]:
-    command = [sys.executable, "-m", "pip", "download", "--only-binary=:all:"]
-    for platform in PLATFORMS:
-        command += ["--platform", platform]
+def download_command(directory: Path, requirements: Path, arch: str = DEFAULT_ARCH) -> list[str]:
+    command = [sys.executable, "-m", "pip", "download", *platform_flags(arch)]
     command += [
-        "--python-version",
-        PYTHON_VERSION,
-        "--implementation",
-        "cp",
         "-r",
         str(requirements),
         "-d",
@@ -53,14 +67,22 @@ def download_command(directory: Path, requirements: Path) -> list[str]:
 
 
 def ensure_wheelhouse(
-    directory: Path = WHEELHOUSE, requirements: Path = REQUIREMENTS, *, refresh: bool = False
+    root: Path = WHEELHOUSE,
+    requirements: Path = REQUIREMENTS,
+    *,
+    arch: str = DEFAULT_ARCH,
+    refresh: bool = False,
 ) -> Path:
-    """Return the wheelhouse, downloading it first when missing or stale."""
+    """Return the wheelhouse of ``arch``, downloading it first when missing or stale."""
+    directory = directory_for(arch, root)
     if is_current(directory, requirements) and not refresh:
         return directory
     directory.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        download_command(directory, requirements), capture_output=True, text=True, check=False
+        download_command(directory, requirements, arch),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise WheelhouseError(

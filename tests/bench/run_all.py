@@ -25,6 +25,8 @@ BENCHMARKS = {
     "send-to-screen": ["bench_send_to_screen.py"],
     "fanout": ["bench_fanout.py"],
     "rendering": ["bench_rendering.py"],
+    "cold-start": ["bench_cold_start.py"],
+    "frame-idle": ["bench_frame_idle.py"],
 }
 
 

@@ -12,17 +12,46 @@ Example::
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from .errors import ImageRejected
 from .panels import DEFAULT_PANEL_ID, PANELS, PanelInk, PanelProfile
-from .rendition import (
-    RENDERING_VERSION,
-    PanelRendition,
-    render_panel,
-    render_preview,
-    render_thumbnail,
-    rendition_key,
-)
-from .source import SourceImage, load_upload
+
+if TYPE_CHECKING:
+    from .rendition import (
+        RENDERING_VERSION,
+        PanelRendition,
+        render_panel,
+        render_preview,
+        render_thumbnail,
+        rendition_key,
+    )
+    from .source import SourceImage, load_upload
+
+# Pillow and the ditherer load on first use of these names, not when the package is imported:
+# most functions import it only for PANELS, and a cold start should not pay for Pillow
+# (docs/quality.md, "Cold starts").
+_LAZY = {
+    "RENDERING_VERSION": "rendition",
+    "PanelRendition": "rendition",
+    "render_panel": "rendition",
+    "render_preview": "rendition",
+    "render_thumbnail": "rendition",
+    "rendition_key": "rendition",
+    "SourceImage": "source",
+    "load_upload": "source",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_PANEL_ID",

@@ -1,27 +1,38 @@
-"""Password hashing (argon2id) and the rules a new password must meet."""
+"""Password hashing (argon2id) and the rules a new password must meet.
+
+argon2 is imported on first use: the authorizer imports this module (through accounts) and has
+no argon2 in its package (docs/deploy.md, "Lambda layers").
+"""
 
 from __future__ import annotations
 
 import re
 from functools import cache
 from pathlib import Path
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 10
 _DECORATION = re.compile(r"^[\d\W_]+|[\d\W_]+$")
 MAX_LENGTH = 128
-_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
 
 @cache
 def _dummy_hash() -> str:
     """Verified when the e-mail is unknown, so a login takes as long either way (made on first
     use, not at import: it costs 0.2-0.3 s of every cold start otherwise)."""
-    return _HASHER.hash("not-a-real-password-0")
+    return _hasher().hash("not-a-real-password-0")
 
 
 @cache
@@ -55,13 +66,15 @@ def check_strength(password: object, *, field: str = "password") -> str:
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def verify(password_hash: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         return (
-            _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+            _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
         )
     except (VerificationError, InvalidHashError):
         return False

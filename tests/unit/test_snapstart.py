@@ -1,0 +1,42 @@
+"""SnapStart hooks: what a restored copy of the API or the authorizer refreshes, and what the
+snapshot holds (chalicelib/snapstart.py; the runtime calls the hooks through
+``snapshot_restore_py``)."""
+
+import random
+import sys
+
+import snapshot_restore_py
+
+from chalicelib import snapstart
+from chalicelib.adapters import aws, tables
+
+
+def test_importing_the_api_registers_one_hook_each_side():
+    import app  # noqa: F401 - registers the hooks, as on Lambda
+
+    before = [f for f, _, _ in snapshot_restore_py.get_before_snapshot()]
+    after = [f for f, _, _ in snapshot_restore_py.get_after_restore()]
+    assert before.count(snapstart.prime) == 1
+    assert after.count(snapstart.refresh_after_restore) == 1
+    assert "chalicelib.rendering.rendition" in snapstart._to_prime
+
+
+def test_before_the_snapshot_the_lazy_heavy_modules_are_imported():
+    assert snapstart.register(prime_modules=("chalicelib.rendering.rendition", "argon2"))
+    sys.modules.pop("argon2", None)
+    snapstart.prime()
+    assert "argon2" in sys.modules
+    assert "PIL.Image" in sys.modules
+
+
+def test_after_a_restore_random_and_connections_are_the_copys_own(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    first = aws.client("sqs")
+    model = tables.ALL_MODELS[0]
+    model._connection = object()  # as a warm function holds it
+    random.seed(1)
+    snapshot_state = random.getstate()
+    snapstart.refresh_after_restore()
+    assert random.getstate() != snapshot_state
+    assert model._connection is None
+    assert aws.client("sqs") is not first
