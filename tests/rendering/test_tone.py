@@ -7,8 +7,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from chalicelib.rendering import PANELS, load_upload, render_panel, render_preview
-from chalicelib.rendering import tone
+from chalicelib.rendering import PANELS, load_upload, render_panel, render_preview, tone
 from chalicelib.rendering.rendition import render_thumbnail
 
 from .photos import encode, photo_like
@@ -90,3 +89,30 @@ def test_an_upload_is_decoded_once_for_master_preview_and_thumbnail() -> None:
     master = Image.open(BytesIO(render_preview(src, max_side=2000)))
     assert (preview.size, master.size) == ((1600, 1200), (2000, 1500))
     assert src.cached(0.5) is base  # nothing decoded again
+
+
+def test_a_photographed_chart_gives_back_the_panels_colours() -> None:
+    """The calibration path end to end: chart on the panel (seen in known colours, with a
+    light fall-off and blur as a camera would add), measured back within a few units."""
+    from PIL import ImageFilter
+
+    from chalicelib.rendering import calibration
+
+    shown = Image.open(BytesIO(calibration.chart(SPECTRA)))
+    assert {code for code, count in enumerate(shown.histogram()) if count} == set(
+        SPECTRA.device_codes
+    )
+    shown.putpalette(SPECTRA.code_palette(measured=True))
+    photo = shown.convert("RGB").resize((1200, 720)).filter(ImageFilter.GaussianBlur(3))
+    falloff = (
+        Image.linear_gradient("L").rotate(90).resize(photo.size).point(lambda v: 245 + v // 25)
+    )
+    photo = Image.composite(photo, Image.new("RGB", photo.size), falloff)
+    got = calibration.measure(photo, SPECTRA)
+    for ink in SPECTRA.inks:
+        assert all(abs(a - b) <= 6 for a, b in zip(got[ink.name], ink.measured, strict=True)), (
+            ink.name,
+            got[ink.name],
+        )
+    calibrated = SPECTRA.with_measured(got, source="test chart")
+    assert calibrated.palette_source == "test chart"
