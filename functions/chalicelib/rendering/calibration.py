@@ -67,6 +67,6 @@ def measure(photo: Image.Image, panel: PanelProfile) -> dict[str, RGB]:
         patch = image.crop((left + dx, top + dy, right - dx, bottom - dy))
         samples.setdefault(name, []).append([float(v) for v in ImageStat.Stat(patch).median])
     return {
-        name: tuple(round(sum(c) / len(c)) for c in zip(*values, strict=True))  # type: ignore[misc]
+        name: tuple(round(sum(c) / len(c)) for c in zip(*values, strict=True))
         for name, values in samples.items()
     }
