@@ -37,6 +37,7 @@ Plane = tuple[float, float, float, float]  # n.x + d <= 0 inside
 # The strength is quantised to this many steps so that the LUTs can be cached.
 STRENGTH_STEPS = 8
 LUT_SIZE = 17
+HIGHLIGHT_L = 85.0
 
 _WHITE_D65 = (0.95047, 1.0, 1.08883)
 _M_RGB_XYZ = (
@@ -211,13 +212,16 @@ def grey_table(measured: tuple[RGB, ...], names: tuple[str, ...], step: int) -> 
 def choose_strength(lightness_histogram: Sequence[int], hi: float, base: float) -> int:
     """The lightness strength step for one photo, from the histogram of its L* (256 bins).
 
-    ``base`` is the panel's strength for a photo with an ordinary share of highlights. The
-    more of the photo lies above the panel's white, the more it is compressed (else snow
-    and sky clip into flat paper); a photo that lives below the white (night, interiors)
-    keeps its absolute tones.
+    ``base`` is the panel's strength for a photo with few highlights. The more of the photo
+    lies above L* 85 (or the panel's white, if higher), the more it is compressed (else snow
+    and sky clip into flat paper); a photo that lives below (night, interiors) keeps its
+    absolute tones.
     """
     total = sum(lightness_histogram) or 1
-    first_clipped = min(255, max(0, math.ceil(hi * 255 / 100)))
+    # Highlights proper (snow, sky, white walls: L* above 85), not merely what is lighter
+    # than a dim panel's white: ACeP's white is L* 67, and compressing every photo fully
+    # there cost more mid-tone accuracy than it gave back.
+    first_clipped = min(255, max(0, math.ceil(max(hi, HIGHLIGHT_L) * 255 / 100)))
     above = sum(lightness_histogram[first_clipped:]) / total
     strength = base + (1 - base) * min(1.0, above / 0.35)
     return round(min(max(strength, 0.0), 1.0) * STRENGTH_STEPS)
