@@ -1,7 +1,7 @@
 """Run every benchmark, one after the other, and print their figures (``make bench``).
 
     .venv/bin/python tests/bench/run_all.py            # all, rendering in its --quick mode
-    .venv/bin/python tests/bench/run_all.py --full     # rendering's full run too (+6 min)
+    .venv/bin/python tests/bench/run_all.py --full     # rendering's full run, quality at sigma 2 too
     .venv/bin/python tests/bench/run_all.py --only api fanout
 
 Each benchmark runs in its own interpreter (its own local cloud where it needs one), so their
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "rendering": ["bench_rendering.py"],
     "cold-start": ["bench_cold_start.py"],
     "frame-idle": ["bench_frame_idle.py"],
+    "quality": ["bench_quality.py"],
 }
 
 
@@ -46,6 +47,8 @@ def main() -> int:
         command = [sys.executable, str(HERE / BENCHMARKS[name][0])]
         if name == "rendering" and not args.full:
             command.append("--quick")
+        if name == "quality" and not args.full:
+            command += ["--sigma", "1"]  # --full adds sigma 2 (twice the time)
         if name == "fanout":
             command += ["--frames", str(args.frames)]
         if name == "send-to-screen":

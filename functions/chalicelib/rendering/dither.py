@@ -14,12 +14,12 @@ lightness compression is then a lookup table on those greys.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 
 from epaper_dithering import ColorPalette, DitherMode, dither_image
-from PIL import Image, ImageCms, ImageEnhance
+from PIL import Image, ImageCms
 
+from . import tone
 from .panels import PanelProfile
 
 _DIFFUSION = {
@@ -54,82 +54,41 @@ def _to_lab() -> ImageCms.ImageCmsTransform:
     )
 
 
-def _srgb_to_linear(value: float) -> float:
-    c = value / 255
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def _linear_to_srgb(luminance: float) -> int:
-    y = min(max(luminance, 0.0), 1.0)
-    encoded = 12.92 * y if y <= 0.0031308 else 1.055 * y ** (1 / 2.4) - 0.055
-    return round(encoded * 255)
-
-
-def _luminance(rgb: tuple[int, int, int]) -> float:
-    r, g, b = (_srgb_to_linear(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _compressor(panel: PanelProfile) -> Callable[[float], float]:
-    """Luminance in, luminance compressed into the panel's measured black..white out.
-
-    ``lightness_strength`` blends the identity (0) with a linear map of 0..1 onto the
-    measured black..white (1), in linear light, as epaper-dithering's own tone option does.
-    """
-    black = _luminance(panel.inks[0].measured)
-    white = max(_luminance(ink.measured) for ink in panel.inks)
-    strength = panel.lightness_strength
-    return lambda y: (1 - strength) * y + strength * (black + y * (white - black))
-
-
-@cache
-def _tone_table(panel: PanelProfile) -> list[int]:
-    """Per-channel sRGB table applying the compression to each channel in linear light.
-
-    Exact for greys; for colours it lifts shadows by a neutral amount where epaper-dithering
-    scales by the pixel's own chromaticity. On the benchmark it scored the same or better and
-    costs 2 ms instead of 45 ms for 800x480.
-    """
-    compress = _compressor(panel)
-    return [_linear_to_srgb(compress(_srgb_to_linear(level))) for level in range(256)]
-
-
-@cache
-def _grey_table(panel: PanelProfile) -> list[int]:
-    """8-bit L* (Pillow's LAB "L", 0..255 for 0..100) to the compressed sRGB grey."""
-    compress = _compressor(panel)
-    table = []
-    for level in range(256):
-        lightness = level * 100 / 255
-        y = ((lightness + 16) / 116) ** 3 if lightness > 8 else lightness / 903.3
-        table.append(_linear_to_srgb(compress(y)))
-    return table
+def _measured(panel: PanelProfile) -> tuple[tuple[tuple[int, int, int], ...], tuple[str, ...]]:
+    return panel.measured_palette, panel.colours
 
 
 def to_greys(image: Image.Image, panel: PanelProfile) -> Image.Image:
-    """The photo as greys of the same CIE lightness, compressed into the panel's range."""
+    """The photo as greys of its CIE lightness, tone-mapped into the panel's range."""
     lab = ImageCms.applyTransform(image.convert("RGB"), _to_lab())
     assert lab is not None
-    return lab.getchannel("L").point(_grey_table(panel)).convert("RGB")
+    lightness = lab.getchannel("L")
+    measured, names = _measured(panel)
+    _, white = tone.lightness_range(measured, names)
+    step = tone.choose_strength(lightness.histogram(), white, panel.lightness_strength)
+    return lightness.point(tone.grey_table(measured, names, step)).convert("RGB")
+
+
+def to_panel_colours(image: Image.Image, panel: PanelProfile) -> Image.Image:
+    """The photo tone- and colour-mapped for the panel's measured inks (tone.py)."""
+    measured, names = _measured(panel)
+    _, white = tone.lightness_range(measured, names)
+    rgb = image.convert("RGB")
+    # Luma of gamma-encoded sRGB is within a few units of L* * 2.55: plenty to pick a
+    # strength step, at a fraction of a Lab conversion.
+    step = tone.choose_strength(rgb.convert("L").histogram(), white, panel.lightness_strength)
+    return rgb.filter(tone.colour_lut(measured, names, step, panel.saturation, False))
 
 
 def dither_to_codes(image: Image.Image, panel: PanelProfile) -> Image.Image:
     """Return an "L" image of the same size whose pixel values are the panel's device codes."""
-    if panel.achromatic:
-        source = to_greys(image, panel)
-    else:
-        source = image.convert("RGB")
-        if panel.saturation != 1.0:
-            # Pillow's RGB enhancer: as good as epaper-dithering's OKLab saturation on the
-            # benchmark, and 20x cheaper.
-            source = ImageEnhance.Color(source).enhance(panel.saturation)
-        source = source.point(_tone_table(panel) * 3)
+    source = to_greys(image, panel) if panel.achromatic else to_panel_colours(image, panel)
     dithered = dither_image(
         source,
         _palette(panel),
         mode=_DIFFUSION[panel.diffusion],
         serpentine=True,
-        tone=0.0,  # done above, as a table
+        tone=0.0,  # done above, by tone.py
     )
     codes = dithered.tobytes().translate(_ink_to_code(panel))
     return Image.frombytes("L", dithered.size, codes)

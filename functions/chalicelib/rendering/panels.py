@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 RGB = tuple[int, int, int]
@@ -26,12 +26,17 @@ RGB = tuple[int, int, int]
 
 @dataclass(frozen=True)
 class PanelInk:
-    """One colour a panel can show, and the code the panel controller expects for it."""
+    """One colour a panel can show, and the code the panel controller expects for it.
+
+    ``source`` says where ``measured`` comes from (a measurement, a vendor's table, an
+    estimate): every colour the preview shows can be traced.
+    """
 
     name: str
     code: int
     nominal: RGB
     measured: RGB
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class PanelProfile:
     range of the photo onto the panel's black..white. ``diffusion`` names the error
     diffusion kernel ("floyd-steinberg", "atkinson", "jarvis-judice-ninke", "stucki",
     "burkes", "sierra"); ``saturation`` scales chroma before dithering (1 = unchanged).
+    ``lightness_strength`` is the starting point: tone.choose_strength raises it per photo
+    when much of the photo lies above the panel's white.
     """
 
     id: str
@@ -87,6 +94,26 @@ class PanelProfile:
         """Entries in the frame PNG's palette: one per device code up to the highest used."""
         return max(self.device_codes) + 1
 
+    def with_measured(self, measured: Mapping[str, RGB], source: str) -> PanelProfile:
+        """The same panel with some or all inks' measured colours replaced, e.g. by the
+        palette a frame's own calibration photo gave (rendering.calibration).
+
+        Unknown ink names are an error; inks not named keep their colour and source.
+        """
+        unknown = sorted(set(measured) - set(self.colours))
+        if unknown:
+            raise ValueError(f"{self.id} has no ink named {unknown[0]!r}")
+        for name, rgb in measured.items():
+            if len(rgb) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in rgb):
+                raise ValueError(f"measured colour of {name!r} must be three integers 0..255")
+        inks = tuple(
+            replace(ink, measured=tuple(measured[ink.name]), source=source)  # type: ignore[arg-type]
+            if ink.name in measured
+            else ink
+            for ink in self.inks
+        )
+        return replace(self, inks=inks, palette_source=source)
+
     def size(self, orientation: str = "landscape") -> tuple[int, int]:
         """Pixel size of a rendition in the given orientation (portrait swaps the sides)."""
         if orientation == "landscape":
@@ -109,14 +136,27 @@ _WHITE: RGB = (255, 255, 255)
 
 _MIN_REFRESH = 180  # Waveshare and Good Display: refresh no more often than every 180 s.
 
+# Where each measured colour comes from (docs/rendering.md, "Panel profiles", has the detail).
+_MONO_ESTIMATE = (
+    "estimate: white about 70 % of nominal, black for about 85:1 (no measurement of a "
+    "Waveshare mono panel at hand)"
+)
+_GREY_ESTIMATE = "estimate: mono end points, greys spaced evenly in L*"
+_OPENDISPLAY_V1 = "measured: epaper-dithering 6.1.1 SPECTRA_7_3_6COLOR (OpenDisplay)"
+_OPENDISPLAY_V2 = (
+    'measured on a second Spectra 6 7.3" sample: epaper-dithering 6.1.1 SPECTRA_7_3_6COLOR_V2'
+)
+_PIMORONI = "Pimoroni inky inky_uc8159.py SATURATED_PALETTE (chosen to look like the panel)"
+_ACEP_WHITE = "estimate: Pimoroni keeps ACeP white at nominal 255"
+
 WAVESHARE_7IN5_V2 = PanelProfile(
     id="waveshare_7in5_v2",
     name='Waveshare 7.5" V2 (black/white, 800x480)',
     width=800,
     height=480,
     inks=(
-        PanelInk("black", 0, _BLACK, (18, 18, 20)),
-        PanelInk("white", 1, _WHITE, (190, 190, 184)),
+        PanelInk("black", 0, _BLACK, (18, 18, 20), _MONO_ESTIMATE),
+        PanelInk("white", 1, _WHITE, (190, 190, 184), _MONO_ESTIMATE),
     ),
     bits_per_pixel=1,
     byte_format=(
@@ -127,8 +167,8 @@ WAVESHARE_7IN5_V2 = PanelProfile(
     refresh_seconds=5,
     min_refresh_seconds=_MIN_REFRESH,
     lightness_strength=1.0,
-    palette_source="estimated from published reflectance of Waveshare/E Ink mono film",
-    diffusion="atkinson",
+    palette_source=_MONO_ESTIMATE,
+    # Not Atkinson: it drops a quarter of the error, so snow and sky went plain paper white.
 )
 
 # Spectra 6 (E6) device codes follow the Waveshare 7in3e / Good Display GDEP073E01 driver:
@@ -139,20 +179,20 @@ SPECTRA6_7IN3 = PanelProfile(
     width=800,
     height=480,
     inks=(
-        PanelInk("black", 0, _BLACK, (26, 13, 35)),
-        PanelInk("white", 1, _WHITE, (185, 202, 205)),
-        PanelInk("yellow", 2, (255, 255, 0), (202, 184, 0)),
-        PanelInk("red", 3, (255, 0, 0), (121, 9, 0)),
-        PanelInk("blue", 5, (0, 0, 255), (0, 69, 139)),
-        PanelInk("green", 6, (0, 255, 0), (40, 82, 57)),
+        PanelInk("black", 0, _BLACK, (26, 13, 35), _OPENDISPLAY_V1),
+        PanelInk("white", 1, _WHITE, (185, 202, 205), _OPENDISPLAY_V1),
+        PanelInk("yellow", 2, (255, 255, 0), (202, 184, 0), _OPENDISPLAY_V1),
+        PanelInk("red", 3, (255, 0, 0), (121, 9, 0), _OPENDISPLAY_V1),
+        PanelInk("blue", 5, (0, 0, 255), (0, 69, 139), _OPENDISPLAY_V1),
+        PanelInk("green", 6, (0, 255, 0), (40, 82, 57), _OPENDISPLAY_V1),
     ),
     bits_per_pixel=4,
     byte_format="4 bits per pixel, two pixels per byte, high nibble first (left pixel).",
     refresh_seconds=12,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.8,
-    palette_source="measured: epaper-dithering SPECTRA_7_3_6COLOR (OpenDisplay)",
-    saturation=1.15,
+    lightness_strength=1.0,
+    palette_source=_OPENDISPLAY_V1,
+    saturation=1.2,
 )
 
 SPECTRA6_13IN3 = PanelProfile(
@@ -161,12 +201,12 @@ SPECTRA6_13IN3 = PanelProfile(
     width=1600,
     height=1200,
     inks=(
-        PanelInk("black", 0, _BLACK, (31, 24, 41)),
-        PanelInk("white", 1, _WHITE, (168, 180, 182)),
-        PanelInk("yellow", 2, (255, 255, 0), (180, 173, 0)),
-        PanelInk("red", 3, (255, 0, 0), (113, 24, 19)),
-        PanelInk("blue", 5, (0, 0, 255), (36, 70, 139)),
-        PanelInk("green", 6, (0, 255, 0), (50, 84, 60)),
+        PanelInk("black", 0, _BLACK, (31, 24, 41), _OPENDISPLAY_V2),
+        PanelInk("white", 1, _WHITE, (168, 180, 182), _OPENDISPLAY_V2),
+        PanelInk("yellow", 2, (255, 255, 0), (180, 173, 0), _OPENDISPLAY_V2),
+        PanelInk("red", 3, (255, 0, 0), (113, 24, 19), _OPENDISPLAY_V2),
+        PanelInk("blue", 5, (0, 0, 255), (36, 70, 139), _OPENDISPLAY_V2),
+        PanelInk("green", 6, (0, 255, 0), (50, 84, 60), _OPENDISPLAY_V2),
     ),
     bits_per_pixel=4,
     byte_format=(
@@ -175,8 +215,8 @@ SPECTRA6_13IN3 = PanelProfile(
     ),
     refresh_seconds=20,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.8,
-    saturation=1.15,
+    lightness_strength=1.0,
+    saturation=1.2,
     palette_source=(
         "measured on a second Spectra 6 sample: epaper-dithering SPECTRA_7_3_6COLOR_V2; "
         'the same E6 film, not a measurement of the 13.3" panel itself'
@@ -191,23 +231,22 @@ ACEP_7IN3 = PanelProfile(
     width=800,
     height=480,
     inks=(
-        PanelInk("black", 0, _BLACK, (57, 48, 57)),
-        PanelInk("white", 1, _WHITE, (190, 188, 176)),
-        PanelInk("green", 2, (0, 255, 0), (58, 91, 70)),
-        PanelInk("blue", 3, (0, 0, 255), (61, 59, 94)),
-        PanelInk("red", 4, (255, 0, 0), (156, 72, 75)),
-        PanelInk("yellow", 5, (255, 255, 0), (208, 190, 71)),
-        PanelInk("orange", 6, (255, 128, 0), (177, 106, 73)),
+        PanelInk("black", 0, _BLACK, (57, 48, 57), _PIMORONI),
+        PanelInk("white", 1, _WHITE, (190, 188, 176), _ACEP_WHITE),
+        PanelInk("green", 2, (0, 255, 0), (58, 91, 70), _PIMORONI),
+        PanelInk("blue", 3, (0, 0, 255), (61, 59, 94), _PIMORONI),
+        PanelInk("red", 4, (255, 0, 0), (156, 72, 75), _PIMORONI),
+        PanelInk("yellow", 5, (255, 255, 0), (208, 190, 71), _PIMORONI),
+        PanelInk("orange", 6, (255, 128, 0), (177, 106, 73), _PIMORONI),
     ),
     bits_per_pixel=4,
     byte_format="4 bits per pixel, two pixels per byte, high nibble first (left pixel).",
     refresh_seconds=30,
     min_refresh_seconds=_MIN_REFRESH,
     lightness_strength=0.5,
-    palette_source=(
-        "colours: Pimoroni inky SATURATED_PALETTE for 7-colour ACeP (UC8159); white "
-        "estimated (Pimoroni keeps it at nominal 255)"
-    ),
+    palette_source=f"{_PIMORONI}; white: {_ACEP_WHITE}",
+    diffusion="burkes",
+    saturation=1.15,
 )
 
 GREY4_7IN5 = PanelProfile(
@@ -216,10 +255,10 @@ GREY4_7IN5 = PanelProfile(
     width=800,
     height=480,
     inks=(
-        PanelInk("black", 0, _BLACK, (18, 18, 20)),
-        PanelInk("dark grey", 1, (85, 85, 85), (72, 72, 72)),
-        PanelInk("light grey", 2, (170, 170, 170), (128, 128, 125)),
-        PanelInk("white", 3, _WHITE, (190, 190, 184)),
+        PanelInk("black", 0, _BLACK, (18, 18, 20), _MONO_ESTIMATE),
+        PanelInk("dark grey", 1, (85, 85, 85), (72, 72, 72), _GREY_ESTIMATE),
+        PanelInk("light grey", 2, (170, 170, 170), (128, 128, 125), _GREY_ESTIMATE),
+        PanelInk("white", 3, _WHITE, (190, 190, 184), _MONO_ESTIMATE),
     ),
     bits_per_pixel=2,
     byte_format="2 bits per pixel, four pixels per byte, most significant bits first (left pixel).",

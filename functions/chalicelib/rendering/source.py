@@ -261,6 +261,13 @@ class SourceImage:
     def byte_size(self) -> int:
         return len(self._data)
 
+    def cached(self, min_scale: float) -> Image.Image | None:
+        """The decode already made, if it has at least ``min_scale`` of full size."""
+        base = self._base
+        if base is not None and (base.width >= self.width * min_scale or base.width == self.width):
+            return base
+        return None
+
     def decoded(self, min_scale: float) -> Image.Image:
         """The photo as upright sRGB RGB, at least ``min_scale`` of full size (or full size).
 
@@ -312,10 +319,14 @@ def load_upload(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    decode_long_side: int = _FIRST_DECODE_LONG_SIDE,
 ) -> SourceImage:
     """Accept an uploaded photo or raise ImageRejected with a reason a person can read.
 
     Pillow's own limit is ``DEFAULT_MAX_PIXELS``; a larger ``max_pixels`` is capped by it.
+    ``decode_long_side``: the JPEG decode that proves the file complete keeps at least this
+    long side, so that a caller that will derive images up to that size (the upload's
+    master) decodes once; the default suits one panel rendition and a thumbnail.
     """
     if not data:
         raise ImageRejected("This file is empty. Please choose a photo and upload it again.")
@@ -355,5 +366,5 @@ def load_upload(
     if fmt == "jpeg":
         # Prove the pixel data complete with a reduced-size decode (a fraction of a full
         # one) whose result the thumbnail and the first renditions reuse.
-        src.decoded(min_scale=min(1.0, _FIRST_DECODE_LONG_SIDE / max(width, height)))
+        src.decoded(min_scale=min(1.0, decode_long_side / max(width, height)))
     return src

@@ -1,0 +1,231 @@
+"""Tone and colour mapping before dithering: what each pixel should become on this panel.
+
+A panel's inks, mixed by dithering and seen from a distance, can show only the colours
+inside their convex hull in linear light, and only lightness between its black and its
+white (L* about 0-74 on Spectra 6, 21-67 on ACeP, against 0-100 in the photo). Error
+diffusion aimed at a colour outside that hull can never reach it: its error piles up and
+smears into neighbouring pixels. So before dithering every pixel is mapped, in CIELAB (the
+space the quality measure uses):
+
+1. **Lightness**: L* is scaled into the panel's black..white, blended with clipping by
+   ``strength`` (1 = the whole 0..100 range scaled in, which keeps snow and sky readable; 0 =
+   clip at the panel's white, which keeps the photo's absolute mid-tones). The strength is
+   chosen per photo from its lightness histogram (``choose_strength``): a photo with much
+   above the panel's white (snow, sky, a bright beach) is compressed fully, one that lives in
+   the panel's range (night, interiors) hardly at all.
+2. **Gamut**: chroma is reduced, at constant L* and hue, until the colour lies inside the
+   hull of the measured inks (bisection). Hue is kept, which is what the eye forgives least.
+
+The mapping is baked into a Pillow ``Color3DLUT`` (trilinear, in C) per panel and strength
+step, so a rendition pays about 5 ms for it, and the colour maths here stay plain Python:
+no numpy in the Lambda package.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import cache
+from itertools import combinations
+
+from PIL import Image, ImageFilter
+
+RGB = tuple[int, int, int]
+Vec = tuple[float, float, float]
+Plane = tuple[float, float, float, float]  # n.x + d <= 0 inside
+
+# The strength is quantised to this many steps so that the LUTs can be cached.
+STRENGTH_STEPS = 8
+LUT_SIZE = 17
+HIGHLIGHT_L = 85.0
+
+_WHITE_D65 = (0.95047, 1.0, 1.08883)
+_M_RGB_XYZ = (
+    (0.4124564, 0.3575761, 0.1804375),
+    (0.2126729, 0.7151522, 0.0721750),
+    (0.0193339, 0.1191920, 0.9503041),
+)
+_M_XYZ_RGB = (
+    (3.2404542, -1.5371385, -0.4985314),
+    (-0.9692660, 1.8760108, 0.0415560),
+    (0.0556434, -0.2040259, 1.0572252),
+)
+
+
+def srgb_to_linear(c: float) -> float:
+    """One sRGB channel in 0..1 to linear light."""
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def linear_to_srgb(v: float) -> float:
+    v = min(max(v, 0.0), 1.0)
+    return 12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055
+
+
+def _f(t: float) -> float:
+    return math.cbrt(t) if t > (6 / 29) ** 3 else t / (3 * (6 / 29) ** 2) + 4 / 29
+
+
+def _f_inv(t: float) -> float:
+    return t**3 if t > 6 / 29 else 3 * (6 / 29) ** 2 * (t - 4 / 29)
+
+
+def linear_to_lab(rgb: Vec) -> Vec:
+    x, y, z = (sum(m * c for m, c in zip(row, rgb, strict=True)) for row in _M_RGB_XYZ)
+    fx, fy, fz = _f(x / _WHITE_D65[0]), _f(y), _f(z / _WHITE_D65[2])
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def lab_to_linear(lab: Vec) -> Vec:
+    fy = (lab[0] + 16) / 116
+    x = _WHITE_D65[0] * _f_inv(fy + lab[1] / 500)
+    y = _f_inv(fy)
+    z = _WHITE_D65[2] * _f_inv(fy - lab[2] / 200)
+    r, g, b = (row[0] * x + row[1] * y + row[2] * z for row in _M_XYZ_RGB)
+    return r, g, b
+
+
+def ink_lab(rgb: RGB) -> Vec:
+    return linear_to_lab(tuple(srgb_to_linear(c / 255) for c in rgb))  # type: ignore[arg-type]
+
+
+def lightness_range(measured: Sequence[RGB], names: Sequence[str]) -> tuple[float, float]:
+    """L* of the darkest ink and of the white ink: a neutral can get no lighter than paper."""
+    lightness = [ink_lab(rgb)[0] for rgb in measured]
+    top = lightness[list(names).index("white")] if "white" in names else max(lightness)
+    return min(lightness), top
+
+
+def hull_planes(measured: Sequence[RGB]) -> tuple[Plane, ...]:
+    """Faces of the convex hull of the inks in linear RGB, as outward half-spaces.
+
+    Brute force over triples: a panel has at most a handful of inks.
+    """
+    pts = [tuple(srgb_to_linear(c / 255) for c in rgb) for rgb in measured]
+    planes: list[Plane] = []
+    for a, b, c in combinations(pts, 3):
+        u = (b[0] - a[0], b[1] - a[1], b[2] - a[2])
+        v = (c[0] - a[0], c[1] - a[1], c[2] - a[2])
+        n = (u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0])
+        norm = math.sqrt(sum(x * x for x in n))
+        if norm < 1e-12:
+            continue
+        n = (n[0] / norm, n[1] / norm, n[2] / norm)
+        d = -(n[0] * a[0] + n[1] * a[1] + n[2] * a[2])
+        side = [n[0] * p[0] + n[1] * p[1] + n[2] * p[2] + d for p in pts]
+        if all(s <= 1e-9 for s in side):
+            planes.append((*n, d))
+        elif all(s >= -1e-9 for s in side):
+            planes.append((-n[0], -n[1], -n[2], -d))
+    return tuple(planes)
+
+
+def _inside(rgb: Vec, planes: Sequence[Plane]) -> bool:
+    return all(p[0] * rgb[0] + p[1] * rgb[1] + p[2] * rgb[2] + p[3] <= 1e-6 for p in planes)
+
+
+def map_lightness(lightness: float, lo: float, hi: float, strength: float) -> float:
+    """Scale L* 0..100 into lo..hi (strength 1), or clip it there (0), or a blend."""
+    scaled = lo + lightness * (hi - lo) / 100
+    clipped = min(max(lightness, lo), hi)
+    return strength * scaled + (1 - strength) * clipped
+
+
+def _neutral(lightness: float, black: Vec, white: Vec) -> Vec:
+    """The mix of the black and white inks whose luminance gives this L*."""
+    y = _f_inv((lightness + 16) / 116)
+    yb, yw = _lum(black), _lum(white)
+    k = min(max((y - yb) / (yw - yb), 0.0), 1.0) if yw > yb else 0.0
+    return tuple(bc + k * (wc - bc) for bc, wc in zip(black, white, strict=True))  # type: ignore[return-value]
+
+
+def _lum(rgb: Vec) -> float:
+    return 0.2126729 * rgb[0] + 0.7151522 * rgb[1] + 0.0721750 * rgb[2]
+
+
+class ColourMap:
+    """The per-pixel mapping for one palette and one lightness strength."""
+
+    def __init__(
+        self,
+        measured: Sequence[RGB],
+        names: Sequence[str],
+        strength: float,
+        chroma: float,
+        gamut: bool = True,
+    ) -> None:
+        self.lo, self.hi = lightness_range(measured, names)
+        self.strength = strength
+        self.chroma = chroma
+        self.planes = hull_planes(measured) if gamut else ()
+        lin = [tuple(srgb_to_linear(c / 255) for c in rgb) for rgb in measured]
+        by_l = sorted(range(len(lin)), key=lambda i: _lum(lin[i]))  # type: ignore[arg-type]
+        self.black: Vec = lin[by_l[0]]  # type: ignore[assignment]
+        self.white: Vec = lin[list(names).index("white") if "white" in names else by_l[-1]]  # type: ignore[assignment]
+
+    def __call__(self, r: float, g: float, b: float) -> Vec:
+        """sRGB 0..1 in, sRGB 0..1 out (the Color3DLUT callback)."""
+        lightness, a, bb = linear_to_lab((srgb_to_linear(r), srgb_to_linear(g), srgb_to_linear(b)))
+        target_l = map_lightness(lightness, self.lo, self.hi, self.strength)
+        a, bb = a * self.chroma, bb * self.chroma
+        rgb = lab_to_linear((target_l, a, bb))
+        if not _inside(rgb, self.planes):
+            grey = lab_to_linear((target_l, 0.0, 0.0))
+            if not _inside(grey, self.planes):
+                grey = _neutral(target_l, self.black, self.white)
+                if not _inside(rgb, self.planes):
+                    rgb = grey
+            low, high = 0.0, 1.0
+            for _ in range(10):
+                mid = (low + high) / 2
+                trial = lab_to_linear((target_l, a * mid, bb * mid))
+                if _inside(trial, self.planes):
+                    low = mid
+                else:
+                    high = mid
+            rgb = lab_to_linear((target_l, a * low, bb * low)) if low > 0 else grey
+        return linear_to_srgb(rgb[0]), linear_to_srgb(rgb[1]), linear_to_srgb(rgb[2])
+
+
+@cache
+def colour_lut(
+    measured: tuple[RGB, ...], names: tuple[str, ...], step: int, chroma: float, gamut: bool = True
+) -> ImageFilter.Color3DLUT:
+    """The mapping for strength ``step / STRENGTH_STEPS`` as a 3D LUT (cached per process)."""
+    mapping = ColourMap(measured, names, step / STRENGTH_STEPS, chroma, gamut)
+    return ImageFilter.Color3DLUT.generate(LUT_SIZE, mapping)
+
+
+@cache
+def grey_table(measured: tuple[RGB, ...], names: tuple[str, ...], step: int) -> list[int]:
+    """8-bit L* (Pillow's LAB "L") to the sRGB grey the dither should aim at."""
+    lo, hi = lightness_range(measured, names)
+    strength = step / STRENGTH_STEPS
+    table = []
+    for level in range(256):
+        target = map_lightness(level * 100 / 255, lo, hi, strength)
+        y = _f_inv((target + 16) / 116)
+        table.append(round(linear_to_srgb(y) * 255))
+    return table
+
+
+def choose_strength(lightness_histogram: Sequence[int], hi: float, base: float) -> int:
+    """The lightness strength step for one photo, from the histogram of its L* (256 bins).
+
+    ``base`` is the panel's strength for a photo with few highlights. The more of the photo
+    lies above L* 85 (or the panel's white, if higher), the more it is compressed (else snow
+    and sky clip into flat paper); a photo that lives below (night, interiors) keeps its
+    absolute tones.
+    """
+    total = sum(lightness_histogram) or 1
+    # Highlights proper (snow, sky, white walls: L* above 85), not merely what is lighter
+    # than a dim panel's white: ACeP's white is L* 67, and compressing every photo fully
+    # there cost more mid-tone accuracy than it gave back.
+    first_clipped = min(255, max(0, math.ceil(max(hi, HIGHLIGHT_L) * 255 / 100)))
+    above = sum(lightness_histogram[first_clipped:]) / total
+    strength = base + (1 - base) * min(1.0, above / 0.35)
+    return round(min(max(strength, 0.0), 1.0) * STRENGTH_STEPS)
+
+
+def apply(image: Image.Image, lut: ImageFilter.Color3DLUT) -> Image.Image:
+    return image.filter(lut)

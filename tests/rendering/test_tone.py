@@ -1,0 +1,118 @@
+"""Tone mapping, palettes with provenance, and one decode per upload."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from PIL import Image
+
+from chalicelib.rendering import PANELS, load_upload, render_panel, render_preview, tone
+from chalicelib.rendering.rendition import render_thumbnail
+
+from .photos import encode, photo_like
+
+SPECTRA = PANELS["spectra6_7in3"]
+MONO = PANELS["waveshare_7in5_v2"]
+
+
+def test_every_ink_names_the_source_of_its_measured_colour() -> None:
+    for panel in PANELS.values():
+        assert all(ink.source for ink in panel.inks), panel.id
+
+
+def test_a_frame_can_carry_its_own_measured_palette() -> None:
+    mine = SPECTRA.with_measured({"white": (170, 175, 168)}, source="frame 42, 2026-11-29")
+    white = next(ink for ink in mine.inks if ink.name == "white")
+    red = next(ink for ink in mine.inks if ink.name == "red")
+    assert white.measured == (170, 175, 168) and white.source == "frame 42, 2026-11-29"
+    assert red.measured == (121, 9, 0) and red.source.startswith("measured: epaper-dithering")
+    assert mine.device_codes == SPECTRA.device_codes
+    with pytest.raises(ValueError, match="no ink named 'purple'"):
+        SPECTRA.with_measured({"purple": (1, 2, 3)}, source="x")
+    with pytest.raises(ValueError, match="three integers"):
+        SPECTRA.with_measured({"red": (300, 0, 0)}, source="x")
+
+
+def test_the_hull_holds_every_ink_and_their_mixtures_and_nothing_brighter_than_white() -> None:
+    planes = tone.hull_planes(SPECTRA.measured_palette)
+    lin = [tuple(tone.srgb_to_linear(c / 255) for c in rgb) for rgb in SPECTRA.measured_palette]
+    for point in lin:
+        assert tone._inside(point, planes)  # type: ignore[arg-type]
+    middle = tuple(sum(p[i] for p in lin) / len(lin) for i in range(3))
+    assert tone._inside(middle, planes)  # type: ignore[arg-type]
+    assert not tone._inside((1.0, 1.0, 1.0), planes)
+
+
+def test_lightness_is_scaled_into_the_panel_range_or_clipped() -> None:
+    assert tone.map_lightness(100, 10, 70, 1.0) == 70
+    assert tone.map_lightness(0, 10, 70, 1.0) == 10
+    assert tone.map_lightness(50, 10, 70, 0.0) == 50
+    assert tone.map_lightness(90, 10, 70, 0.0) == 70
+
+
+def test_a_photo_above_the_panels_white_is_compressed_more() -> None:
+    snow = [0] * 256
+    snow[240] = 1000
+    night = [0] * 256
+    night[30] = 1000
+    assert tone.choose_strength(snow, 74, 0.25) == tone.STRENGTH_STEPS
+    assert tone.choose_strength(night, 74, 0.25) == round(0.25 * tone.STRENGTH_STEPS)
+
+
+def _band(levels: tuple[int, int]) -> Image.Image:
+    """A horizontal grey ramp between two sRGB levels, 800x480."""
+    ramp = Image.linear_gradient("L").rotate(90).resize((800, 480))
+    lo, hi = levels
+    return ramp.point(lambda v: lo + (hi - lo) * v // 255).convert("RGB")
+
+
+@pytest.mark.parametrize("levels", [(225, 255), (3, 40)], ids=["snow", "night"])
+def test_black_and_white_keeps_detail_in_highlights_and_shadows(levels: tuple[int, int]) -> None:
+    """Snow (sRGB 225-255) must not dissolve into plain paper, nor night into solid black:
+    both inks appear, and the share of white still rises along the ramp."""
+    src = load_upload(encode(_band(levels), "PNG"))
+    codes = Image.open(BytesIO(render_panel(src, MONO).frame_png))
+    thirds = [codes.crop((x, 0, x + 266, 480)).histogram()[:2] for x in (0, 267, 534)]
+    white_share = [h[1] / sum(h) for h in thirds]
+    assert all(0.02 < share < 0.98 for share in white_share), white_share
+    assert white_share[0] < white_share[1] < white_share[2], white_share
+
+
+def test_an_upload_is_decoded_once_for_master_preview_and_thumbnail() -> None:
+    data = encode(photo_like((4000, 3000)), "JPEG", quality=85)
+    src = load_upload(data, decode_long_side=2000)
+    base = src.cached(0.5)
+    assert base is not None and base.size == (2000, 1500)
+    render_thumbnail(src)
+    preview = Image.open(BytesIO(render_preview(src)))
+    master = Image.open(BytesIO(render_preview(src, max_side=2000)))
+    assert (preview.size, master.size) == ((1600, 1200), (2000, 1500))
+    assert src.cached(0.5) is base  # nothing decoded again
+
+
+def test_a_photographed_chart_gives_back_the_panels_colours() -> None:
+    """The calibration path end to end: chart on the panel (seen in known colours, with a
+    light fall-off and blur as a camera would add), measured back within a few units."""
+    from PIL import ImageFilter
+
+    from chalicelib.rendering import calibration
+
+    shown = Image.open(BytesIO(calibration.chart(SPECTRA)))
+    assert {code for code, count in enumerate(shown.histogram()) if count} == set(
+        SPECTRA.device_codes
+    )
+    shown.putpalette(SPECTRA.code_palette(measured=True))
+    photo = shown.convert("RGB").resize((1200, 720)).filter(ImageFilter.GaussianBlur(3))
+    falloff = (
+        Image.linear_gradient("L").rotate(90).resize(photo.size).point(lambda v: 245 + v // 25)
+    )
+    photo = Image.composite(photo, Image.new("RGB", photo.size), falloff)
+    got = calibration.measure(photo, SPECTRA)
+    for ink in SPECTRA.inks:
+        assert all(abs(a - b) <= 6 for a, b in zip(got[ink.name], ink.measured, strict=True)), (
+            ink.name,
+            got[ink.name],
+        )
+    calibrated = SPECTRA.with_measured(got, source="test chart")
+    assert calibrated.palette_source == "test chart"
