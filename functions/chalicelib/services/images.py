@@ -241,7 +241,6 @@ def get(user_id: str, image_id: str) -> ImageRecord:
 
 def describe(record: ImageRecord) -> dict[str, Any]:
     ready = record.state == "ready"
-    url_ttl = settings().download_url_seconds
     out: dict[str, Any] = {
         "imageId": record.image_id,
         "state": record.state,
@@ -253,13 +252,13 @@ def describe(record: ImageRecord) -> dict[str, Any]:
         "focalPoint": {"x": record.focal_x, "y": record.focal_y},
         "duplicateOf": record.duplicate_of,
         "deleteAt": iso(record.delete_at) if record.delete_at else None,
-        "thumbnailUrl": media_store.presigned_get(
-            _derived(record.user_id, record.image_id, "thumbnail.jpg"), expires_in=url_ttl
+        "thumbnailUrl": media_store.presigned_get_cached(
+            _derived(record.user_id, record.image_id, "thumbnail.jpg")
         )
         if ready
         else None,
-        "previewUrl": media_store.presigned_get(
-            _derived(record.user_id, record.image_id, "preview.jpg"), expires_in=url_ttl
+        "previewUrl": media_store.presigned_get_cached(
+            _derived(record.user_id, record.image_id, "preview.jpg")
         )
         if ready
         else None,
@@ -391,13 +390,22 @@ def purge_deleted(user_id: str, image_id: str) -> bool:
 # --- renditions ---------------------------------------------------------------------------
 
 
-def rendition(
-    record: ImageRecord, panel_id: str, orientation: str, caption: str | None = None
-) -> dict[str, Any]:
-    """The panel-ready file for a panel, orientation, the photo's focal point and a caption.
+RENDITION_THUMBNAIL_SIDE = 320
 
-    Renditions without a caption are cached on the photo (keyed with the engine's version, so
-    a better pipeline redraws them); captioned ones are made per share.
+
+def rendition(
+    record: ImageRecord,
+    panel_id: str,
+    orientation: str,
+    caption: str | None = None,
+    sender_label: str | None = None,
+) -> dict[str, Any]:
+    """The panel-ready file for a panel, orientation, the photo's focal point, a caption and a
+    sender label ("from Ana"), with its exact preview and a small thumbnail of that preview.
+
+    Renditions without a caption or label are cached on the photo (keyed with the engine's
+    version, so a better pipeline redraws them); the others are made per share. Everything
+    lives under ``renditions/``, so it outlives the photo's deletion while shares need it.
     """
     if record.state != "ready":
         raise ValidationFailed("This photo is not ready yet.", field="imageId")
@@ -408,10 +416,14 @@ def rendition(
         raise ValidationFailed("orientation must be landscape or portrait.", field="orientation")
     focal = (float(record.focal_x), float(record.focal_y))
     variant = rendering.rendition_key(
-        panel, orientation=orientation, focal_point=focal, caption=caption
+        panel,
+        orientation=orientation,
+        focal_point=focal,
+        caption=caption,
+        sender_label=sender_label,
     )
     cached = (record.renditions or {}).get(variant)
-    if cached:
+    if cached and "thumbnailKey" in cached:
         return dict(cached)
     master = media_store.read(
         _derived(record.user_id, record.image_id, "master.jpg"),
@@ -419,23 +431,36 @@ def rendition(
     )
     src = rendering.load_upload(master)
     out = rendering.render_panel(
-        src, panel, orientation=orientation, focal_point=focal, caption=caption
+        src,
+        panel,
+        orientation=orientation,
+        focal_point=focal,
+        caption=caption,
+        sender_label=sender_label,
     )
     digest = hashlib.sha256(out.frame_png).hexdigest()
     name = f"{panel_id}-{orientation}-{digest[:16]}"
-    key = f"renditions/{record.user_id}/{record.image_id}/{name}.png"
-    preview_key = _derived(record.user_id, record.image_id, f"{name}-preview.png")
+    prefix = f"renditions/{record.user_id}/{record.image_id}/{name}"
+    key = f"{prefix}.png"
     media_store.write(key, out.frame_png, content_type="image/png")
-    media_store.write(preview_key, out.preview_png, content_type="image/png")
+    media_store.write(f"{prefix}-preview.png", out.preview_png, content_type="image/png")
+    media_store.write(
+        f"{prefix}-thumbnail.jpg",
+        rendering.render_thumbnail(
+            rendering.load_upload(out.preview_png), max_side=RENDITION_THUMBNAIL_SIDE
+        ),
+        content_type="image/jpeg",
+    )
     entry = {
         "key": key,
-        "previewKey": preview_key,
+        "previewKey": f"{prefix}-preview.png",
+        "thumbnailKey": f"{prefix}-thumbnail.jpg",
         "sha256": digest,
         "bytes": len(out.frame_png),
         "width": out.width,
         "height": out.height,
     }
-    if caption is None:
+    if caption is None and sender_label is None:
         # Concurrent renders of one variant write identical entries: last writer wins, safely.
         record.update(
             actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
@@ -452,7 +477,5 @@ def rendition_preview(
         "orientation": orientation,
         "width": entry["width"],
         "height": entry["height"],
-        "previewUrl": media_store.presigned_get(
-            entry["previewKey"], expires_in=settings().download_url_seconds
-        ),
+        "previewUrl": media_store.presigned_get_cached(entry["previewKey"]),
     }

@@ -64,6 +64,8 @@ export const images = {
   update: (id: string, p: { title?: string; focalPoint?: T.FocalPoint }) =>
     api.patch<T.Image>(`/images/${enc(id)}`, p),
   delete: (id: string) => api.delete<T.DeleteImageResult>(`/images/${enc(id)}`),
+  framePreview: (id: string, frameId: string, caption: string) =>
+    api.get<T.FramePreview>(`/images/${enc(id)}/frames/${enc(frameId)}/preview`, { query: caption ? { caption } : {} }),
   rendition: (id: string, panel: string, orientation: T.Orientation) =>
     api.get<T.Rendition>(`/images/${enc(id)}/renditions/${enc(panel)}`, { query: { orientation } }),
 };
@@ -133,6 +135,7 @@ export const qk = {
   images: ["images"] as const,
   image: (id: string) => ["images", "one", id] as const,
   rendition: (id: string, panel: string, o: string) => ["images", "rendition", id, panel, o] as const,
+  framePreview: (id: string, frameId: string, caption: string) => ["images", "framePreview", id, frameId, caption] as const,
   frames: ["frames"] as const,
   frame: (id: string) => ["frames", "one", id] as const,
   frameItems: (id: string) => ["frames", "items", id] as const,

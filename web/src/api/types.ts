@@ -91,6 +91,9 @@ export interface DeleteImageResult {
   sharesStillOnFrames: number;
 }
 export type Orientation = "landscape" | "portrait";
+export interface FramePreview extends Rendition {
+  frameId: string;
+}
 export interface Rendition {
   panel: string;
   orientation: Orientation;
@@ -193,7 +196,8 @@ export interface Delivery {
   imageId?: string;
   senderName?: string;
   caption?: string | null;
-  thumbnailUrl?: string;
+  thumbnailUrl?: string | null;
+  previewUrl?: string | null;
   expiresAt?: string | null;
 }
 export interface Share {
@@ -205,7 +209,8 @@ export interface Share {
   createdAt: string;
   expiresAt: string | null;
   deliveries: Delivery[];
-  thumbnailUrl?: string;
+  thumbnailUrl?: string | null;
+  previewUrl?: string | null;
 }
 export interface CreateShareBody {
   imageId: string;

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { dashboard, frames, qk } from "../../api/endpoints";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
+import { PhotoThumb } from "../../components/PhotoThumb";
 import { FrameSummary } from "../frames/FramesPage";
 import { relativeTime } from "../../lib/format";
 import { ActivityChart } from "./ActivityChart";
@@ -56,8 +57,11 @@ export default function DashboardPage() {
               ) : (
                 <ul className="plain-list recent">
                   {d.recent.slice(0, 10).map((e, i) => (
-                    <li key={`${e.type}-${e.at}-${i}`}>
-                      {describeRecent(e)} <span className="hint">· {relativeTime(e.at)}</span>
+                    <li key={`${e.type}-${e.at}-${i}`} className="recent-item">
+                      {typeof e.thumbnailUrl === "string" && <PhotoThumb thumbnailUrl={e.thumbnailUrl} label={describeRecent(e)} />}
+                      <span>
+                        {describeRecent(e)} <span className="hint">· {relativeTime(e.at)}</span>
+                      </span>
                     </li>
                   ))}
                 </ul>

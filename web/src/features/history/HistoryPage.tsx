@@ -4,6 +4,7 @@ import { me as meApi, qk, shares } from "../../api/endpoints";
 import type { Share } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
+import { PhotoThumb } from "../../components/PhotoThumb";
 import { formatDateTime } from "../../lib/format";
 import { DeliveryRow } from "../send/ShareStatusPage";
 
@@ -11,7 +12,7 @@ function ShareCard({ share, direction, myId }: { share: Share; direction: "sent"
   return (
     <li className="card share-card">
       <div className="share-head">
-        {share.thumbnailUrl && <img src={share.thumbnailUrl} alt="" className="item-thumb" />}
+        <PhotoThumb thumbnailUrl={share.thumbnailUrl} previewUrl={share.previewUrl} label={share.caption || `Photo sent ${formatDateTime(share.createdAt)}`} />
         <div>
           <p>
             <strong>{direction === "sent" ? "You sent a photo" : `${share.senderName} sent you a photo`}</strong>

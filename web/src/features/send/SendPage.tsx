@@ -1,6 +1,6 @@
-import { useMemo, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { frames as framesApi, images, me as meApi, qk, shares } from "../../api/endpoints";
 import type { Duration, FrameTarget } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
@@ -9,7 +9,7 @@ import { PageHeader } from "../../components/PageHeader";
 import { OnlineBadge } from "../../components/StateBadge";
 import { panelLabel } from "../../lib/panels";
 import { useImageList } from "../library/hooks";
-import { previewRequests, type PreviewRequest } from "./previewSelection";
+import { normaliseOrientation, panelSize } from "./previewSelection";
 
 const DURATIONS: { value: Duration; label: string }[] = [
   { value: "24h", label: "1 day" },
@@ -19,20 +19,39 @@ const DURATIONS: { value: Duration; label: string }[] = [
   { value: "forever", label: "Until removed" },
 ];
 
-function Preview({ imageId, req }: { imageId: string; req: PreviewRequest }) {
+/** The caption as typed, once the typing has paused: one preview per pause, not per key. */
+function useSettled<T>(value: T, ms = 600): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}
+
+function Preview({ imageId, target, caption }: { imageId: string; target: FrameTarget; caption: string }) {
+  const orientation = normaliseOrientation(target.orientation);
   const q = useQuery({
-    queryKey: qk.rendition(imageId, req.panel, req.orientation),
-    queryFn: () => images.rendition(imageId, req.panel, req.orientation),
+    queryKey: qk.framePreview(imageId, target.frameId, caption),
+    queryFn: () => images.framePreview(imageId, target.frameId, caption),
     staleTime: 5 * 60_000,
+    placeholderData: keepPreviousData,
   });
-  const names = req.frames.map((f) => f.name).join(", ");
-  const w = q.data?.width ?? req.width;
-  const h = q.data?.height ?? req.height;
+  const size = panelSize(target.panel, orientation);
+  const w = q.data?.width ?? size.width;
+  const h = q.data?.height ?? size.height;
   return (
     <figure className="preview">
-      <div className={`preview-bezel ${req.orientation}`} style={{ aspectRatio: `${w} / ${h}` }}>
+      <div className={`preview-bezel ${orientation}`} style={{ aspectRatio: `${w} / ${h}` }}>
         {q.data ? (
-          <img src={q.data.previewUrl} alt={`How the photo will look on ${names}`} width={w} height={h} />
+          <img
+            src={q.data.previewUrl}
+            alt={`How the photo will look on ${target.name}`}
+            width={w}
+            height={h}
+            data-frame-id={target.frameId}
+            aria-busy={q.isPlaceholderData}
+          />
         ) : q.isError ? (
           <span className="preview-msg">
             <ErrorAlert error={q.error} />
@@ -42,16 +61,16 @@ function Preview({ imageId, req }: { imageId: string; req: PreviewRequest }) {
         )}
       </div>
       <figcaption>
-        <strong>{names}</strong>
+        <strong>{target.name}</strong>
         <br />
         <span className="hint">
-          {panelLabel(req.panel)}, {req.orientation}
+          {panelLabel(target.panel)}, {orientation}
         </span>
         {q.data && (
           <>
             <br />
             <a href={q.data.previewUrl} target="_blank" rel="noreferrer">
-              See it at full size<span className="visually-hidden"> for {names} (opens a new tab)</span>
+              See it at full size<span className="visually-hidden"> for {target.name} (opens a new tab)</span>
             </a>
           </>
         )}
@@ -90,7 +109,8 @@ export default function SendPage() {
 
   const ready = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((i) => i.state === "ready");
   const allTargets = targets.data?.items ?? [];
-  const previews = useMemo(() => previewRequests(allTargets, chosen), [allTargets, chosen]);
+  const previews = allTargets.filter((t) => chosen.has(t.frameId));
+  const settledCaption = useSettled(caption.trim());
   const myId = me.data?.userId;
   const mine = allTargets.filter((t) => t.ownerId === myId);
   const theirs = allTargets.filter((t) => t.ownerId !== myId);
@@ -193,10 +213,10 @@ export default function SendPage() {
         {imageId && previews.length > 0 && (
           <section className="card" aria-labelledby="preview-title">
             <h2 id="preview-title">3. How it will look</h2>
-            <p className="hint">This is exactly what each e-paper panel will draw.</p>
+            <p className="hint">This is exactly what each frame will show, caption included: the frame draws these very pixels.</p>
             <div className="preview-list">
-              {previews.map((r) => (
-                <Preview key={r.key} imageId={imageId} req={r} />
+              {previews.map((t) => (
+                <Preview key={t.frameId} imageId={imageId} target={t} caption={settledCaption} />
               ))}
             </div>
           </section>
@@ -206,7 +226,7 @@ export default function SendPage() {
           <legend>{imageId && previews.length > 0 ? "4." : "3."} Add a note (optional)</legend>
           <TextAreaField
             label="Caption"
-            hint="Shown under the photo on frames that show captions."
+            hint="Shown in a white band across the bottom of the photo: see the preview."
             maxLength={140}
             rows={2}
             value={caption}

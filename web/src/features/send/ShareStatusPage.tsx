@@ -5,6 +5,7 @@ import { qk, shares } from "../../api/endpoints";
 import type { Delivery, Share } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
+import { PhotoThumb } from "../../components/PhotoThumb";
 import { DELIVERY_STEPS, DeliveryBadge, deliveryStep } from "../../components/StateBadge";
 import { formatDateTime, relativeTime } from "../../lib/format";
 import { isFinal, sharePollInterval } from "./previewSelection";
@@ -86,7 +87,10 @@ export default function ShareStatusPage() {
             : `Displayed on ${done} of ${share.deliveries.length} frame${share.deliveries.length === 1 ? "" : "s"}.`}
           {!allFinal && <span className="hint"> This page updates by itself.</span>}
         </p>
-        {share.caption && <p>“{share.caption}”</p>}
+        <div className="share-head">
+          <PhotoThumb thumbnailUrl={share.thumbnailUrl} previewUrl={share.previewUrl} label={share.caption || "The photo you sent"} />
+          <div>{share.caption && <p>“{share.caption}”</p>}</div>
+        </div>
         <p className="hint">
           Sent {formatDateTime(share.createdAt)}
           {share.expiresAt ? `, shown until ${formatDateTime(share.expiresAt)}` : ", shown until removed"}.

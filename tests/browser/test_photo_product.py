@@ -1,0 +1,118 @@
+"""A photo product: photos wherever one is named, and a preview that is the frame's screen."""
+
+from __future__ import annotations
+
+import io
+import re
+import urllib.request
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.conftest import App, photo, unique_email
+from tests.e2e.stack import FrameProcess, LocalCloudStack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+TIMEOUT = 30_000
+
+
+def _inks(png: bytes) -> Image.Image:
+    """The device code of every pixel: a preview is a palette image whose index is the code."""
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "P", image.mode
+    return Image.frombytes("L", image.size, image.tobytes())
+
+
+def _screen_inks(frame: FrameProcess, nominal: list[tuple[int, int, int]]) -> Image.Image:
+    """The virtual frame's screen (RGB in the panel's nominal colours) as device codes."""
+    screen = Image.open(frame.screen_png).convert("RGB")
+    code = {bytes(colour): i for i, colour in enumerate(nominal)}
+    raw = screen.tobytes()
+    return Image.frombytes(
+        "L", screen.size, bytes(code[raw[i : i + 3]] for i in range(0, len(raw), 3))
+    )
+
+
+def _nominal_palette(frame_png_url: str) -> list[tuple[int, int, int]]:
+    with urllib.request.urlopen(frame_png_url, timeout=10) as r:
+        image = Image.open(io.BytesIO(r.read()))
+    flat = image.getpalette() or []
+    return [tuple(flat[i : i + 3]) for i in range(0, len(flat), 3)]  # type: ignore[misc]
+
+
+def _send_and_compare(app: App, frame: FrameProcess, frame_name: str, caption: str) -> None:
+    s = app.go("/send")
+    s.locator(".photo-pick-label").first.click()
+    s.get_by_label(frame_name).check()
+    preview = s.get_by_role("img", name=f"How the photo will look on {frame_name}")
+    expect(preview).to_be_visible(timeout=TIMEOUT)
+    if caption:
+        with s.expect_response(lambda r: "/preview" in r.url and "caption=" in r.url):
+            s.get_by_label("Caption").fill(caption)
+    expect(preview).to_have_attribute("aria-busy", "false", timeout=TIMEOUT)
+    preview_url = preview.get_attribute("src") or ""
+    s.get_by_role("button", name="Send", exact=True).click()
+    expect(s.get_by_role("heading", name="Sent")).to_be_visible()
+    share_id = s.url.rsplit("/", 1)[-1]
+    expect(s.get_by_text("Displayed on the frame.")).to_be_visible(timeout=90_000)
+    # The share status page names the photo with its thumbnail; a click shows it larger.
+    s.get_by_role("button", name=re.compile("^See larger")).click()
+    dialog = s.get_by_role("dialog")
+    expect(dialog.get_by_role("img")).to_be_visible()
+    frame_url = dialog.get_by_role("img").get_attribute("src") or ""
+    dialog.get_by_role("button", name="Close").click()
+
+    with urllib.request.urlopen(preview_url, timeout=10) as r:
+        previewed = _inks(r.read())
+    deadline_shown = frame.screen_png.with_name("screen.json")
+    assert share_id in deadline_shown.read_text()
+    shown = _screen_inks(frame, _nominal_palette(frame_url))
+    if previewed.size != shown.size:  # a portrait rendition on a panel hung on its side
+        previewed = previewed.transpose(Image.Transpose.ROTATE_90)
+    assert previewed.size == shown.size
+    assert previewed.tobytes() == shown.tobytes(), "the preview is not the frame's screen"
+
+
+def test_the_preview_is_the_frames_screen_pixel_for_pixel(cloud: LocalCloudStack, new_app) -> None:
+    app: App = new_app()
+    email = unique_email("Pix")
+    app.sign_up("Pix", email)
+    app.log_in(email)
+    app.upload(photo((200, 120, 60), "IMG_2041.jpg", size=(1200, 1500)))
+    expect(app.page.get_by_role("list", name="Uploads").get_by_text("Ready")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    frame = cloud.start_frame("pixel-frame")
+    app.pair(frame, "Desk")
+
+    _send_and_compare(app, frame, "Desk", "Grandma's 90th — in the garden")
+    _send_and_compare(app, frame, "Desk", "")
+
+    # Hung on its side: portrait renditions, still the same pixels.
+    p = app.go("/frames")
+    p.get_by_role("link", name="Desk").click()
+    p.get_by_label("The frame hangs").select_option("portrait")
+    p.get_by_role("button", name="Save settings").click()
+    expect(p.get_by_text("Saved.")).to_be_visible()
+    _send_and_compare(app, frame, "Desk", "On the beach")
+    _send_and_compare(app, frame, "Desk", "")
+
+    # Thumbnails where the photo is named: history and the frame's items.
+    h = app.go("/history")
+    expect(h.get_by_role("button", name=re.compile("^See larger")).first).to_be_visible()
+    thumb = h.locator(".share-card img.item-thumb").first
+    expect(thumb).to_have_js_property("complete", True, timeout=TIMEOUT)
+    assert thumb.evaluate("img => img.naturalWidth") > 0  # it loaded: a real picture
+    # Photos sent to one's own frame are under Sent only, never "<you> sent you a photo".
+    h.get_by_role("button", name="Received").click()
+    expect(h.get_by_text("Nobody has sent you a photo yet.")).to_be_visible()
+    f = app.go("/frames")
+    f.get_by_role("link", name="Desk").click()
+    items = f.get_by_role("region", name="On this frame now")
+    expect(items.get_by_role("button", name=re.compile("^See larger")).first).to_be_visible(
+        timeout=TIMEOUT
+    )
+    frame.stop()
+    assert app.errors == []
