@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import urllib.request
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import App, photo, unique_email
 from tests.e2e.stack import FrameProcess, LocalCloudStack
@@ -42,7 +44,15 @@ def _nominal_palette(frame_png_url: str) -> list[tuple[int, int, int]]:
     return [tuple(flat[i : i + 3]) for i in range(0, len(flat), 3)]  # type: ignore[misc]
 
 
-def _send_and_compare(app: App, frame: FrameProcess, frame_name: str, caption: str) -> None:
+def _send_and_compare(
+    app: App,
+    frame: FrameProcess,
+    frame_name: str,
+    caption: str,
+    before_send: Callable[[Page, Locator], None] | None = None,
+) -> str:
+    """Send the first photo to the frame; assert the frame's screen is the preview. Returns
+    the preview's pixels (device codes)."""
     s = app.go("/send")
     s.locator(".photo-pick-label").first.click()
     s.get_by_label(frame_name).check()
@@ -52,6 +62,8 @@ def _send_and_compare(app: App, frame: FrameProcess, frame_name: str, caption: s
         with s.expect_response(lambda r: "/preview" in r.url and "caption=" in r.url):
             s.get_by_label("Caption").fill(caption)
     expect(preview).to_have_attribute("aria-busy", "false", timeout=TIMEOUT)
+    if before_send is not None:
+        before_send(s, preview)
     preview_url = preview.get_attribute("src") or ""
     s.get_by_role("button", name="Send", exact=True).click()
     expect(s.get_by_role("heading", name="Sent")).to_be_visible()
@@ -73,6 +85,7 @@ def _send_and_compare(app: App, frame: FrameProcess, frame_name: str, caption: s
         previewed = previewed.transpose(Image.Transpose.ROTATE_90)
     assert previewed.size == shown.size
     assert previewed.tobytes() == shown.tobytes(), "the preview is not the frame's screen"
+    return hashlib.sha256(shown.tobytes()).hexdigest()
 
 
 def test_the_preview_is_the_frames_screen_pixel_for_pixel(cloud: LocalCloudStack, new_app) -> None:
@@ -114,5 +127,49 @@ def test_the_preview_is_the_frames_screen_pixel_for_pixel(cloud: LocalCloudStack
     expect(items.get_by_role("button", name=re.compile("^See larger")).first).to_be_visible(
         timeout=TIMEOUT
     )
+    frame.stop()
+    assert app.errors == []
+
+
+def test_dragging_the_preview_moves_the_crop_the_frame_shows(
+    cloud: LocalCloudStack, new_app
+) -> None:
+    app: App = new_app()
+    email = unique_email("Drag")
+    app.sign_up("Drag", email)
+    app.log_in(email)
+    # A tall photo on a wide panel: only a band of it fits, so where the crop falls shows.
+    app.upload(photo((60, 90, 160), "tall.jpg", size=(900, 1600)))
+    expect(app.page.get_by_role("list", name="Uploads").get_by_text("Ready")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    frame = cloud.start_frame("drag-frame")
+    app.pair(frame, "Hall")
+    first = _send_and_compare(app, frame, "Hall", "")
+
+    def drag_down(s: Page, preview: Locator) -> None:
+        before = preview.get_attribute("src")
+        box = s.get_by_role("group", name="Crop for Hall").bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        s.mouse.move(x, y)
+        s.mouse.down()
+        s.mouse.move(x, y + box["height"] * 0.6, steps=8)
+        s.mouse.up()
+        expect(preview).not_to_have_attribute("src", before or "", timeout=TIMEOUT)
+        expect(preview).to_have_attribute("aria-busy", "false", timeout=TIMEOUT)
+        dragged.append(preview.get_attribute("src") or "")
+
+    dragged: list[str] = []
+    moved = _send_and_compare(app, frame, "Hall", "", before_send=drag_down)
+
+    assert moved != first  # the frame shows another part of the photo, as previewed
+    # The choice is kept with the photo: a new visit previews the same crop (same file).
+    s = app.go("/send")
+    s.locator(".photo-pick-label").first.click()
+    s.get_by_label("Hall").check()
+    again = s.get_by_role("img", name="How the photo will look on Hall")
+    same_file = re.escape(dragged[0].split("?")[0]) + r"\?"  # the signature may be a new hour's
+    expect(again).to_have_attribute("src", re.compile(same_file), timeout=TIMEOUT)
     frame.stop()
     assert app.errors == []

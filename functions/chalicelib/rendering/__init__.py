@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 from .errors import ImageRejected
+from .focus import focal_point
 from .panels import DEFAULT_PANEL_ID, PANELS, PanelInk, PanelProfile
 from .rendition import (
     RENDERING_VERSION,
@@ -33,6 +34,7 @@ __all__ = [
     "PanelProfile",
     "PanelRendition",
     "SourceImage",
+    "focal_point",
     "load_upload",
     "render_panel",
     "render_preview",

@@ -178,6 +178,7 @@ def process_upload(key: str, size: int | None) -> str:
         return f"rejected: {rejected.reason}"
     digest = hashlib.sha256(data).hexdigest()
     duplicate = _earlier_upload(user_id, digest, image_id)
+    focal_x, focal_y = rendering.focal_point(src)
     media_store.write(
         _derived(user_id, image_id, "thumbnail.jpg"),
         rendering.render_thumbnail(src),
@@ -201,6 +202,8 @@ def process_upload(key: str, size: int | None) -> str:
         captured_at=src.captured_at,
         sha256=digest,
         duplicate_of=duplicate,
+        focal_x=focal_x,
+        focal_y=focal_y,
     )
     return "ready"
 

@@ -1,8 +1,8 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { frames as framesApi, images, me as meApi, qk, shares } from "../../api/endpoints";
-import type { Duration, FrameTarget } from "../../api/types";
+import type { Duration, FocalPoint, FrameTarget, Image } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { SelectField, TextAreaField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
@@ -29,28 +29,75 @@ function useSettled<T>(value: T, ms = 600): T {
   return settled;
 }
 
-function Preview({ imageId, target, caption }: { imageId: string; target: FrameTarget; caption: string }) {
+/** The share of the photo's width and height a panel of this shape keeps (the crop). */
+function cropShare(image: Image, w: number, h: number): { x: number; y: number } {
+  const src = (image.width ?? w) / (image.height ?? h);
+  const target = w / h;
+  return src > target ? { x: target / src, y: 1 } : { x: 1, y: src / target };
+}
+
+const clamp = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 1000) / 1000;
+
+function Preview({ image, target, caption, onFocus }: { image: Image; target: FrameTarget; caption: string; onFocus: (p: FocalPoint) => void }) {
   const orientation = normaliseOrientation(target.orientation);
+  const focal = image.focalPoint;
   const q = useQuery({
-    queryKey: qk.framePreview(imageId, target.frameId, caption),
-    queryFn: () => images.framePreview(imageId, target.frameId, caption),
+    queryKey: [...qk.framePreview(image.imageId, target.frameId, caption), focal.x, focal.y],
+    queryFn: () => images.framePreview(image.imageId, target.frameId, caption),
     staleTime: 5 * 60_000,
     placeholderData: keepPreviousData,
   });
   const size = panelSize(target.panel, orientation);
   const w = q.data?.width ?? size.width;
   const h = q.data?.height ?? size.height;
+  const drag = useRef<{ x: number; y: number; id: number } | null>(null);
+  const [offset, setOffset] = useState({ x: 0, y: 0 });
+  const share = cropShare(image, w, h);
+  // Dragging the picture by a fraction of the preview moves the crop the other way.
+  const moveBy = (fx: number, fy: number) => onFocus({ x: clamp(focal.x - fx * share.x), y: clamp(focal.y - fy * share.y) });
+  const hintId = `drag-hint-${target.frameId}`;
   return (
     <figure className="preview">
-      <div className={`preview-bezel ${orientation}`} style={{ aspectRatio: `${w} / ${h}` }}>
+      <div
+        className={`preview-bezel preview-drag ${orientation}`}
+        style={{ aspectRatio: `${w} / ${h}` }}
+        role="group"
+        tabIndex={0}
+        aria-label={`Crop for ${target.name}`}
+        aria-describedby={hintId}
+        onPointerDown={(e) => {
+          drag.current = { x: e.clientX, y: e.clientY, id: e.pointerId };
+          e.currentTarget.setPointerCapture(e.pointerId);
+        }}
+        onPointerMove={(e) => {
+          if (drag.current) setOffset({ x: e.clientX - drag.current.x, y: e.clientY - drag.current.y });
+        }}
+        onPointerUp={(e) => {
+          const start = drag.current;
+          drag.current = null;
+          setOffset({ x: 0, y: 0 });
+          const box = e.currentTarget.getBoundingClientRect();
+          if (start && (e.clientX !== start.x || e.clientY !== start.y)) moveBy((e.clientX - start.x) / box.width, (e.clientY - start.y) / box.height);
+        }}
+        onKeyDown={(e) => {
+          const steps: Record<string, [number, number]> = { ArrowLeft: [-0.1, 0], ArrowRight: [0.1, 0], ArrowUp: [0, -0.1], ArrowDown: [0, 0.1] };
+          const step = steps[e.key];
+          if (step) {
+            e.preventDefault();
+            moveBy(step[0], step[1]);
+          }
+        }}
+      >
         {q.data ? (
           <img
             src={q.data.previewUrl}
             alt={`How the photo will look on ${target.name}`}
             width={w}
             height={h}
+            draggable={false}
             data-frame-id={target.frameId}
             aria-busy={q.isPlaceholderData}
+            style={offset.x || offset.y ? { transform: `translate(${offset.x}px, ${offset.y}px)` } : undefined}
           />
         ) : q.isError ? (
           <span className="preview-msg">
@@ -65,6 +112,10 @@ function Preview({ imageId, target, caption }: { imageId: string; target: FrameT
         <br />
         <span className="hint">
           {panelLabel(target.panel)}, {orientation}
+        </span>
+        <br />
+        <span className="hint" id={hintId}>
+          Drag the picture (or use the arrow keys) to choose what stays in view.
         </span>
         {q.data && (
           <>
@@ -114,6 +165,12 @@ export default function SendPage() {
   const myId = me.data?.userId;
   const mine = allTargets.filter((t) => t.ownerId === myId);
   const theirs = allTargets.filter((t) => t.ownerId !== myId);
+
+  const picked = ready.find((i) => i.imageId === imageId);
+  const focus = useMutation({
+    mutationFn: (focalPoint: FocalPoint) => images.update(imageId!, { focalPoint }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: qk.images }),
+  });
 
   const send = useMutation({
     mutationFn: () =>
@@ -210,15 +267,16 @@ export default function SendPage() {
           )}
         </fieldset>
 
-        {imageId && previews.length > 0 && (
+        {picked && previews.length > 0 && (
           <section className="card" aria-labelledby="preview-title">
             <h2 id="preview-title">3. How it will look</h2>
             <p className="hint">This is exactly what each frame will show, caption included: the frame draws these very pixels.</p>
             <div className="preview-list">
               {previews.map((t) => (
-                <Preview key={t.frameId} imageId={imageId} target={t} caption={settledCaption} />
+                <Preview key={t.frameId} image={picked!} target={t} caption={settledCaption} onFocus={(f) => focus.mutate(f)} />
               ))}
             </div>
+            <ErrorAlert error={focus.error} />
           </section>
         )}
 
