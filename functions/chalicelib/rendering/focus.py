@@ -38,10 +38,11 @@ def _centre(small: Image.Image) -> tuple[float, float]:
     for i in range(width * height):
         x, y = i % width, i // width
         skin = _skin(ycc[3 * i + 1], ycc[3 * i + 2])
-        score = edges[i] + max(saturation[i] - 96, 0) + (400 if skin else 0)
         # Photographers frame the subject near the middle: a gentle tent-shaped prior.
         dx, dy = abs((x + 0.5) / width - 0.5), abs((y + 0.5) / height - 0.5)
-        score *= (1 - dx) * (1 - dy)
+        score = (edges[i] + max(saturation[i] - 96, 0) + (400 if skin else 0)) * (
+            (1 - dx) * (1 - dy)
+        )
         total += score
         sx += score * (x + 0.5)
         sy += score * (y + 0.5)
