@@ -118,9 +118,10 @@ def test_the_preview_is_the_frames_screen_pixel_for_pixel(cloud: LocalCloudStack
     thumb = h.locator(".share-card img.item-thumb").first
     expect(thumb).to_have_js_property("complete", True, timeout=TIMEOUT)
     assert thumb.evaluate("img => img.naturalWidth") > 0  # it loaded: a real picture
-    # Photos sent to one's own frame are under Sent only, never "<you> sent you a photo".
+    # A photo one put on one's own frame is never "<you> sent you a photo".
     h.get_by_role("button", name="Received").click()
-    expect(h.get_by_text("Nobody has sent you a photo yet.")).to_be_visible()
+    expect(h.get_by_text("You put this photo on Desk").first).to_be_visible()
+    expect(h.get_by_text("Pix sent you a photo")).to_have_count(0)
     f = app.go("/frames")
     f.get_by_role("link", name="Desk").click()
     items = f.get_by_role("region", name="On this frame now")

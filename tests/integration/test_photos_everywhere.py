@@ -73,16 +73,6 @@ def test_the_frame_preview_is_the_file_the_share_sends_with_caption_and_sender(c
     ).status_code == 403
 
 
-def test_photos_sent_to_ones_own_frame_are_not_received(client):
-    ana = signup(client, "ana@example.com", name="Ana")
-    frame = pair_frame(client, ana, name="Desk")
-    photo = upload_photo(client, ana)
-    assert send(client, ana, photo, [frame["frameId"]]).status_code == 201
-
-    assert body(call(client, "GET", "/shares?direction=received", user=ana))["items"] == []
-    assert len(body(call(client, "GET", "/shares", user=ana))["items"]) == 1
-
-
 def test_a_photo_url_is_the_same_all_hour_and_tells_the_browser_to_keep_it(aws, monkeypatch):
     import chalicelib.adapters.media_store as ms
 

@@ -383,15 +383,14 @@ def _received(
     limit: int,
     cursor: str | None,
 ) -> dict[str, Any]:
-    # Photos one sends to one's own frames are under Sent, not "<you> sent you a photo".
-    condition = DeliveryRecord.sender_id != user_id
+    condition = None
     for part in (
         DeliveryRecord.frame_id == frame_id if frame_id else None,
         DeliveryRecord.sender_id == other_id if other_id else None,
         DeliveryRecord.state == state if state else None,
     ):
         if part is not None:
-            condition &= part
+            condition = part if condition is None else condition & part
     page = DeliveryRecord.by_owner.query(
         user_id,
         scan_index_forward=False,

@@ -90,6 +90,7 @@ export const friends = {
   requests: (direction: "incoming" | "outgoing") =>
     api.get<T.ItemList<T.FriendRequest>>("/friends/requests", { query: { direction } }),
   request: (friendCode: string) => api.post<{ requestId: string }>("/friends/requests", { friendCode }),
+  requestByEmail: (email: string) => api.post<{ requestId: string }>("/friends/requests", { email }),
   accept: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/accept`),
   reject: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/reject`),
   cancel: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/cancel`),
