@@ -7,10 +7,11 @@ import io
 import re
 import urllib.request
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
 from tests.browser.conftest import App, photo, unique_email
 from tests.e2e.stack import FrameProcess, LocalCloudStack
@@ -173,4 +174,48 @@ def test_dragging_the_preview_moves_the_crop_the_frame_shows(
     same_file = re.escape(dragged[0].split("?")[0]) + r"\?"  # the signature may be a new hour's
     expect(again).to_have_attribute("src", re.compile(same_file), timeout=TIMEOUT)
     frame.stop()
+    assert app.errors == []
+
+
+def _picture(fmt: str, name: str, mime: str, **save: Any) -> FilePayload:
+    """A real file of ``fmt``; with save_all, a second picture follows the first."""
+    first = Image.new("RGB", (800, 600), (200, 60, 40))
+    if save.get("save_all"):
+        save["append_images"] = [Image.new("RGB", (800, 600), (40, 60, 200))]
+    out = io.BytesIO()
+    first.save(out, fmt, **save)
+    return {"name": name, "mimeType": mime, "buffer": out.getvalue()}
+
+
+def test_uploads_mpo_and_apng_titles_from_dates_and_a_clean_rejection(new_app) -> None:
+    app: App = new_app()
+    email = unique_email("Up")
+    app.sign_up("Up", email)
+    app.log_in(email)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:09 14:05:00"  # DateTimeOriginal
+    app.upload(
+        _picture("MPO", "DSC01234.mpo", "", save_all=True),
+        _picture("PNG", "party.apng", "image/apng", save_all=True),
+        _picture("JPEG", "IMG_1234.jpg", "image/jpeg", exif=exif.tobytes()),
+        {"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"not really a photo"},
+    )
+    p = app.page
+    uploads = p.get_by_role("list", name="Uploads")
+    expect(uploads.get_by_text("Ready")).to_have_count(3, timeout=TIMEOUT)
+    rejection = uploads.get_by_role("alert")
+    expect(rejection).to_contain_text("not a photo we can read", timeout=TIMEOUT)
+    expect(p.get_by_text("Done: 3 added, 1 could not be used")).to_be_visible()
+    # The reason has the row's full width, not a one-letter column.
+    box = rejection.bounding_box()
+    row = uploads.get_by_role("listitem").filter(has_text="broken.jpg").bounding_box()
+    assert box and row and box["width"] > row["width"] * 0.8, (box, row)
+    grid = p.get_by_role("list", name="Photos in your library")
+    expect(grid.get_by_role("link")).to_have_count(3, timeout=TIMEOUT)
+    expect(grid.get_by_text("9 November 2026, 14:05")).to_be_visible()
+    expect(grid.get_by_text("party")).to_be_visible()
+
+    rejection.get_by_role("button", name="Dismiss broken.jpg").click()
+    expect(uploads.get_by_text("broken.jpg")).to_have_count(0)
+    expect(p.get_by_text("Done: 3 added")).to_be_visible()
     assert app.errors == []

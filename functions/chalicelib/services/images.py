@@ -14,7 +14,7 @@ from chalicelib import rendering
 from chalicelib.adapters import media_store, timers
 from chalicelib.adapters.tables import ImageRecord, UserRecord
 from chalicelib.config import settings
-from chalicelib.domain import jobs
+from chalicelib.domain import jobs, titles
 from chalicelib.domain.errors import NotFound, QuotaExceeded, ValidationFailed
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.timefmt import iso, utcnow
@@ -179,6 +179,9 @@ def process_upload(key: str, size: int | None) -> str:
     digest = hashlib.sha256(data).hexdigest()
     duplicate = _earlier_upload(user_id, digest, image_id)
     focal_x, focal_y = rendering.focal_point(src)
+    title = record.title
+    if src.captured_at is not None and (not title or titles.is_camera_name(title)):
+        title = titles.from_capture_date(src.captured_at)
     media_store.write(
         _derived(user_id, image_id, "thumbnail.jpg"),
         rendering.render_thumbnail(src),
@@ -204,6 +207,7 @@ def process_upload(key: str, size: int | None) -> str:
         duplicate_of=duplicate,
         focal_x=focal_x,
         focal_y=focal_y,
+        title=title,
     )
     return "ready"
 
