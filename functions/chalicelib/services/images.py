@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -432,6 +433,17 @@ def rendition(
     cached = (record.renditions or {}).get(variant)
     if cached and "thumbnailKey" in cached:
         return dict(cached)
+    # A captioned variant is remembered in a small file beside its pixels (not on the photo's
+    # record, which would grow with every caption): the send after a preview reuses it.
+    band_entry = (
+        f"renditions/{record.user_id}/{record.image_id}/"
+        f"band-{hashlib.sha256(variant.encode()).hexdigest()[:24]}.json"
+    )
+    if caption is not None or sender_label is not None:
+        known = media_store.head(band_entry)
+        if known is not None:
+            entry: dict[str, Any] = json.loads(media_store.read(band_entry, max_bytes=4096))
+            return entry
     master = media_store.read(
         _derived(record.user_id, record.image_id, "master.jpg"),
         max_bytes=settings().max_upload_bytes,
@@ -472,6 +484,8 @@ def rendition(
         record.update(
             actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
         )
+    else:
+        media_store.write(band_entry, json.dumps(entry).encode(), content_type="application/json")
     return entry
 
 

@@ -1,4 +1,4 @@
-import { useRef } from "react";
+import { useRef, useState, type ReactNode } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { qk, shares } from "../../api/endpoints";
@@ -14,7 +14,7 @@ const STEP_LABEL: Record<string, string> = { queued: "Queued", delivered: "Deliv
 
 function Steps({ d }: { d: Delivery }) {
   const at = deliveryStep(d.state);
-  if (at < 0) return <DeliveryBadge state={d.state} />;
+  if (at < 0) return null; // removed or expired: the badge beside the frame's name says so
   return (
     <ol className="steps-inline" aria-label={`Progress: ${STEP_LABEL[d.state] ?? d.state}`}>
       {DELIVERY_STEPS.map((s, i) => (
@@ -23,6 +23,35 @@ function Steps({ d }: { d: Delivery }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** A removal asks once: the photo leaves the wall at once and cannot be put back unsent. */
+export function ConfirmRemove({ label, question, onConfirm, pending }: { label: ReactNode; question: string; onConfirm: () => void; pending: boolean }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" className="button-small button-secondary" onClick={() => setAsking(true)} disabled={pending}>
+        {label}
+      </button>
+    );
+  return (
+    <span className="inline-actions" role="group" aria-label={question}>
+      <span>{question}</span>
+      <button
+        type="button"
+        className="button-small button-danger"
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        Yes, remove it
+      </button>
+      <button type="button" className="button-small button-secondary" onClick={() => setAsking(false)}>
+        Keep it
+      </button>
+    </span>
   );
 }
 
@@ -49,9 +78,7 @@ export function DeliveryRow({ share, d, canRemove }: { share: Share; d: Delivery
       </p>
       {canRemove && d.state !== "removed" && d.state !== "expired" ? (
         <>
-          <button type="button" className="button-small button-secondary" onClick={() => remove.mutate()} disabled={remove.isPending}>
-            Remove from {d.frameName}
-          </button>
+          <ConfirmRemove label={`Remove from ${d.frameName}`} question={`Take it off ${d.frameName} now?`} onConfirm={() => remove.mutate()} pending={remove.isPending} />
           <ErrorAlert error={remove.error} />
         </>
       ) : null}
