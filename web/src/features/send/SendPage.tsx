@@ -7,6 +7,7 @@ import { ErrorAlert, Loading } from "../../components/Alert";
 import { SelectField, TextAreaField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { OnlineBadge } from "../../components/StateBadge";
+import { formatDateTime } from "../../lib/format";
 import { panelLabel } from "../../lib/panels";
 import { useImageList } from "../library/hooks";
 import { normaliseOrientation, panelSize } from "./previewSelection";
@@ -37,6 +38,15 @@ function cropShare(image: Image, w: number, h: number): { x: number; y: number }
 }
 
 const clamp = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 1000) / 1000;
+
+const HOURS: Record<Duration, number | null> = { "24h": 24, "7d": 168, "14d": 336, "30d": 720, forever: null };
+
+/** What the chosen time means, said before sending: when the photo leaves the frame. */
+function leavesAt(d: Duration): string {
+  const hours = HOURS[d];
+  if (hours === null) return "It stays on the frame until you or the frame's owner remove it.";
+  return `It leaves the frame on ${formatDateTime(new Date(Date.now() + hours * 3_600_000).toISOString())}, then stays in your history for 14 days. Choose "Until removed" to keep it up.`;
+}
 
 function Preview({ image, target, caption, onFocus }: { image: Image; target: FrameTarget; caption: string; onFocus: (p: FocalPoint) => void }) {
   const orientation = normaliseOrientation(target.orientation);
@@ -292,6 +302,7 @@ export default function SendPage() {
           />
           <SelectField
             label="Show it for"
+            hint={leavesAt(duration)}
             value={duration}
             onChange={(e) => setDuration(e.target.value as Duration)}
             options={DURATIONS}
