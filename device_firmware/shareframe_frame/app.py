@@ -495,9 +495,7 @@ class FrameApp:
         if settings.show_status:
             with self._lock:
                 offline_since = self._offline_since if not self._connected else None
-            image = draw_status_corner(
-                image, sender_name=slide.sender_name, offline_since=offline_since
-            )
+            image = draw_status_corner(image, offline_since=offline_since)
         try:
             self.display.show(image, ScreenInfo(kind="photo", share_id=choice, sha256=slide.sha256))
         except Exception:

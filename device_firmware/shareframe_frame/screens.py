@@ -1,8 +1,9 @@
 """Draw the frame's own screens: pairing, the friendly empty screen, and photos.
 
-A photo with ``settings.showStatus`` false is exactly the decoded file converted to RGB (no
-scaling when its size matches the panel); only with showStatus true is a small status corner
-drawn over it.
+A photo is exactly the decoded file converted to RGB (no scaling when its size matches the
+panel): its caption and sender label are already in the file, drawn by the cloud, so the web
+app's preview is the same pixels. Only while the frame is offline and ``settings.showStatus``
+is true is a small status corner drawn over it.
 """
 
 from __future__ import annotations
@@ -101,7 +102,12 @@ def render_blank(size: tuple[int, int]) -> Image.Image:
 
 
 def load_photo(path: Path, size: tuple[int, int]) -> Image.Image:
-    """Decode a stored file to RGB at panel size; letterboxed only if its size differs."""
+    """Decode a stored file to RGB at panel size; letterboxed only if its size differs.
+
+    A portrait rendition (the panel's size turned) is for a frame hung on its side: it is
+    turned a quarter (counter-clockwise) into the panel's own rows, so a frame hung with the
+    panel's top edge on the right shows it upright, pixel for pixel.
+    """
     try:
         with Image.open(path) as source:
             if source.width * source.height > MAX_SOURCE_PIXELS:
@@ -112,16 +118,15 @@ def load_photo(path: Path, size: tuple[int, int]) -> Image.Image:
         raise UnusableImage(f"{path.name}: {exc}") from exc
     if image.size == size:
         return image
+    if image.size == (size[1], size[0]):
+        return image.transpose(Image.Transpose.ROTATE_90)
     return ImageOps.pad(image, size, color="white")
 
 
-def draw_status_corner(
-    image: Image.Image, *, sender_name: str | None, offline_since: datetime | None
-) -> Image.Image:
-    """A small box in the bottom-right corner (only used when settings.showStatus is true)."""
+def draw_status_corner(image: Image.Image, *, offline_since: datetime | None) -> Image.Image:
+    """A small box in the top-right corner saying since when the frame is offline (only used
+    when settings.showStatus is true; the sender's name is in the photo's caption band)."""
     lines = []
-    if sender_name:
-        lines.append(f"from {sender_name}")
     if offline_since is not None:
         lines.append(f"offline since {offline_since.strftime('%Y-%m-%d %H:%M')} UTC")
     if not lines:
@@ -133,7 +138,8 @@ def draw_status_corner(
     left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=f)
     pad = 6
     x0 = image.width - (right - left) - 3 * pad
-    y0 = image.height - (bottom - top) - 3 * pad
-    draw.rectangle((x0, y0, image.width - pad, image.height - pad), fill="white", outline="black")
+    y0 = pad
+    y1 = y0 + (bottom - top) + 2 * pad
+    draw.rectangle((x0, y0, image.width - pad, y1), fill="white", outline="black")
     draw.multiline_text((x0 + pad, y0 + pad - top), text, fill="black", font=f)
     return image

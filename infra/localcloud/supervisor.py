@@ -21,7 +21,7 @@ from typing import Any
 
 from honcho.manager import Manager
 
-from infra.localcloud import event_runtime, mosquitto
+from infra.localcloud import banner, event_runtime, mosquitto
 from infra.localcloud.ca import CaFiles, ensure_ca
 from infra.localcloud.frames import (
     ensure_release_key,
@@ -155,6 +155,10 @@ class LocalCloud(Manager):  # type: ignore[misc]
             "",
         ]
         print("\n".join(lines), flush=True)
+        try:
+            print("\n".join(banner.lines(s, self.frames)), flush=True)
+        except Exception:  # the banner is a convenience: never take the cloud down for it
+            print(f"(no start-up banner: {traceback.format_exc(limit=1)})", flush=True)
 
 
 def cli_hints(settings: Settings) -> list[str]:

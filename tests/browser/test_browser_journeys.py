@@ -192,6 +192,10 @@ def test_friends_send_to_friends_frame_and_watch_displayed(cloud: LocalCloudStac
     items = b.get_by_role("region", name="On this frame now")
     expect(items.get_by_text("Greetings from the sea", exact=True)).to_be_visible(timeout=TIMEOUT)
     items.get_by_role("button", name="Remove").click()
+    items.get_by_role("button", name="Keep it").click()  # changed his mind: nothing happens
+    expect(items.get_by_text("Greetings from the sea", exact=True)).to_be_visible()
+    items.get_by_role("button", name="Remove").click()
+    items.get_by_role("button", name="Yes, remove it").click()
     expect(items.get_by_text("Nothing yet")).to_be_visible(timeout=TIMEOUT)
 
     # Ana's history shows it removed.
@@ -350,6 +354,14 @@ def test_main_screens_have_no_serious_axe_violations_at_phone_and_desktop(
         timeout=TIMEOUT
     )
     problems += app.check_screen("send")
+    # Sent: the status page, then every page that names the photo shows it.
+    s.get_by_label("Caption").fill("Sunday lunch")
+    s.get_by_role("button", name="Send", exact=True).click()
+    expect(s.get_by_text("Displayed on the frame.")).to_be_visible(timeout=90_000)
+    problems += app.check_screen("share")
+    s.get_by_role("button", name="See larger: Sunday lunch").click()
+    problems += [f"photo dialog: {v}" for v in app.axe()]
+    s.get_by_role("button", name="Close").click()
     for path, name in (
         ("/dashboard", "dashboard"),
         ("/frames", "frames"),

@@ -45,9 +45,10 @@ def device_ca(tmp_path_factory: pytest.TempPathFactory) -> CaFiles:
 
 
 def _clear_caches() -> None:
-    from chalicelib.adapters import aws, secrets
+    from chalicelib.adapters import aws, media_store, secrets
 
     aws.client.cache_clear()
+    media_store._windowed_client.cache_clear()
     secrets.forget_cached()
 
 

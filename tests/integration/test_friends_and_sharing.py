@@ -97,11 +97,27 @@ def test_a_friend_without_permission_on_that_frame_is_refused(client, family):
     assert send(client, carl, upload_photo(client, carl), [frame["frameId"]]).status_code == 403
 
 
-def test_unfindable_users_cannot_be_found_by_code(client, family):
+def test_a_friend_code_works_even_for_people_not_findable_by_email(client, family):
     ana, bob, _ = family
     call(client, "PATCH", "/me", {"findable": False}, bob)
     code = body(call(client, "GET", "/me", user=bob))["friendCode"]
-    assert call(client, "POST", "/friends/requests", {"friendCode": code}, ana).status_code == 404
+    assert call(client, "POST", "/friends/requests", {"friendCode": code}, ana).status_code == 201
+
+
+def test_people_who_allow_it_are_found_by_their_exact_email_address(client, family):
+    ana, bob, _ = family
+    carl = signup(client, "carl@example.com", name="Carl")
+    call(client, "PATCH", "/me", {"findable": False}, carl)
+
+    found = call(client, "POST", "/friends/requests", {"email": "BOB@example.com "}, ana)
+    hidden = call(client, "POST", "/friends/requests", {"email": "carl@example.com"}, ana)
+    nobody = call(client, "POST", "/friends/requests", {"email": "dora@example.com"}, ana)
+    bad = call(client, "POST", "/friends/requests", {"email": "not an address"}, ana)
+
+    assert found.status_code == 201 and body(found)["displayName"] == "Bob"
+    assert hidden.status_code == nobody.status_code == 404
+    assert body(hidden)["error"]["message"] == body(nobody)["error"]["message"]
+    assert bad.status_code == 400
 
 
 def test_requests_can_be_rejected_and_cancelled(client, family):

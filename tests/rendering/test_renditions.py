@@ -17,7 +17,8 @@ from chalicelib.rendering import (
     render_thumbnail,
     rendition_key,
 )
-from chalicelib.rendering.rendition import caption_band_height, crop_box
+from chalicelib.rendering.rendition import caption_band_height, compose_band, crop_box, render_base
+from chalicelib.rendering.rendition import encode as encode_codes
 
 from .photos import encode, gps_exif, photo_like
 
@@ -218,20 +219,46 @@ def test_a_caption_in_a_script_the_font_lacks_leaves_the_photo_whole(photo):
     assert with_caption.frame_png == without.frame_png
 
 
-def test_a_caption_band_does_not_cover_the_bottom_of_the_photo():
-    # White photo with a black stripe along its bottom 20 %: with a caption the stripe must
-    # still be visible just above the band (the photo is fitted above it, not covered).
-    im = Image.new("RGB", (1000, 600), (255, 255, 255))
-    im.paste((0, 0, 0), (0, 480, 1000, 600))
-    src = load_upload(encode(im, "PNG"))
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+def test_a_caption_is_drawn_over_the_same_crop_so_it_can_go_on_a_rendered_base(photo, orientation):
+    panel = PANELS["spectra6_7in3"]
+
+    plain = render_panel(photo, panel, orientation=orientation)
+    captioned = render_panel(photo, panel, orientation=orientation, caption="From Ana")
+    composed = encode_codes(
+        compose_band(render_base(photo, panel, orientation=orientation), panel, caption="From Ana"),
+        panel,
+    )
+
+    assert composed.frame_png == captioned.frame_png
+    assert composed.preview_png == captioned.preview_png
+    before, after = (Image.open(BytesIO(r.frame_png)) for r in (plain, captioned))
+    band = caption_band_height(after.height)
+    above = (0, 0, after.width, after.height - band)
+    assert before.crop(above).tobytes() == after.crop(above).tobytes()
+    assert before.tobytes() != after.tobytes()
+
+
+def test_the_sender_label_sits_on_the_right_of_the_band_in_pure_inks(photo):
     panel = PANELS["waveshare_7in5_v2"]
+    white = next(ink.code for ink in panel.inks if ink.name == "white")
+    black = next(ink.code for ink in panel.inks if ink.name == "black")
 
-    rendition = render_panel(src, panel, caption="From Ana")
+    both = Image.open(
+        BytesIO(render_panel(photo, panel, caption="Lisbon", sender_label="from Ana").frame_png)
+    )
+    sender_only = Image.open(BytesIO(render_panel(photo, panel, sender_label="from Ana").frame_png))
 
-    frame = Image.open(BytesIO(rendition.frame_png))
-    band = caption_band_height(frame.height)
-    row = frame.crop((0, frame.height - band - 8, frame.width, frame.height - band - 7))
-    assert row.getcolors() == [(frame.width, 0)]
+    band = caption_band_height(both.height)
+    for frame in (both, sender_only):
+        strip = frame.crop((0, frame.height - band, frame.width, frame.height))
+        assert {index for _, index in strip.getcolors()} == {white, black}
+        right = strip.crop((strip.width * 3 // 4, 0, strip.width, band))
+        assert any(index == black for _, index in right.getcolors())
+    left = sender_only.crop(
+        (0, sender_only.height - band, sender_only.width // 4, sender_only.height)
+    )
+    assert left.getcolors() == [(left.width * left.height, white)]
 
 
 def test_rendition_keys_name_panel_orientation_crop_and_caption():
@@ -244,3 +271,5 @@ def test_rendition_keys_name_panel_orientation_crop_and_caption():
     assert plain == f"spectra6_7in3/landscape/0.500,0.500/-/v{RENDERING_VERSION}"
     assert portrait == f"spectra6_7in3/portrait/0.500,0.400/-/v{RENDERING_VERSION}"
     assert captioned == rendition_key(panel, caption="From Ana") != plain
+    signed = rendition_key(panel, caption="From Ana", sender_label="from Ben")
+    assert signed not in (captioned, plain, rendition_key(panel, sender_label="from Ben"))

@@ -7,10 +7,23 @@ everything of a user.
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any, BinaryIO
+
+import boto3
+import botocore.auth
+import botocore.exceptions
+from botocore.config import Config
 
 from chalicelib.adapters.aws import client
 from chalicelib.config import settings
+
+# Photos in the web app are signed per hour: every URL for one object made within the same
+# hour is the same string, so the browser's cache serves it again instead of downloading it.
+CACHE_WINDOW_SECONDS = 3600
+_WINDOWED = "shareframe-windowed-s3v4-query"
 
 
 def original_key(user_id: str, image_id: str) -> str:
@@ -43,6 +56,56 @@ def presigned_get(key: str, *, expires_in: int) -> str:
         "get_object",
         Params={"Bucket": settings().media_bucket, "Key": key},
         ExpiresIn=expires_in,
+    )
+    return url
+
+
+class _WindowedQueryAuth(botocore.auth.S3SigV4QueryAuth):  # type: ignore[misc]
+    """SigV4 query signing dated at the start of the current window, valid to its end plus the
+    asked lifetime: within one window the same object always gets the same URL."""
+
+    def __init__(self, credentials: Any, service_name: str, region_name: str, expires: int):
+        now = int(time.time())
+        self._window_start = now - now % CACHE_WINDOW_SECONDS
+        super().__init__(credentials, service_name, region_name, CACHE_WINDOW_SECONDS + expires)
+
+    def add_auth(self, request: Any) -> None:
+        if self.credentials is None:
+            raise botocore.exceptions.NoCredentialsError()
+        signed_at = datetime.fromtimestamp(self._window_start, UTC)
+        request.context["timestamp"] = signed_at.strftime(botocore.auth.SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)
+        canonical = self.canonical_request(request)
+        signature = self.signature(self.string_to_sign(request, canonical), request)
+        self._inject_signature_to_request(request, signature)
+
+
+@cache
+def _windowed_client() -> Any:
+    botocore.auth.AUTH_TYPE_MAPS[_WINDOWED] = _WindowedQueryAuth  # a new name: no one else's
+    s3 = boto3.session.Session().client(
+        "s3", config=Config(signature_version="s3v4", connect_timeout=5, read_timeout=20)
+    )
+    s3.meta.events.register("choose-signer.s3.GetObject", lambda **_: _WINDOWED)
+    return s3
+
+
+def presigned_get_cached(key: str, *, expires_in: int | None = None) -> str:
+    """A GET URL for a photo the web app shows, the same for the whole hour it is made in.
+
+    It stays valid at least ``expires_in`` seconds (the download link lifetime by default) and
+    tells the browser to keep the file for the rest of that time: objects never change under
+    one key (new pixels get a new key), so a cached copy is never stale.
+    """
+    lifetime = expires_in if expires_in is not None else settings().download_url_seconds
+    url: str = _windowed_client().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": settings().media_bucket,
+            "Key": key,
+            "ResponseCacheControl": f"private, max-age={lifetime}, immutable",
+        },
+        ExpiresIn=lifetime,
     )
     return url
 

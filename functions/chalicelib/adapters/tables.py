@@ -232,6 +232,7 @@ class ShareRecord(Model):
     created_at = UnicodeAttribute()
     expires_at = UTCDateTimeAttribute(null=True)
     frame_ids = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]
+    thumbnail_key = UnicodeAttribute(null=True)  # what the first frame shows, small
 
 
 class DeliveryRecord(Model):
@@ -264,6 +265,7 @@ class DeliveryRecord(Model):
     file_key = UnicodeAttribute()
     file_sha256 = UnicodeAttribute()
     file_bytes = NumberAttribute()
+    thumbnail_key = UnicodeAttribute(null=True)  # a small JPEG of the file, as the panel shows it
 
 
 class FriendshipRecord(Model):

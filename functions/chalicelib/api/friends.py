@@ -29,7 +29,8 @@ def list_requests(call: Call) -> dict[str, Any]:
 
 @api.route("/friends/requests", ["POST"], status=201)
 def send_request(call: Call) -> dict[str, Any]:
-    return friends.send_request(call.user_id, call.body.get("friendCode"))
+    body = call.body
+    return friends.send_request(call.user_id, body.get("friendCode"), body.get("email"))
 
 
 @api.route("/friends/requests/{user_id}/accept", ["POST"])

@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.http import Api, Call
-from chalicelib.services import images
+from chalicelib.services import images, sharing
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint)
@@ -52,3 +52,8 @@ def rendition(call: Call, image_id: str, panel: str) -> dict[str, Any]:
     return images.rendition_preview(
         call.user_id, image_id, panel, call.query("orientation") or "landscape"
     )
+
+
+@api.route("/images/{image_id}/frames/{frame_id}/preview", ["GET"])
+def frame_preview(call: Call, image_id: str, frame_id: str) -> dict[str, Any]:
+    return sharing.preview(call.user_id, image_id, frame_id, call.query("caption"))

@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from .errors import ImageRejected
+from .focus import focal_point
 from .panels import DEFAULT_PANEL_ID, PANELS, PanelInk, PanelProfile
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ __all__ = [
     "PanelProfile",
     "PanelRendition",
     "SourceImage",
+    "focal_point",
     "load_upload",
     "render_panel",
     "render_preview",

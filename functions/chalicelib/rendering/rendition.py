@@ -36,7 +36,7 @@ CAPTION_FONT = Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf"
 
 # Bump when the pixels render_panel produces change (palettes, settings, algorithm), so
 # renditions cached under rendition_key() are made again.
-RENDERING_VERSION = 2
+RENDERING_VERSION = 3
 
 THUMBNAIL_QUALITY = 82
 PREVIEW_QUALITY = 85
@@ -58,14 +58,18 @@ def rendition_key(
     orientation: str = "landscape",
     focal_point: tuple[float, float] = (0.5, 0.5),
     caption: str | None = None,
+    sender_label: str | None = None,
 ) -> str:
     """A stable name for one rendition of an image, for caching it next to the image.
 
-    Example: ``spectra6_7in3/portrait/0.500,0.400/-/v1``; a caption appears as a short hash.
+    Example: ``spectra6_7in3/portrait/0.500,0.400/-/v3``; a caption or sender label appears as
+    a short hash.
     """
     panel.size(orientation)  # validates the orientation
     text = " ".join(caption.split()) if caption else ""
-    tag = hashlib.sha256(text.encode()).hexdigest()[:12] if text else "-"
+    sender = " ".join(sender_label.split()) if sender_label else ""
+    band = f"{text}\x00{sender}" if sender else text
+    tag = hashlib.sha256(band.encode()).hexdigest()[:12] if band else "-"
     fx, fy = (min(max(float(v), 0.0), 1.0) for v in focal_point)
     return f"{panel.id}/{orientation}/{fx:.3f},{fy:.3f}/{tag}/v{RENDERING_VERSION}"
 
@@ -168,24 +172,87 @@ def _caption_size(band: int) -> int:
     return max(10, round(band * 0.5))
 
 
-def _draw_caption(codes: Image.Image, text: str, panel: PanelProfile, band: int) -> None:
-    """Draw the caption in pure inks: a paper-white band, black text, no anti-aliasing."""
+def band_text(caption: str | None, sender_label: str | None, size: int) -> tuple[str, str]:
+    """The caption and sender label as the band will draw them ("" when there is none)."""
+    return (
+        _printable(caption, size) if caption else "",
+        _printable(sender_label, size) if sender_label else "",
+    )
+
+
+def compose_band(
+    codes: Image.Image,
+    panel: PanelProfile,
+    *,
+    caption: str | None = None,
+    sender_label: str | None = None,
+) -> Image.Image:
+    """Draw the caption band over the bottom of a rendered photo ("L" image of device codes).
+
+    The one place a photo's caption and sender label are composed: the frame shows the file
+    this makes and the web app's preview is the same pixels, so the preview is exact. The band
+    lies over the photo (the crop does not change with a caption), which lets a captioned
+    rendition be made from an already-rendered base. Pure inks only: a paper-white band, black
+    text without anti-aliasing; the caption on the left, "from <name>" on the right, the
+    caption shortened with "…" first when both do not fit.
+    """
+    width, height = codes.size
+    band = caption_band_height(height)
+    size = _caption_size(band)
+    text, sender = band_text(caption, sender_label, size)
+    if not text and not sender:
+        return codes
+    out = codes.copy()
     white = next(ink.code for ink in panel.inks if ink.name == "white")
     black = next(ink.code for ink in panel.inks if ink.name == "black")
-    width, height = codes.size
-    draw = ImageDraw.Draw(codes)
+    draw = ImageDraw.Draw(out)
     draw.fontmode = "1"  # crisp: every pixel is exactly one ink
     draw.rectangle((0, height - band, width - 1, height - 1), fill=white)
-    font = _caption_font(_caption_size(band))
+    font = _caption_font(size)
     margin = max(4, band // 3)
-    text = _fit_text(draw, text, font, width - 2 * margin)
-    draw.text((margin, height - band / 2), text, fill=black, font=font, anchor="lm")
+    room = width - 2 * margin
+    middle = height - band / 2
+    if sender:
+        sender = _fit_text(draw, sender, font, room // 2 if text else room)
+        draw.text((width - margin, middle), sender, fill=black, font=font, anchor="rm")
+        room -= round(draw.textlength(sender, font=font)) + 2 * margin
+    if text and room > 0:
+        text = _fit_text(draw, text, font, room)
+        draw.text((margin, middle), text, fill=black, font=font, anchor="lm")
+    return out
+
+
+def encode(codes: Image.Image, panel: PanelProfile) -> PanelRendition:
+    """The frame PNG and the preview PNG of one image of device codes."""
+    frame = Image.frombytes("P", codes.size, codes.tobytes())
+    frame.putpalette(panel.code_palette(measured=False))
+    # zlib level 6 is within 3 % of level 9 on dithered pixels at a seventh of the time; the
+    # preview only travels to browsers, so it gets the fastest level 1.
+    frame_png = _png(frame, 6)
+    frame.putpalette(panel.code_palette(measured=True))
+    preview_png = _png(frame, 1)
+    return PanelRendition(
+        frame_png=frame_png, preview_png=preview_png, width=codes.width, height=codes.height
+    )
 
 
 def _png(image: Image.Image, level: int) -> bytes:
     out = BytesIO()
     image.save(out, "PNG", compress_level=level)
     return out.getvalue()
+
+
+def render_base(
+    src: SourceImage,
+    panel: PanelProfile,
+    *,
+    orientation: str = "landscape",
+    focal_point: tuple[float, float] = (0.5, 0.5),
+) -> Image.Image:
+    """The photo cropped around the focal point, resized and dithered: an "L" image whose
+    values are the panel's device codes, before any caption band."""
+    photo = _cropped(src, panel.size(orientation), focal_point)
+    return dither_to_codes(photo, panel)
 
 
 def render_panel(
@@ -195,30 +262,14 @@ def render_panel(
     orientation: str = "landscape",
     focal_point: tuple[float, float] = (0.5, 0.5),
     caption: str | None = None,
+    sender_label: str | None = None,
 ) -> PanelRendition:
     """Render ``src`` for ``panel`` in ``orientation`` ("landscape" or "portrait").
 
     The frame PNG is a palette image of the panel's size in that orientation (portrait is
     height x width): palette index i is device code i, and its palette holds the nominal
-    colours. The preview PNG has the same pixels in the measured colours.
+    colours. The preview PNG has the same pixels in the measured colours. A caption and a
+    sender label ("from Ana") are drawn in a band over the bottom of the photo.
     """
-    width, height = panel.size(orientation)
-    band = caption_band_height(height)
-    text = _printable(caption, _caption_size(band)) if caption else ""
-    if not text:
-        band = 0
-    photo = _cropped(src, (width, height - band), focal_point)
-    codes = dither_to_codes(photo, panel)
-    if band:
-        canvas = Image.new("L", (width, height), 0)
-        canvas.paste(codes, (0, 0))
-        codes = canvas
-        _draw_caption(codes, text, panel, band)
-    frame = Image.frombytes("P", codes.size, codes.tobytes())
-    frame.putpalette(panel.code_palette(measured=False))
-    # zlib level 6 is within 3 % of level 9 on dithered pixels at a seventh of the time; the
-    # preview only travels to browsers, so it gets the fastest level 1.
-    frame_png = _png(frame, 6)
-    frame.putpalette(panel.code_palette(measured=True))
-    preview_png = _png(frame, 1)
-    return PanelRendition(frame_png=frame_png, preview_png=preview_png, width=width, height=height)
+    base = render_base(src, panel, orientation=orientation, focal_point=focal_point)
+    return encode(compose_band(base, panel, caption=caption, sender_label=sender_label), panel)

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters import media_store
 from chalicelib.adapters.tables import ActivityRecord
 from chalicelib.domain.timefmt import iso
 
@@ -52,10 +53,19 @@ def days(user_id: str, now: datetime, span: int = 30) -> list[dict[str, Any]]:
     return out
 
 
+def _shown(kind: str, sk: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """A feed entry as the web app gets it: a photo's thumbnail key becomes a signed URL."""
+    out = {"type": kind, "at": sk.split("#")[1], **detail}
+    key = out.pop("thumbnailKey", None)
+    if key:
+        out["thumbnailUrl"] = media_store.presigned_get_cached(key)
+    return out
+
+
 def recent(user_id: str, now: datetime, limit: int = 20) -> list[dict[str, Any]]:
     oldest = iso(now - timedelta(days=FEED_DAYS))
     return [
-        {"type": r.kind, "at": r.sk.split("#")[1], **(r.detail or {})}
+        _shown(r.kind, r.sk, dict(r.detail or {}))
         for r in ActivityRecord.query(
             user_id,
             ActivityRecord.sk.between(f"feed#{oldest}", "feed#~"),

@@ -162,7 +162,12 @@ def _displayed(frame_id: str, share_id: str, at: datetime) -> None:
     except FrameRecord.DoesNotExist:
         return
     activity.record(
-        delivery.sender_id, "photo_displayed", at, shareId=share_id, frameName=frame_name
+        delivery.sender_id,
+        "photo_displayed",
+        at,
+        shareId=share_id,
+        frameName=frame_name,
+        thumbnailKey=delivery.thumbnail_key,
     )
     if delivery.sender_id != delivery.frame_owner_id:
         notifications.photo_displayed(UserRecord.get(delivery.sender_id), frame_name)

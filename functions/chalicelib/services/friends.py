@@ -15,13 +15,18 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import rate_limiter, timers
-from chalicelib.adapters.tables import FriendCodeRecord, FriendshipRecord, UserRecord
+from chalicelib.adapters.tables import (
+    FriendCodeRecord,
+    FriendshipRecord,
+    UserEmailRecord,
+    UserRecord,
+)
 from chalicelib.config import settings
 from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.timefmt import iso, utcnow
-from chalicelib.services import activity, notifications
+from chalicelib.services import accounts, activity, notifications
 
 log = logging.getLogger(__name__)
 REQUEST_LIFETIME = timedelta(days=30)
@@ -60,10 +65,23 @@ def _user(user_id: str) -> UserRecord:
     return UserRecord.get(user_id)
 
 
-def send_request(user_id: str, friend_code: object) -> dict[str, Any]:
-    nobody = NotFound("No one with this friend code can be found.", field="friendCode")
+def send_request(user_id: str, friend_code: object, email: object = None) -> dict[str, Any]:
+    """Ask someone to be friends, by their friend code or by their exact e-mail address.
+
+    A friend code always works (whoever has it was given it); an address finds only people
+    who allow it, and "not found" looks the same either way, so addresses cannot be probed.
+    """
+    by_email = email is not None and friend_code is None
+    field = "email" if by_email else "friendCode"
+    nobody = NotFound(
+        "No one who can be found by this address uses Shareframe."
+        if by_email
+        else "No one with this friend code can be found.",
+        field=field,
+    )
     code = codes.normalise_code(friend_code) if isinstance(friend_code, str) else None
-    if code is None:
+    address = accounts.normalise_email(email) if by_email else None
+    if not by_email and code is None:
         raise ValidationFailed("A friend code looks like ABCD-EFGH.", field="friendCode")
     rate_limiter.hit(
         "friend-request",
@@ -73,17 +91,24 @@ def send_request(user_id: str, friend_code: object) -> dict[str, Any]:
         message="Too many friend requests. Please try again in an hour.",
     )
     try:
-        other_id = FriendCodeRecord.get(code).user_id
+        other_id = (
+            UserEmailRecord.get(address).user_id
+            if address is not None
+            else FriendCodeRecord.get(code).user_id
+        )
         other = _user(other_id)
         me = _user(user_id)
     except DoesNotExist as err:
         raise nobody from err
     if other_id == user_id:
-        raise ValidationFailed("This is your own friend code.", field="friendCode")
+        raise ValidationFailed(
+            "This is your own address." if by_email else "This is your own friend code.",
+            field=field,
+        )
     mine, theirs = _side(user_id, other_id), _side(other_id, user_id)
     if theirs is not None and theirs.state == "blocked":
         raise nobody  # a blocked user learns nothing
-    if not other.findable and (theirs is None or theirs.state != "outgoing"):
+    if by_email and not other.findable and (theirs is None or theirs.state != "outgoing"):
         raise nobody
     if mine is not None and mine.state == "friends":
         raise Conflict("You are already friends.", field="friendCode")

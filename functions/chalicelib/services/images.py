@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from chalicelib import rendering
 from chalicelib.adapters import media_store, timers
 from chalicelib.adapters.tables import ImageRecord, UserRecord
 from chalicelib.config import settings
-from chalicelib.domain import jobs
+from chalicelib.domain import jobs, titles
 from chalicelib.domain.errors import Conflict, NotFound, QuotaExceeded, ValidationFailed
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.timefmt import iso, utcnow
@@ -186,6 +187,10 @@ def process_upload(key: str, size: int | None) -> str:
         return f"rejected: {rejected.reason}"
     digest = hashlib.sha256(data).hexdigest()
     duplicate = _earlier_upload(user_id, digest, image_id)
+    focal_x, focal_y = rendering.focal_point(src)
+    title = record.title
+    if src.captured_at is not None and (not title or titles.is_camera_name(title)):
+        title = titles.from_capture_date(src.captured_at)
     media_store.write(
         _derived(user_id, image_id, "thumbnail.jpg"),
         rendering.render_thumbnail(src),
@@ -209,6 +214,9 @@ def process_upload(key: str, size: int | None) -> str:
         captured_at=src.captured_at,
         sha256=digest,
         duplicate_of=duplicate,
+        focal_x=focal_x,
+        focal_y=focal_y,
+        title=title,
     )
     return "ready"
 
@@ -249,7 +257,6 @@ def get(user_id: str, image_id: str) -> ImageRecord:
 
 def describe(record: ImageRecord) -> dict[str, Any]:
     ready = record.state == "ready"
-    url_ttl = settings().download_url_seconds
     out: dict[str, Any] = {
         "imageId": record.image_id,
         "state": record.state,
@@ -261,13 +268,13 @@ def describe(record: ImageRecord) -> dict[str, Any]:
         "focalPoint": {"x": record.focal_x, "y": record.focal_y},
         "duplicateOf": record.duplicate_of,
         "deleteAt": iso(record.delete_at) if record.delete_at else None,
-        "thumbnailUrl": media_store.presigned_get(
-            _derived(record.user_id, record.image_id, "thumbnail.jpg"), expires_in=url_ttl
+        "thumbnailUrl": media_store.presigned_get_cached(
+            _derived(record.user_id, record.image_id, "thumbnail.jpg")
         )
         if ready
         else None,
-        "previewUrl": media_store.presigned_get(
-            _derived(record.user_id, record.image_id, "preview.jpg"), expires_in=url_ttl
+        "previewUrl": media_store.presigned_get_cached(
+            _derived(record.user_id, record.image_id, "preview.jpg")
         )
         if ready
         else None,
@@ -430,13 +437,22 @@ def purge_deleted(user_id: str, image_id: str) -> bool:
 # --- renditions ---------------------------------------------------------------------------
 
 
-def rendition(
-    record: ImageRecord, panel_id: str, orientation: str, caption: str | None = None
-) -> dict[str, Any]:
-    """The panel-ready file for a panel, orientation, the photo's focal point and a caption.
+RENDITION_THUMBNAIL_SIDE = 320
 
-    Renditions without a caption are cached on the photo (keyed with the engine's version, so
-    a better pipeline redraws them); captioned ones are made per share.
+
+def rendition(
+    record: ImageRecord,
+    panel_id: str,
+    orientation: str,
+    caption: str | None = None,
+    sender_label: str | None = None,
+) -> dict[str, Any]:
+    """The panel-ready file for a panel, orientation, the photo's focal point, a caption and a
+    sender label ("from Ana"), with its exact preview and a small thumbnail of that preview.
+
+    Renditions without a caption or label are cached on the photo (keyed with the engine's
+    version, so a better pipeline redraws them); the others are made per share. Everything
+    lives under ``renditions/``, so it outlives the photo's deletion while shares need it.
     """
     if record.state != "ready":
         raise ValidationFailed("This photo is not ready yet.", field="imageId")
@@ -447,38 +463,68 @@ def rendition(
         raise ValidationFailed("orientation must be landscape or portrait.", field="orientation")
     focal = (float(record.focal_x), float(record.focal_y))
     variant = rendering.rendition_key(
-        panel, orientation=orientation, focal_point=focal, caption=caption
+        panel,
+        orientation=orientation,
+        focal_point=focal,
+        caption=caption,
+        sender_label=sender_label,
     )
     cached = (record.renditions or {}).get(variant)
-    if cached:
+    if cached and "thumbnailKey" in cached:
         return dict(cached)
+    # A captioned variant is remembered in a small file beside its pixels (not on the photo's
+    # record, which would grow with every caption): the send after a preview reuses it.
+    band_entry = (
+        f"renditions/{record.user_id}/{record.image_id}/"
+        f"band-{hashlib.sha256(variant.encode()).hexdigest()[:24]}.json"
+    )
+    if caption is not None or sender_label is not None:
+        known = media_store.head(band_entry)
+        if known is not None:
+            entry: dict[str, Any] = json.loads(media_store.read(band_entry, max_bytes=4096))
+            return entry
     master = media_store.read(
         _derived(record.user_id, record.image_id, "master.jpg"),
         max_bytes=settings().max_upload_bytes,
     )
     src = rendering.load_upload(master)
     out = rendering.render_panel(
-        src, panel, orientation=orientation, focal_point=focal, caption=caption
+        src,
+        panel,
+        orientation=orientation,
+        focal_point=focal,
+        caption=caption,
+        sender_label=sender_label,
     )
     digest = hashlib.sha256(out.frame_png).hexdigest()
     name = f"{panel_id}-{orientation}-{digest[:16]}"
-    key = f"renditions/{record.user_id}/{record.image_id}/{name}.png"
-    preview_key = _derived(record.user_id, record.image_id, f"{name}-preview.png")
+    prefix = f"renditions/{record.user_id}/{record.image_id}/{name}"
+    key = f"{prefix}.png"
     media_store.write(key, out.frame_png, content_type="image/png")
-    media_store.write(preview_key, out.preview_png, content_type="image/png")
+    media_store.write(f"{prefix}-preview.png", out.preview_png, content_type="image/png")
+    media_store.write(
+        f"{prefix}-thumbnail.jpg",
+        rendering.render_thumbnail(
+            rendering.load_upload(out.preview_png), max_side=RENDITION_THUMBNAIL_SIDE
+        ),
+        content_type="image/jpeg",
+    )
     entry = {
         "key": key,
-        "previewKey": preview_key,
+        "previewKey": f"{prefix}-preview.png",
+        "thumbnailKey": f"{prefix}-thumbnail.jpg",
         "sha256": digest,
         "bytes": len(out.frame_png),
         "width": out.width,
         "height": out.height,
     }
-    if caption is None:
+    if caption is None and sender_label is None:
         # Concurrent renders of one variant write identical entries: last writer wins, safely.
         record.update(
             actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
         )
+    else:
+        media_store.write(band_entry, json.dumps(entry).encode(), content_type="application/json")
     return entry
 
 
@@ -491,7 +537,5 @@ def rendition_preview(
         "orientation": orientation,
         "width": entry["width"],
         "height": entry["height"],
-        "previewUrl": media_store.presigned_get(
-            entry["previewKey"], expires_in=settings().download_url_seconds
-        ),
+        "previewUrl": media_store.presigned_get_cached(entry["previewKey"]),
     }

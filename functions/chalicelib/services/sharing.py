@@ -64,6 +64,40 @@ def targets(user_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def sender_label(frame: FrameRecord, sender_id: str, sender_name: str) -> str | None:
+    """ "from Ana" in the caption band, on frames whose owner asked for the status line, for
+    photos from someone else."""
+    if not frame.show_status or sender_id == frame.owner_id:
+        return None
+    return f"from {sender_name}"
+
+
+def preview(user_id: str, image_id: str, frame_id: str, caption: object = None) -> dict[str, Any]:
+    """Exactly what ``frame_id`` will show if this photo is sent to it with this caption: the
+    same rendition (crop, dithering, caption band and sender label) the share would make."""
+    text = sharing.validate_caption(caption)
+    image = images.get(user_id, image_id)
+    frame = _frames([frame_id] if is_id(frame_id, "frm") else []).get(frame_id)
+    if frame is None or not may_send_to(frame, user_id):
+        raise Forbidden("You cannot send photos to this frame.", field="frameId")
+    sender = UserRecord.get(user_id)
+    entry = images.rendition(
+        image,
+        frame.panel,
+        frame.orientation,
+        text,
+        sender_label(frame, user_id, sender.display_name),
+    )
+    return {
+        "frameId": frame.frame_id,
+        "panel": frame.panel,
+        "orientation": frame.orientation,
+        "width": entry["width"],
+        "height": entry["height"],
+        "previewUrl": media_store.presigned_get_cached(entry["previewKey"]),
+    }
+
+
 def _validate_targets(frame_ids: object) -> list[str]:
     if (
         not isinstance(frame_ids, list)
@@ -123,7 +157,13 @@ def create(
                 "Remove some photos from it first.",
                 field="frameIds",
             )
-        entry = images.rendition(image, frame.panel, frame.orientation, text)
+        entry = images.rendition(
+            image,
+            frame.panel,
+            frame.orientation,
+            text,
+            sender_label(frame, sender_id, sender.display_name),
+        )
         delivery = DeliveryRecord(
             frame_id,
             share.share_id,
@@ -138,8 +178,10 @@ def create(
             file_key=entry["key"],
             file_sha256=entry["sha256"],
             file_bytes=entry["bytes"],
+            thumbnail_key=entry["thumbnailKey"],
         )
         planned.append((delivery, replaced))
+    share.thumbnail_key = planned[0][0].thumbnail_key
     # Timers first: if anything below fails, a timer for a missing share does nothing.
     if until is not None:
         timers.schedule(jobs.EXPIRE_SHARES, until, {"shareId": share.share_id}, now=now)
@@ -169,7 +211,8 @@ def _count_sent(
     share: ShareRecord, planned: list[tuple[DeliveryRecord, list[str]]], now: datetime
 ) -> None:
     activity.count(share.sender_id, "sent", now)
-    for owner in {d.frame_owner_id for d, _ in planned} - {share.sender_id}:
+    first = {d.frame_owner_id: d for d, _ in reversed(planned)}
+    for owner in first.keys() - {share.sender_id}:
         activity.count(owner, "received", now)
         activity.record(
             owner,
@@ -178,6 +221,7 @@ def _count_sent(
             shareId=share.share_id,
             userId=share.sender_id,
             fromName=share.sender_name,
+            thumbnailKey=first[owner].thumbnail_key,
         )
 
 
@@ -218,8 +262,14 @@ def describe(
         "caption": share.caption,
         "createdAt": share.created_at,
         "expiresAt": iso(share.expires_at) if share.expires_at else None,
+        "thumbnailUrl": _url(share.thumbnail_key),
+        "previewUrl": _url(deliveries[0].file_key) if deliveries else None,
         "deliveries": [_delivery(d, frames.get(d.frame_id)) for d in deliveries],
     }
+
+
+def _url(key: str | None) -> str | None:
+    return media_store.presigned_get_cached(key) if key else None
 
 
 def _delivery(d: DeliveryRecord, frame: FrameRecord | None) -> dict[str, Any]:
@@ -234,6 +284,8 @@ def _delivery(d: DeliveryRecord, frame: FrameRecord | None) -> dict[str, Any]:
         "deliveredAt": iso(d.delivered_at) if d.delivered_at else None,
         "displayedAt": iso(d.displayed_at) if d.displayed_at else None,
         "expectedAt": expected,
+        "thumbnailUrl": _url(d.thumbnail_key),
+        "previewUrl": _url(d.file_key),
     }
 
 
@@ -368,9 +420,8 @@ def _arrival(d: DeliveryRecord) -> dict[str, Any]:
         "senderName": d.sender_name,
         "caption": d.caption,
         "expiresAt": iso(d.expires_at) if d.expires_at else None,
-        "previewUrl": media_store.presigned_get(
-            d.file_key, expires_in=settings().download_url_seconds
-        ),
+        "thumbnailUrl": _url(d.thumbnail_key),
+        "previewUrl": _url(d.file_key),
     }
 
 

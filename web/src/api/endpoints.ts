@@ -67,6 +67,8 @@ export const images = {
   update: (id: string, p: { title?: string; focalPoint?: T.FocalPoint }) =>
     api.patch<T.Image>(`/images/${enc(id)}`, p),
   delete: (id: string) => api.delete<T.DeleteImageResult>(`/images/${enc(id)}`),
+  framePreview: (id: string, frameId: string, caption: string) =>
+    api.get<T.FramePreview>(`/images/${enc(id)}/frames/${enc(frameId)}/preview`, { query: caption ? { caption } : {} }),
   rendition: (id: string, panel: string, orientation: T.Orientation) =>
     api.get<T.Rendition>(`/images/${enc(id)}/renditions/${enc(panel)}`, { query: { orientation } }),
 };
@@ -91,6 +93,7 @@ export const friends = {
   requests: (direction: "incoming" | "outgoing") =>
     api.get<T.ItemList<T.FriendRequest>>("/friends/requests", { query: { direction } }),
   request: (friendCode: string) => api.post<{ requestId: string }>("/friends/requests", { friendCode }),
+  requestByEmail: (email: string) => api.post<{ requestId: string }>("/friends/requests", { email }),
   accept: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/accept`),
   reject: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/reject`),
   cancel: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/cancel`),
@@ -136,6 +139,7 @@ export const qk = {
   images: ["images"] as const,
   image: (id: string) => ["images", "one", id] as const,
   rendition: (id: string, panel: string, o: string) => ["images", "rendition", id, panel, o] as const,
+  framePreview: (id: string, frameId: string, caption: string) => ["images", "framePreview", id, frameId, caption] as const,
   frames: ["frames"] as const,
   frame: (id: string) => ["frames", "one", id] as const,
   frameItems: (id: string) => ["frames", "items", id] as const,

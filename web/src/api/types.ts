@@ -94,6 +94,9 @@ export interface DeleteImageResult {
   sharesStillOnFrames: number;
 }
 export type Orientation = "landscape" | "portrait";
+export interface FramePreview extends Rendition {
+  frameId: string;
+}
 export interface Rendition {
   panel: string;
   orientation: Orientation;
@@ -196,7 +199,8 @@ export interface Delivery {
   imageId?: string;
   senderName?: string;
   caption?: string | null;
-  thumbnailUrl?: string;
+  thumbnailUrl?: string | null;
+  previewUrl?: string | null;
   expiresAt?: string | null;
 }
 export interface Share {
@@ -208,7 +212,8 @@ export interface Share {
   createdAt: string;
   expiresAt: string | null;
   deliveries: Delivery[];
-  thumbnailUrl?: string;
+  thumbnailUrl?: string | null;
+  previewUrl?: string | null;
 }
 export interface CreateShareBody {
   imageId: string;

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router-dom";
+import { useQuery } from "@tanstack/react-query";
+import { friends, qk } from "../api/endpoints";
 import { isPublicPath, signingOut, useLoggedIn } from "../features/auth/session";
 import { useSignOut } from "../features/auth/useSignOut";
 
@@ -11,6 +13,19 @@ const APP_NAV = [
   { to: "/friends", label: "Friends" },
   { to: "/history", label: "History" },
 ];
+
+/** Friend requests waiting for an answer, as a count beside "Friends". */
+function PendingBadge() {
+  const q = useQuery({ queryKey: qk.requests("incoming"), queryFn: () => friends.requests("incoming"), refetchInterval: 60_000 });
+  const n = q.data?.items.length ?? 0;
+  if (!n) return null;
+  return (
+    <span className="nav-count">
+      {n}
+      <span className="visually-hidden"> friend request{n === 1 ? "" : "s"} waiting</span>
+    </span>
+  );
+}
 
 export function Layout() {
   const loggedIn = useLoggedIn();
@@ -64,7 +79,15 @@ export function Layout() {
                 <ul>
                   {APP_NAV.map((n) => (
                     <li key={n.to}>
-                      <NavLink to={n.to}>{n.label}</NavLink>
+                      <NavLink to={n.to}>
+                        {n.label}
+                        {n.to === "/friends" && (
+                          <>
+                            {" "}
+                            <PendingBadge />
+                          </>
+                        )}
+                      </NavLink>
                     </li>
                   ))}
                   <li>

@@ -6,6 +6,8 @@ import type { Delivery, Frame } from "../../api/types";
 import { ErrorAlert, Loading, Notice } from "../../components/Alert";
 import { CheckboxField, SelectField, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
+import { PhotoThumb } from "../../components/PhotoThumb";
+import { ConfirmRemove } from "../send/ShareStatusPage";
 import { DeliveryBadge, OnlineBadge } from "../../components/StateBadge";
 import { formatBytes, formatDateTime, formatInterval, relativeTime } from "../../lib/format";
 import { PANELS } from "../../lib/panels";
@@ -58,7 +60,7 @@ function ItemRow({ frame, d }: { frame: Frame; d: Delivery }) {
   const label = d.caption || (d.senderName ? `Photo from ${d.senderName}` : "Photo");
   return (
     <li className="item-row">
-      {d.thumbnailUrl ? <img src={d.thumbnailUrl} alt="" className="item-thumb" /> : <span className="item-thumb photo-placeholder" aria-hidden="true" />}
+      <PhotoThumb thumbnailUrl={d.thumbnailUrl} previewUrl={d.previewUrl} label={label} />
       <div className="item-body">
         <strong>{label}</strong>
         {showing && <span className="badge badge-good"><span aria-hidden="true">▶</span> On screen now</span>}
@@ -75,9 +77,12 @@ function ItemRow({ frame, d }: { frame: Frame; d: Delivery }) {
           <button type="button" className="button-small" onClick={() => showNow.mutate()} disabled={showNow.isPending || !!showing}>
             Show now<span className="visually-hidden">: {label}</span>
           </button>
-          <button type="button" className="button-small button-secondary" onClick={() => remove.mutate()} disabled={remove.isPending}>
-            Remove<span className="visually-hidden">: {label}</span>
-          </button>
+          <ConfirmRemove
+            label={
+              <>
+                Remove<span className="visually-hidden">: {label}</span>
+              </>
+            } question={`Take “${label}” off ${frame.name}?`} onConfirm={() => remove.mutate()} pending={remove.isPending} />
         </div>
       )}
     </li>
@@ -199,7 +204,7 @@ function SettingsCard({ frame }: { frame: Frame }) {
         </datalist>
         <CheckboxField
           label="Show a small status line on the frame"
-          hint="Sender's name, and a warning when the frame is offline."
+          hint="“from …” under friends' photos (on photos sent from now on), and a warning when the frame is offline."
           checked={form.showStatus}
           onChange={(e) => set("showStatus", e.target.checked)}
         />

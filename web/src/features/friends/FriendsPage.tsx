@@ -27,6 +27,7 @@ function useInvalidateFriends() {
   return () => {
     void qc.invalidateQueries({ queryKey: qk.friends });
     void qc.invalidateQueries({ queryKey: qk.targets });
+    void qc.invalidateQueries({ queryKey: qk.dashboard });
   };
 }
 
@@ -34,7 +35,7 @@ export function AddFriendForm({ initialCode = "" }: { initialCode?: string }) {
   const [code, setCode] = useState(initialCode);
   const invalidate = useInvalidateFriends();
   const add = useMutation({
-    mutationFn: () => friends.request(normaliseFriendCode(code)),
+    mutationFn: () => (code.includes("@") ? friends.requestByEmail(code.trim()) : friends.request(normaliseFriendCode(code))),
     onSuccess: () => {
       setCode("");
       invalidate();
@@ -47,16 +48,16 @@ export function AddFriendForm({ initialCode = "" }: { initialCode?: string }) {
   return (
     <form onSubmit={submit} aria-label="Add a friend">
       {add.isSuccess && <Notice tone="success">Request sent. You'll be friends once they accept.</Notice>}
-      <ErrorAlert error={add.isError && !fieldError(add.error, "friendCode") ? add.error : null} />
+      <ErrorAlert error={add.isError && !fieldError(add.error, "friendCode") && !fieldError(add.error, "email") ? add.error : null} />
       <TextField
-        label="Friend code"
-        hint="Ask your friend for the code on their Friends page."
+        label="Friend code or email address"
+        hint="A friend code always works: ask for the one on their Friends page. An email address finds people who allow it."
         value={code}
         autoCapitalize="characters"
         autoComplete="off"
         spellCheck={false}
         onChange={(e) => setCode(e.target.value)}
-        error={fieldError(add.error, "friendCode")}
+        error={fieldError(add.error, "friendCode") ?? fieldError(add.error, "email")}
       />
       <button type="submit" className="button-primary" disabled={add.isPending || !code.trim()}>
         Send friend request

@@ -4,6 +4,7 @@ import { me as meApi, qk, shares } from "../../api/endpoints";
 import type { Share } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
+import { PhotoThumb } from "../../components/PhotoThumb";
 import { formatDateTime } from "../../lib/format";
 import { DeliveryRow } from "../send/ShareStatusPage";
 
@@ -11,10 +12,16 @@ function ShareCard({ share, direction, myId }: { share: Share; direction: "sent"
   return (
     <li className="card share-card">
       <div className="share-head">
-        {share.thumbnailUrl && <img src={share.thumbnailUrl} alt="" className="item-thumb" />}
+        <PhotoThumb thumbnailUrl={share.thumbnailUrl} previewUrl={share.previewUrl} label={share.caption || `Photo sent ${formatDateTime(share.createdAt)}`} />
         <div>
           <p>
-            <strong>{direction === "sent" ? "You sent a photo" : `${share.senderName} sent you a photo`}</strong>
+            <strong>
+              {direction === "sent"
+                ? "You sent a photo"
+                : share.senderId === myId
+                  ? `You put this photo on ${share.deliveries[0]?.frameName ?? "your frame"}`
+                  : `${share.senderName} sent you a photo`}
+            </strong>
             {share.caption && <> “{share.caption}”</>}
           </p>
           <p className="hint">
@@ -68,7 +75,7 @@ export default function HistoryPage() {
       {q.isPending && <Loading />}
       <ErrorAlert error={q.error} />
       {q.isSuccess && items.length === 0 && (
-        <p>{direction === "sent" ? "You haven't sent any photos yet." : "Nobody has sent you a photo yet."}</p>
+        <p>{direction === "sent" ? "You haven't sent any photos yet." : "No photos have arrived on your frames yet."}</p>
       )}
       <ul className="plain-list">
         {items.map((s) => (

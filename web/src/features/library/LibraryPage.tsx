@@ -55,7 +55,8 @@ export default function LibraryPage() {
     return () => io.disconnect();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
-  const all = list.data?.pages.flatMap((p) => p.items) ?? [];
+  // A photo we could not use is explained (and dismissed) in the upload list, not kept here.
+  const all = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((i) => i.state !== "rejected");
 
   return (
     <section>

@@ -1,5 +1,8 @@
-import { useId, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type DragEvent } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { images, qk } from "../../api/endpoints";
 import { userMessage } from "../../api/errors";
+import { ErrorAlert } from "../../components/Alert";
 import { formatBytes } from "../../lib/format";
 import { ImageBadge } from "../../components/StateBadge";
 import { useImage, useUploadQueue } from "./hooks";
@@ -9,23 +12,61 @@ function Percent({ fraction }: { fraction: number }) {
   return <>{Math.round(Math.max(0, Math.min(1, fraction)) * 100)}%</>;
 }
 
-function ProcessingState({ imageId }: { imageId: string }) {
+function ProcessingState({ imageId, onRejected }: { imageId: string; onRejected: (rejected: boolean) => void }) {
   const q = useImage(imageId);
+  const rejected = q.data?.state === "rejected";
+  useEffect(() => onRejected(rejected), [rejected, onRejected]);
   if (!q.data) return <span className="badge badge-progress">Uploaded</span>;
   return (
     <>
       <ImageBadge state={q.data.state} />
-      {q.data.state === "rejected" && q.data.reason && <span className="upload-reason"> {q.data.reason}</span>}
       {q.data.duplicateOf && <span className="upload-reason"> You already have this photo.</span>}
     </>
   );
 }
 
-function UploadRow({ item, onCancel, onRetry }: { item: UploadItem<File>; onCancel: () => void; onRetry: () => void }) {
+/** Why a photo could not be used, and a way to clear it away (its library entry goes too). */
+function Rejection({ imageId, name, onDismissed }: { imageId: string; name: string; onDismissed: () => void }) {
+  const q = useImage(imageId);
+  const qc = useQueryClient();
+  const dismiss = useMutation({
+    mutationFn: () => images.delete(imageId),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: qk.images });
+      onDismissed();
+    },
+  });
+  return (
+    <div className="upload-rejection" role="alert">
+      <p>{q.data?.reason || "We could not use this file."}</p>
+      <ErrorAlert error={dismiss.error} />
+      <button type="button" className="button-small button-secondary" onClick={() => dismiss.mutate()} disabled={dismiss.isPending}>
+        Dismiss<span className="visually-hidden"> {name}</span>
+      </button>
+    </div>
+  );
+}
+
+function UploadRow({
+  item,
+  rejected,
+  onRejected,
+  onCancel,
+  onRetry,
+  onDismiss,
+}: {
+  item: UploadItem<File>;
+  rejected: boolean;
+  onRejected: (id: string, rejected: boolean) => void;
+  onCancel: () => void;
+  onRetry: () => void;
+  onDismiss: () => void;
+}) {
   const fraction = item.total ? item.loaded / item.total : 0;
   const labelId = useId();
+  const report = useCallback((r: boolean) => onRejected(item.id, r), [onRejected, item.id]);
   return (
-    <li className={`upload-row upload-${item.status}`}>
+    <li className={`upload-row upload-${rejected ? "rejected" : item.status}`}>
       <div className="upload-name" id={labelId}>
         {item.file.name} <span className="hint">({formatBytes(item.file.size)})</span>
       </div>
@@ -39,7 +80,7 @@ function UploadRow({ item, onCancel, onRetry }: { item: UploadItem<File>; onCanc
             </span>
           </>
         )}
-        {item.status === "uploaded" && item.imageId && <ProcessingState imageId={item.imageId} />}
+        {item.status === "uploaded" && item.imageId && <ProcessingState imageId={item.imageId} onRejected={report} />}
         {item.status === "failed" && (
           <span className="upload-error" role="alert">
             <span className="badge badge-bad">
@@ -62,6 +103,7 @@ function UploadRow({ item, onCancel, onRetry }: { item: UploadItem<File>; onCanc
           </button>
         )}
       </div>
+      {rejected && item.imageId && <Rejection imageId={item.imageId} name={item.file.name} onDismissed={onDismiss} />}
     </li>
   );
 }
@@ -72,6 +114,19 @@ export function UploadPanel() {
   const [dragging, setDragging] = useState(false);
   const inputId = useId();
   const { overall, items } = snapshot;
+  // Uploaded files the server then refused: not counted as added, shown with their reason.
+  const [rejectedIds, setRejectedIds] = useState<ReadonlySet<string>>(new Set());
+  const onRejected = useCallback((id: string, rejected: boolean) => {
+    setRejectedIds((prev) => {
+      if (prev.has(id) === rejected) return prev;
+      const next = new Set(prev);
+      if (rejected) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
+  const rejectedNow = items.filter((i) => rejectedIds.has(i.id)).length;
+  const added = overall.uploaded - rejectedNow;
 
   function addFiles(list: FileList | null) {
     if (!list || list.length === 0) return;
@@ -114,7 +169,7 @@ export function UploadPanel() {
             e.target.value = "";
           }}
         />
-        <p className="hint">JPEG, PNG, WebP or HEIC, up to 25 MB each.</p>
+        <p className="hint">JPEG (also a camera's .mpo), PNG, WebP or HEIC, up to 25 MB each.</p>
       </div>
 
       {items.length > 0 && (
@@ -122,7 +177,7 @@ export function UploadPanel() {
           <div className="upload-overall">
             <label htmlFor={`${inputId}-overall`}>
               {overall.idle
-                ? `Done: ${overall.uploaded} uploaded${overall.failed ? `, ${overall.failed} failed` : ""}`
+                ? `Done: ${added} added${overall.failed + rejectedNow ? `, ${overall.failed + rejectedNow} could not be used` : ""}`
                 : `Uploading ${overall.uploaded + overall.active} of ${overall.count - overall.failed}…`}
             </label>
             <progress id={`${inputId}-overall`} max={1} value={overall.fraction} />
@@ -137,7 +192,15 @@ export function UploadPanel() {
           </div>
           <ul aria-label="Uploads">
             {items.map((it) => (
-              <UploadRow key={it.id} item={it} onCancel={() => queue.cancel(it.id)} onRetry={() => queue.retry(it.id)} />
+              <UploadRow
+                key={it.id}
+                item={it}
+                rejected={rejectedIds.has(it.id)}
+                onRejected={onRejected}
+                onCancel={() => queue.cancel(it.id)}
+                onRetry={() => queue.retry(it.id)}
+                onDismiss={() => queue.dismiss(it.id)}
+              />
             ))}
           </ul>
         </div>

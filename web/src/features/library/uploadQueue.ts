@@ -56,14 +56,20 @@ const TYPE_BY_EXT: Record<string, string> = {
   webp: "image/webp",
   heic: "image/heic",
   heif: "image/heif",
+  // A camera's multi-picture JPEG and an animated PNG: we keep their first picture.
+  mpo: "image/jpeg",
+  apng: "image/png",
 };
+/** Types browsers report for files we take as another: the first picture of each. */
+const SAME_AS: Record<string, string> = { "image/apng": "image/png", "image/mpo": "image/jpeg", "image/x-mpo": "image/jpeg" };
 export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
-export const ACCEPT_ATTR = [...ACCEPTED_TYPES, ".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"].join(",");
+export const ACCEPT_ATTR = [...ACCEPTED_TYPES, "image/apng", ".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".mpo", ".apng"].join(",");
 
 /** The content type to declare: the browser's, or from the extension (HEIC often has none). */
 export function contentTypeOf(file: FileLike): string | null {
   const t = (file.type || "").toLowerCase();
   if (ACCEPTED_TYPES.includes(t)) return t;
+  if (SAME_AS[t]) return SAME_AS[t];
   const ext = file.name.toLowerCase().split(".").pop() ?? "";
   if (!t || t === "application/octet-stream") return TYPE_BY_EXT[ext] ?? null;
   return null;
@@ -183,6 +189,12 @@ export class UploadQueue<F extends FileLike = FileLike> {
     if (validateFile(it.file, this.opts.maxBytes)) return;
     this.update(id, { status: "waiting", loaded: 0, error: undefined });
     this.pump();
+  }
+
+  /** Forget one finished file (a rejected photo the user dismissed). */
+  dismiss(id: string): void {
+    this.items = this.items.filter((i) => i.id !== id || i.status === "waiting" || i.status === "uploading");
+    this.emit();
   }
 
   /** Forget files that are finished (uploaded, failed or cancelled). */

@@ -1,15 +1,16 @@
-import { useMemo, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { frames as framesApi, images, me as meApi, qk, shares } from "../../api/endpoints";
-import type { Duration, FrameTarget } from "../../api/types";
+import type { Duration, FocalPoint, FrameTarget, Image } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { SelectField, TextAreaField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { OnlineBadge } from "../../components/StateBadge";
+import { formatDateTime } from "../../lib/format";
 import { panelLabel } from "../../lib/panels";
 import { useImageList } from "../library/hooks";
-import { previewRequests, type PreviewRequest } from "./previewSelection";
+import { normaliseOrientation, panelSize } from "./previewSelection";
 
 const DURATIONS: { value: Duration; label: string }[] = [
   { value: "24h", label: "1 day" },
@@ -19,20 +20,95 @@ const DURATIONS: { value: Duration; label: string }[] = [
   { value: "forever", label: "Until removed" },
 ];
 
-function Preview({ imageId, req }: { imageId: string; req: PreviewRequest }) {
+/** The caption as typed, once the typing has paused: one preview per pause, not per key. */
+function useSettled<T>(value: T, ms = 600): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}
+
+/** The share of the photo's width and height a panel of this shape keeps (the crop). */
+function cropShare(image: Image, w: number, h: number): { x: number; y: number } {
+  const src = (image.width ?? w) / (image.height ?? h);
+  const target = w / h;
+  return src > target ? { x: target / src, y: 1 } : { x: 1, y: src / target };
+}
+
+const clamp = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 1000) / 1000;
+
+const HOURS: Record<Duration, number | null> = { "24h": 24, "7d": 168, "14d": 336, "30d": 720, forever: null };
+
+/** What the chosen time means, said before sending: when the photo leaves the frame. */
+function leavesAt(d: Duration): string {
+  const hours = HOURS[d];
+  if (hours === null) return "It stays on the frame until you or the frame's owner remove it.";
+  return `It leaves the frame on ${formatDateTime(new Date(Date.now() + hours * 3_600_000).toISOString())}, then stays in your history for 14 days. Choose "Until removed" to keep it up.`;
+}
+
+function Preview({ image, target, caption, onFocus }: { image: Image; target: FrameTarget; caption: string; onFocus: (p: FocalPoint) => void }) {
+  const orientation = normaliseOrientation(target.orientation);
+  const focal = image.focalPoint;
   const q = useQuery({
-    queryKey: qk.rendition(imageId, req.panel, req.orientation),
-    queryFn: () => images.rendition(imageId, req.panel, req.orientation),
+    queryKey: [...qk.framePreview(image.imageId, target.frameId, caption), focal.x, focal.y],
+    queryFn: () => images.framePreview(image.imageId, target.frameId, caption),
     staleTime: 5 * 60_000,
+    placeholderData: keepPreviousData,
   });
-  const names = req.frames.map((f) => f.name).join(", ");
-  const w = q.data?.width ?? req.width;
-  const h = q.data?.height ?? req.height;
+  const size = panelSize(target.panel, orientation);
+  const w = q.data?.width ?? size.width;
+  const h = q.data?.height ?? size.height;
+  const drag = useRef<{ x: number; y: number; id: number } | null>(null);
+  const [offset, setOffset] = useState({ x: 0, y: 0 });
+  const share = cropShare(image, w, h);
+  // Dragging the picture by a fraction of the preview moves the crop the other way.
+  const moveBy = (fx: number, fy: number) => onFocus({ x: clamp(focal.x - fx * share.x), y: clamp(focal.y - fy * share.y) });
+  const hintId = `drag-hint-${target.frameId}`;
   return (
     <figure className="preview">
-      <div className={`preview-bezel ${req.orientation}`} style={{ aspectRatio: `${w} / ${h}` }}>
+      <div
+        className={`preview-bezel preview-drag ${orientation}`}
+        style={{ aspectRatio: `${w} / ${h}` }}
+        role="group"
+        tabIndex={0}
+        aria-label={`Crop for ${target.name}`}
+        aria-describedby={hintId}
+        onPointerDown={(e) => {
+          drag.current = { x: e.clientX, y: e.clientY, id: e.pointerId };
+          e.currentTarget.setPointerCapture(e.pointerId);
+        }}
+        onPointerMove={(e) => {
+          if (drag.current) setOffset({ x: e.clientX - drag.current.x, y: e.clientY - drag.current.y });
+        }}
+        onPointerUp={(e) => {
+          const start = drag.current;
+          drag.current = null;
+          setOffset({ x: 0, y: 0 });
+          const box = e.currentTarget.getBoundingClientRect();
+          if (start && (e.clientX !== start.x || e.clientY !== start.y)) moveBy((e.clientX - start.x) / box.width, (e.clientY - start.y) / box.height);
+        }}
+        onKeyDown={(e) => {
+          const steps: Record<string, [number, number]> = { ArrowLeft: [-0.1, 0], ArrowRight: [0.1, 0], ArrowUp: [0, -0.1], ArrowDown: [0, 0.1] };
+          const step = steps[e.key];
+          if (step) {
+            e.preventDefault();
+            moveBy(step[0], step[1]);
+          }
+        }}
+      >
         {q.data ? (
-          <img src={q.data.previewUrl} alt={`How the photo will look on ${names}`} width={w} height={h} />
+          <img
+            src={q.data.previewUrl}
+            alt={`How the photo will look on ${target.name}`}
+            width={w}
+            height={h}
+            draggable={false}
+            data-frame-id={target.frameId}
+            aria-busy={q.isPlaceholderData}
+            style={offset.x || offset.y ? { transform: `translate(${offset.x}px, ${offset.y}px)` } : undefined}
+          />
         ) : q.isError ? (
           <span className="preview-msg">
             <ErrorAlert error={q.error} />
@@ -42,16 +118,20 @@ function Preview({ imageId, req }: { imageId: string; req: PreviewRequest }) {
         )}
       </div>
       <figcaption>
-        <strong>{names}</strong>
+        <strong>{target.name}</strong>
         <br />
         <span className="hint">
-          {panelLabel(req.panel)}, {req.orientation}
+          {panelLabel(target.panel)}, {orientation}
+        </span>
+        <br />
+        <span className="hint" id={hintId}>
+          Drag the picture (or use the arrow keys) to choose what stays in view.
         </span>
         {q.data && (
           <>
             <br />
             <a href={q.data.previewUrl} target="_blank" rel="noreferrer">
-              See it at full size<span className="visually-hidden"> for {names} (opens a new tab)</span>
+              See it at full size<span className="visually-hidden"> for {target.name} (opens a new tab)</span>
             </a>
           </>
         )}
@@ -90,10 +170,17 @@ export default function SendPage() {
 
   const ready = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((i) => i.state === "ready");
   const allTargets = targets.data?.items ?? [];
-  const previews = useMemo(() => previewRequests(allTargets, chosen), [allTargets, chosen]);
+  const previews = allTargets.filter((t) => chosen.has(t.frameId));
+  const settledCaption = useSettled(caption.trim());
   const myId = me.data?.userId;
   const mine = allTargets.filter((t) => t.ownerId === myId);
   const theirs = allTargets.filter((t) => t.ownerId !== myId);
+
+  const picked = ready.find((i) => i.imageId === imageId);
+  const focus = useMutation({
+    mutationFn: (focalPoint: FocalPoint) => images.update(imageId!, { focalPoint }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: qk.images }),
+  });
 
   const send = useMutation({
     mutationFn: () =>
@@ -190,15 +277,16 @@ export default function SendPage() {
           )}
         </fieldset>
 
-        {imageId && previews.length > 0 && (
+        {picked && previews.length > 0 && (
           <section className="card" aria-labelledby="preview-title">
             <h2 id="preview-title">3. How it will look</h2>
-            <p className="hint">This is exactly what each e-paper panel will draw.</p>
+            <p className="hint">This is exactly what each frame will show, caption included: the frame draws these very pixels.</p>
             <div className="preview-list">
-              {previews.map((r) => (
-                <Preview key={r.key} imageId={imageId} req={r} />
+              {previews.map((t) => (
+                <Preview key={t.frameId} image={picked!} target={t} caption={settledCaption} onFocus={(f) => focus.mutate(f)} />
               ))}
             </div>
+            <ErrorAlert error={focus.error} />
           </section>
         )}
 
@@ -206,7 +294,7 @@ export default function SendPage() {
           <legend>{imageId && previews.length > 0 ? "4." : "3."} Add a note (optional)</legend>
           <TextAreaField
             label="Caption"
-            hint="Shown under the photo on frames that show captions."
+            hint="Shown in a white band across the bottom of the photo: see the preview."
             maxLength={140}
             rows={2}
             value={caption}
@@ -214,6 +302,7 @@ export default function SendPage() {
           />
           <SelectField
             label="Show it for"
+            hint={leavesAt(duration)}
             value={duration}
             onChange={(e) => setDuration(e.target.value as Duration)}
             options={DURATIONS}

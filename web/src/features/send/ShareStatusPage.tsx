@@ -1,10 +1,11 @@
-import { useRef } from "react";
+import { useRef, useState, type ReactNode } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { qk, shares } from "../../api/endpoints";
 import type { Delivery, Share } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
+import { PhotoThumb } from "../../components/PhotoThumb";
 import { DELIVERY_STEPS, DeliveryBadge, deliveryStep } from "../../components/StateBadge";
 import { formatDateTime, relativeTime } from "../../lib/format";
 import { isFinal, sharePollInterval } from "./previewSelection";
@@ -13,7 +14,7 @@ const STEP_LABEL: Record<string, string> = { queued: "Queued", delivered: "Deliv
 
 function Steps({ d }: { d: Delivery }) {
   const at = deliveryStep(d.state);
-  if (at < 0) return <DeliveryBadge state={d.state} />;
+  if (at < 0) return null; // removed or expired: the badge beside the frame's name says so
   return (
     <ol className="steps-inline" aria-label={`Progress: ${STEP_LABEL[d.state] ?? d.state}`}>
       {DELIVERY_STEPS.map((s, i) => (
@@ -22,6 +23,35 @@ function Steps({ d }: { d: Delivery }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** A removal asks once: the photo leaves the wall at once and cannot be put back unsent. */
+export function ConfirmRemove({ label, question, onConfirm, pending }: { label: ReactNode; question: string; onConfirm: () => void; pending: boolean }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" className="button-small button-secondary" onClick={() => setAsking(true)} disabled={pending}>
+        {label}
+      </button>
+    );
+  return (
+    <span className="inline-actions" role="group" aria-label={question}>
+      <span>{question}</span>
+      <button
+        type="button"
+        className="button-small button-danger"
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        Yes, remove it
+      </button>
+      <button type="button" className="button-small button-secondary" onClick={() => setAsking(false)}>
+        Keep it
+      </button>
+    </span>
   );
 }
 
@@ -48,9 +78,7 @@ export function DeliveryRow({ share, d, canRemove }: { share: Share; d: Delivery
       </p>
       {canRemove && d.state !== "removed" && d.state !== "expired" ? (
         <>
-          <button type="button" className="button-small button-secondary" onClick={() => remove.mutate()} disabled={remove.isPending}>
-            Remove from {d.frameName}
-          </button>
+          <ConfirmRemove label={`Remove from ${d.frameName}`} question={`Take it off ${d.frameName} now?`} onConfirm={() => remove.mutate()} pending={remove.isPending} />
           <ErrorAlert error={remove.error} />
         </>
       ) : null}
@@ -86,7 +114,10 @@ export default function ShareStatusPage() {
             : `Displayed on ${done} of ${share.deliveries.length} frame${share.deliveries.length === 1 ? "" : "s"}.`}
           {!allFinal && <span className="hint"> This page updates by itself.</span>}
         </p>
-        {share.caption && <p>“{share.caption}”</p>}
+        <div className="share-head">
+          <PhotoThumb thumbnailUrl={share.thumbnailUrl} previewUrl={share.previewUrl} label={share.caption || "The photo you sent"} />
+          <div>{share.caption && <p>“{share.caption}”</p>}</div>
+        </div>
         <p className="hint">
           Sent {formatDateTime(share.createdAt)}
           {share.expiresAt ? `, shown until ${formatDateTime(share.expiresAt)}` : ", shown until removed"}.
