@@ -50,6 +50,18 @@ def build_exports(event: SQSEvent) -> None:
         data_export.build(message["userId"], message["exportId"])
 
 
+# Timer work scales out: each schedule below sweeps every timer shard through this queue, and
+# the sweeps hand due timers back to it in chunks. Bounded: at most TIMER_WORKERS at once.
+TIMER_WORKERS = 20
+
+
+@app.on_sqs_message(queue=settings().timers_queue, batch_size=1, maximum_concurrency=TIMER_WORKERS)
+def work_timers(event: SQSEvent) -> None:
+    """Sweeps of timer shards and chunks of due timers (services/maintenance.py)."""
+    for record in event:
+        maintenance.handle(json.loads(record.body))
+
+
 # --- IoT topic rules (infra/template.json) ---------------------------------------------------
 
 
@@ -65,59 +77,60 @@ def frame_status(event: dict[str, Any], context: Any) -> str:
     return frame_reports.handle_status(event)
 
 
+@app.lambda_function(name="frame_presence")
+def frame_presence(event: dict[str, Any], context: Any) -> str:
+    """FramePresenceRule: IoT Core's lifecycle events (connected / disconnected)."""
+    return frame_reports.handle_presence(event)
+
+
 # --- scheduled maintenance (docs/operations.md) -----------------------------------------------
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def expire_shares(event: CloudWatchEvent) -> None:
-    maintenance.run("expire_shares")
+    maintenance.start_sweep("expire_shares")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def purge_share_history(event: CloudWatchEvent) -> None:
-    maintenance.run("purge_share_history")
+    maintenance.start_sweep("purge_share_history")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def purge_deleted_photos(event: CloudWatchEvent) -> None:
-    maintenance.run("purge_deleted_photos")
+    maintenance.start_sweep("purge_deleted_photos")
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def forget_photos(event: CloudWatchEvent) -> None:
-    maintenance.run("forget_photos")
+    maintenance.start_sweep("forget_photos")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def remove_unverified_accounts(event: CloudWatchEvent) -> None:
-    maintenance.run("remove_unverified_accounts")
+    maintenance.start_sweep("remove_unverified_accounts")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def remove_abandoned_uploads(event: CloudWatchEvent) -> None:
-    maintenance.run("remove_abandoned_uploads")
+    maintenance.start_sweep("remove_abandoned_uploads")
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def expire_pairing_sessions(event: CloudWatchEvent) -> None:
-    maintenance.run("expire_pairing_sessions")
+    maintenance.start_sweep("expire_pairing_sessions")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def reject_stale_requests(event: CloudWatchEvent) -> None:
-    maintenance.run("reject_stale_requests")
-
-
-@app.schedule(Rate(5, unit=Rate.MINUTES))
-def mark_stale_frames(event: CloudWatchEvent) -> None:
-    maintenance.run("mark_stale_frames")
+    maintenance.start_sweep("reject_stale_requests")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def notify_offline_frames(event: CloudWatchEvent) -> None:
-    maintenance.run("notify_offline_frames")
+    maintenance.start_sweep("notify_offline_frames")
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def finish_account_deletions(event: CloudWatchEvent) -> None:
-    maintenance.run("finish_account_deletions")
+    maintenance.start_sweep("finish_account_deletions")

@@ -13,6 +13,7 @@ from tests.integration.conftest import (
     frame_reports,
     mailed_token,
     pair_frame,
+    run_job,
     sent_mail,
     signup,
     upload_photo,
@@ -216,7 +217,7 @@ def test_deleting_an_account_leaves_nothing_of_it_anywhere(client):
 
 
 def test_a_deletion_that_failed_halfway_is_finished_by_the_job(client, monkeypatch):
-    from chalicelib.services import account_deletion, maintenance
+    from chalicelib.services import account_deletion
 
     ana = signup(client, "ana@example.com")
     upload_photo(client, ana)
@@ -234,5 +235,5 @@ def test_a_deletion_that_failed_halfway_is_finished_by_the_job(client, monkeypat
     response = call(client, "DELETE", "/me", {"password": "correct horse battery"}, ana)
     assert response.status_code == 500
     monkeypatch.setattr(account_deletion.media_store, "delete_prefix", real)
-    assert maintenance.run("finish_account_deletions").changed == 1
+    assert run_job(client, "finish_account_deletions").changed == 1
     assert _everything([ana.user_id, "ana@example.com"]) == []

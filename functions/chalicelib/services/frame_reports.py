@@ -23,8 +23,6 @@ from chalicelib.domain.timefmt import iso, parse_iso, utcnow
 from chalicelib.services import activity, frame_sync, notifications, releases
 
 log = logging.getLogger(__name__)
-# Frames publish their status at least every 30 minutes; silence for an hour means offline.
-STALE_AFTER = timedelta(minutes=60)
 OFFLINE_NOTICE_AFTER = timedelta(hours=24)
 
 
@@ -114,31 +112,36 @@ def _displayed(frame_id: str, share_id: str, at: datetime) -> None:
 
 
 def handle_status(message: dict[str, Any]) -> str:
+    """A frame's status (sent on connect and every half hour): one small write, no timer.
+
+    Whether the frame is online comes from IoT Core's lifecycle events (``handle_presence``),
+    not from here: the retained status and the last will say nothing the broker does not.
+    """
     frame_id = message.get("frameId")
     if not is_id(frame_id, "frm"):
         return "ignored: malformed"
-    online = message.get("online") is True
-    actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.last_seen_at.set(utcnow())]
-    if online:
-        actions += [
-            attr.set(value)
-            for key, attr, limit in (
-                ("firmware", FrameRecord.firmware, 32),
-                ("showing", FrameRecord.showing, 40),
-                ("nextWakeAt", FrameRecord.next_wake_at, 40),
-            )
-            if isinstance(value := message.get(key), str) and len(value) <= limit
-        ]
-        actions += [
-            attr.set(number)
-            for key, attr in (
-                ("freeBytes", FrameRecord.free_bytes),
-                ("battery", FrameRecord.battery),
-            )
-            if isinstance(number := message.get(key), int | float)
-            and not isinstance(number, bool)
-            and 0 <= number < 2**53
-        ]
+    if message.get("online") is not True:
+        return "ignored: presence comes from lifecycle events"
+    actions: list[Action] = [FrameRecord.last_seen_at.set(utcnow())]
+    actions += [
+        attr.set(value)
+        for key, attr, limit in (
+            ("firmware", FrameRecord.firmware, 32),
+            ("showing", FrameRecord.showing, 40),
+            ("nextWakeAt", FrameRecord.next_wake_at, 40),
+        )
+        if isinstance(value := message.get(key), str) and len(value) <= limit
+    ]
+    actions += [
+        attr.set(number)
+        for key, attr in (
+            ("freeBytes", FrameRecord.free_bytes),
+            ("battery", FrameRecord.battery),
+        )
+        if isinstance(number := message.get(key), int | float)
+        and not isinstance(number, bool)
+        and 0 <= number < 2**53
+    ]
     frame = FrameRecord(str(frame_id))
     try:  # the update returns the whole record (ALL_NEW): no second read below
         frame.update(actions=actions, condition=FrameRecord.frame_id.exists())
@@ -146,48 +149,54 @@ def handle_status(message: dict[str, Any]) -> str:
         if err.cause_response_code == "ConditionalCheckFailedException":
             return "ignored: unknown frame"
         raise
+    _catch_up_firmware(frame)
+    return "seen"
+
+
+def handle_presence(event: dict[str, Any]) -> str:
+    """IoT Core's lifecycle event for a client: the frame is online or offline, at once.
+
+    IoT Core does not promise order: an event older than the last one applied is dropped
+    (``timestamp`` is in milliseconds). A disconnect files one timer, for the "frame offline"
+    mail after its grace period; the mail job ignores it if the frame is back by then.
+    """
+    frame_id = event.get("clientId")
+    kind = event.get("eventType")
+    stamp = event.get("timestamp")
+    if (
+        not is_id(frame_id, "frm")
+        or kind not in ("connected", "disconnected")
+        or not isinstance(stamp, int)
+        or isinstance(stamp, bool)
+    ):
+        return "ignored: malformed"
+    online = kind == "connected"
     now = utcnow()
+    actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.presence_at.set(stamp)]
     if online:
-        _catch_up_firmware(frame)
-        timers.schedule(
-            jobs.MARK_STALE_FRAMES,
-            now + STALE_AFTER,
-            {"frameId": frame_id, "seen": iso(now)},
-            now=now,
-        )
-    else:
-        timers.schedule(
-            jobs.NOTIFY_OFFLINE_FRAMES, now + OFFLINE_NOTICE_AFTER, {"frameId": frame_id}, now=now
-        )
-    return "online" if online else "offline"
-
-
-def mark_stale(frame_id: str) -> bool:
-    """Job: a frame silent past the threshold is offline even if its last will never came."""
-    try:
-        frame = FrameRecord.get(frame_id, consistent_read=True)
-    except FrameRecord.DoesNotExist:
-        return False
-    now = utcnow()
-    if not frame.online or (frame.last_seen_at and now - frame.last_seen_at < STALE_AFTER):
-        return False
+        actions.append(FrameRecord.last_seen_at.set(now))
+    frame = FrameRecord(str(frame_id))
     try:
         frame.update(
-            actions=[FrameRecord.online.set(False)],
-            condition=FrameRecord.last_seen_at == frame.last_seen_at,
+            actions=actions,
+            condition=FrameRecord.frame_id.exists()
+            & (FrameRecord.presence_at.does_not_exist() | (FrameRecord.presence_at < stamp)),
         )
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
-            return False  # it spoke meanwhile
+            return "ignored: unknown frame or late event"
         raise
-    activity.record(frame.owner_id, "frame_offline", now, frameId=frame_id, frameName=frame.name)
+    if online:
+        _catch_up_firmware(frame)
+        return "online"
+    if event.get("clientInitiatedDisconnect") is not True:  # not a frame going to sleep
+        activity.record(
+            frame.owner_id, "frame_offline", now, frameId=frame.frame_id, frameName=frame.name
+        )
     timers.schedule(
-        jobs.NOTIFY_OFFLINE_FRAMES,
-        (frame.last_seen_at or now) + OFFLINE_NOTICE_AFTER,
-        {"frameId": frame_id},
-        now=now,
+        jobs.NOTIFY_OFFLINE_FRAMES, now + OFFLINE_NOTICE_AFTER, {"frameId": frame_id}, now=now
     )
-    return True
+    return "offline"
 
 
 def notify_offline(frame_id: str) -> bool:
