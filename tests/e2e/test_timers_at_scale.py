@@ -22,6 +22,8 @@ from infra.localcloud.settings import REPO_ROOT
 
 TIMERS = int(os.environ.get("SHAREFRAME_SCALE_TIMERS", "2400"))
 PERIOD_SECONDS = 300
+# How long to keep watching past the period (to report the figure even when it is missed).
+GIVE_UP_SECONDS = int(os.environ.get("SHAREFRAME_SCALE_GIVE_UP", str(2 * PERIOD_SECONDS)))
 WORLD = Path(__file__).with_name("timers_world.py")
 JOBS = ["expire_pairing_sessions", "notify_offline_frames", "remove_abandoned_uploads"]
 
@@ -75,7 +77,7 @@ def test_due_timers_of_mixed_jobs_are_worked_off_within_one_period(local_cloud):
     backlog = []
     while (waiting := _backlog(sqs, url)) > 0:
         backlog.append((round(time.monotonic() - started), waiting))
-        assert time.monotonic() - started < 2 * PERIOD_SECONDS, backlog[-5:]
+        assert time.monotonic() - started < GIVE_UP_SECONDS, backlog[-5:]
         time.sleep(2)
     seconds = time.monotonic() - started
     print(f"\n{seeded['timers']} timers worked off in {seconds:.0f} s; backlog {backlog[::5]}")
