@@ -119,7 +119,8 @@ MALFORMED_STATUS = [
 def test_malformed_payloads_on_the_rule_topics_crash_nothing(local_cloud, two_frames):
     ana, a, b, share = two_frames
     log = RuntimeLog(local_cloud)
-    frame = local_cloud.mqtt_client(a)
+    # Frame A's own connection (client id = its id): presence comes from the connection.
+    frame = local_cloud.mqtt_client(a, a)
     dropped = []  # payloads the broker answered by disconnecting (refused: fine)
     for name, payloads, retain in (
         ("events", MALFORMED, False),
@@ -133,7 +134,7 @@ def test_malformed_payloads_on_the_rule_topics_crash_nothing(local_cloud, two_fr
                 pass
             if not frame.is_connected():
                 dropped.append(f"{name}[{index}]")
-                frame = local_cloud.mqtt_client(a)
+                frame = local_cloud.mqtt_client(a, a)
     print("payloads the broker refused by disconnecting:", dropped)
     # Another frame's shareId, and a share id that exists nowhere, from A.
     frame.publish(topic(a, "events"), receipt("shr_" + "0" * 26), qos=1)
