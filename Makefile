@@ -107,6 +107,10 @@ mail: venv ## print the e-mails the local cloud has sent
 bench: deps ## run the benchmarks and print their figures (docs/quality.md)
 	$(PY) tests/bench/run_all.py
 
+.PHONY: scale
+scale: deps ## 20,000 due timers of mixed jobs worked off on the local cloud within 5 minutes
+	SHAREFRAME_SCALE_TIMERS=$(or $(TIMERS),20000) $(PY) -m pytest -q -s tests/e2e/test_timers_at_scale.py
+
 .PHONY: test-hostile
 test-hostile: deps ## only the hostile tests (also part of make test)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests/hostile

@@ -51,6 +51,11 @@ class Settings:
     def exports_queue(self) -> str:
         return f"{self.prefix}-exports"
 
+    @property
+    def timers_queue(self) -> str:
+        """Sweeps of timer shards and chunks of due timers (services/maintenance.py)."""
+        return f"{self.prefix}-timers"
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)

@@ -34,6 +34,7 @@ FUNCTION_POLICIES: dict[str, str] = {
     "build_exports": "policy-exports.json",
     "frame_events": "policy-frame-reports.json",
     "frame_status": "policy-frame-reports.json",
+    "frame_presence": "policy-frame-reports.json",
     "expire_shares": "policy-maintenance.json",
     "purge_share_history": "policy-maintenance.json",
     "purge_deleted_photos": "policy-maintenance.json",
@@ -42,9 +43,9 @@ FUNCTION_POLICIES: dict[str, str] = {
     "remove_abandoned_uploads": "policy-maintenance.json",
     "expire_pairing_sessions": "policy-maintenance.json",
     "reject_stale_requests": "policy-maintenance.json",
-    "mark_stale_frames": "policy-maintenance.json",
     "notify_offline_frames": "policy-maintenance.json",
     "finish_account_deletions": "policy-maintenance.json",
+    "work_timers": "policy-timers.json",
 }
 
 
@@ -266,9 +267,14 @@ def documents(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "policy-frame-reports.json": _document(
             [logs(), tables(all_tables), *media(write=False), publish_desired(), mail()]
         ),
-        "policy-maintenance.json": _document(
+        # A schedule only starts a sweep: one message per timer shard.
+        "policy-maintenance.json": _document([logs(), send("TimersQueue")]),
+        # Sweeps hand timers over (and continue themselves) on the queue they consume.
+        "policy-timers.json": _document(
             [
                 logs(),
+                consume("TimersQueue"),
+                send("TimersQueue"),
                 tables(all_tables),
                 *media(),
                 publish_desired(),

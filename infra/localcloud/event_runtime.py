@@ -44,6 +44,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from infra.localcloud import logs
 from infra.localcloud.ca import CaFiles
 from infra.localcloud.mqtt import connect_and_wait, make_client
+from infra.localcloud.presence import PresenceEmitter
 from infra.localcloud.schedules import Schedule, parse_schedule
 from infra.localcloud.settings import ACCOUNT_ID, REGION, STAGE, Settings
 from infra.localcloud.template import load_local_template
@@ -56,6 +57,12 @@ DEFAULT_TIMEOUT_SECONDS = 60
 # locally it comes back after this many seconds so a fix can be tried at once.
 SQS_RETRY_SECONDS = int(os.environ.get("SHAREFRAME_SQS_RETRY_SECONDS", "2"))
 SQS_WAIT_SECONDS = 2
+# Lambda polls a queue with several batches at once (five to start, scaling up, never more than
+# the event source mapping's MaximumConcurrency). Locally each concurrent execution is a poller
+# thread running one batch at a time: the mapping's maximum, or five, and never more than this
+# machine-sized cap (threads share one interpreter here).
+SQS_DEFAULT_CONCURRENCY = 5
+SQS_CONCURRENCY_CAP = int(os.environ.get("SHAREFRAME_SQS_CONCURRENCY_CAP", "8"))
 RULES_CLIENT_ID = "shareframe-cloud-topic-rules"
 
 
@@ -204,13 +211,17 @@ def run_job(settings: Settings, name: str) -> bool:
 
 
 # SQS -----------------------------------------------------------------------------------------
+_CLIENTS = threading.Lock()  # boto3's default session is not safe to create clients from at once
+
+
 def _sqs_client(settings: Settings) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=settings.moto_url,
-        region_name=REGION,
-        config=Config(retries={"max_attempts": 2}, read_timeout=SQS_WAIT_SECONDS + 10),
-    )
+    with _CLIENTS:
+        return boto3.client(
+            "sqs",
+            endpoint_url=settings.moto_url,
+            region_name=REGION,
+            config=Config(retries={"max_attempts": 2}, read_timeout=SQS_WAIT_SECONDS + 10),
+        )
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
@@ -248,7 +259,32 @@ def _queue_name(config: SQSEventConfig) -> str:
     return config.queue_arn.rsplit(":", 1)[-1]
 
 
+def sqs_concurrency(config: SQSEventConfig) -> int:
+    """How many batches of this queue run at once locally (see ``SQS_DEFAULT_CONCURRENCY``)."""
+    wanted = config.maximum_concurrency or SQS_DEFAULT_CONCURRENCY
+    return max(1, min(wanted, SQS_CONCURRENCY_CAP))
+
+
 def run_sqs(
+    settings: Settings, invoker: Invoker, config: SQSEventConfig, stop: threading.Event
+) -> None:
+    """Poll one queue with ``sqs_concurrency`` concurrent executions until ``stop``."""
+    pollers = [
+        threading.Thread(
+            target=_poll_sqs,
+            args=(settings, invoker, config, stop),
+            name=f"{config.name}-{n}",
+            daemon=True,
+        )
+        for n in range(sqs_concurrency(config))
+    ]
+    for poller in pollers:
+        poller.start()
+    for poller in pollers:
+        poller.join()
+
+
+def _poll_sqs(
     settings: Settings, invoker: Invoker, config: SQSEventConfig, stop: threading.Event
 ) -> None:
     sqs = _sqs_client(settings)
@@ -443,7 +479,12 @@ def run(settings: Settings, ca: CaFiles, stop: threading.Event | None = None) ->
             )
         )
     for queue_config in found.queues:
-        log.info("queue %s -> %s", _queue_name(queue_config), queue_config.name)
+        log.info(
+            "queue %s -> %s (%d at once)",
+            _queue_name(queue_config),
+            queue_config.name,
+            sqs_concurrency(queue_config),
+        )
         threads.append(
             threading.Thread(
                 target=run_sqs,
@@ -461,6 +502,8 @@ def run(settings: Settings, ca: CaFiles, stop: threading.Event | None = None) ->
         log.info("rule %s: %s -> %s", rule.name, rule.topic_filter, ", ".join(targets))
     runner = RuleRunner(settings, ca, invoker, rules, found.functions)
     runner.start()
+    presence = PresenceEmitter(settings, ca)
+    presence.start()
     for thread in threads:
         thread.start()
     ready_file(settings).write_text(str(os.getpid()))
@@ -468,4 +511,5 @@ def run(settings: Settings, ca: CaFiles, stop: threading.Event | None = None) ->
     try:
         stop.wait()
     finally:
+        presence.stop()
         runner.stop()

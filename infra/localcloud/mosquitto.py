@@ -43,6 +43,10 @@ ACL = f"""\
 # The cloud (iot-data adapter, event runtime) may use every Shareframe topic.
 user {CLOUD_CLIENT_CN}
 topic readwrite shareframe/#
+# Lifecycle events: the broker's own log lines in, IoT Core's presence events out
+# (infra/localcloud/presence.py).
+topic read $SYS/broker/log/#
+topic readwrite $aws/events/presence/#
 
 # A frame's username is its certificate CN (= frame id): it may only receive its desired
 # state and report its own status and events.
@@ -91,6 +95,8 @@ persistence true
 persistence_location {directory / "data"}/
 autosave_interval 5
 log_dest stdout
+# Also as $SYS/broker/log/<severity> messages: presence.py makes IoT Core's lifecycle events.
+log_dest topic
 log_type error
 log_type warning
 log_type notice

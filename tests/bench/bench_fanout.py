@@ -9,7 +9,7 @@ which cannot watch descriptors above 1024, so one process holds at most ~330 cli
 simulator runs in processes of --per-process clients each.
 
 The change is a desired-state-sized retained message (~3 KB) published for every frame through
-boto3 iot-data, as the backend publishes (8 threads). Reported: time to connect them all, the
+boto3 iot-data, as the backend's fan-out publishes (``rollouts.FANOUT_WORKERS`` threads). Reported: time to connect them all, the
 publish duration, the time from the first publish until the last frame has its message, and
 the RSS of the broker and of the simulator processes.
 """
@@ -30,6 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench.measure import local_cloud, machine, process_named, rss_mb, summary_ms
+
+# The backend's fan-out concurrency (functions/chalicelib/services/rollouts.py).
+PUBLISHERS = 16
 
 
 def simulate(
@@ -138,7 +141,7 @@ def main() -> None:
             version = round_ + 1
             body = json.dumps({"version": version, "items": [item] * 6}).encode()
             start = time.monotonic()
-            with ThreadPoolExecutor(8) as pool:
+            with ThreadPoolExecutor(PUBLISHERS) as pool:
                 list(
                     pool.map(
                         lambda f, body=body: iot.publish(
@@ -166,7 +169,8 @@ def main() -> None:
     )
     print(f"frames that got each change: {reached}")
     print(
-        f"publish of {args.frames} desired states via iot-data (8 threads):  {summary_ms(publishes)}"
+        f"publish of {args.frames} desired states via iot-data ({PUBLISHERS} threads): "
+        f"{summary_ms(publishes)}"
     )
     print(f"first publish -> last frame has it:                     {summary_ms(totals)}")
     print(

@@ -51,9 +51,12 @@ def main() -> None:
             {
                 "tables": tables,
                 "bucket": cfg.media_bucket,
-                "queues": [cfg.uploads_queue, cfg.exports_queue],
+                "queues": [cfg.uploads_queue, cfg.exports_queue, cfg.timers_queue],
                 "secrets": [cfg.jwt_secret_id, cfg.device_ca_secret_id],
                 "sqs": {s.name: s.queue for s in sources if isinstance(s, SQSEventConfig)},
+                "sqs_concurrency": {
+                    s.name: s.maximum_concurrency for s in sources if isinstance(s, SQSEventConfig)
+                },
                 "schedules": [
                     s.name
                     for s in sources

@@ -109,6 +109,22 @@ def test_sqs_handlers_consume_template_queues(facts, template):
         assert queue in queues, f"{handler} consumes {queue}, which the template lacks"
 
 
+def test_timer_work_scales_out_with_bounded_concurrency(facts, template):
+    """Every schedule starts sweeps on the timers queue; its workers run at most N at once,
+    and a message outlives six worker timeouts before it is retried (AWS's advice)."""
+    config = json.loads(CHALICEFILE.read_text())
+    timers_queue = template.resources["TimersQueue"]["Properties"]
+    workers = [h for h, q in facts["sqs"].items() if q.endswith("-timers")]
+    assert workers == ["work_timers"]
+    assert 2 <= facts["sqs_concurrency"]["work_timers"] <= 1000  # Lambda's allowed range
+    for stage in STAGES:
+        timeout = config["stages"][stage]["lambda_functions"]["work_timers"]["lambda_timeout"]
+        assert timers_queue["VisibilityTimeout"] >= 6 * timeout
+    assert timers_queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0] == (
+        "TimersDeadLetterQueue"
+    )
+
+
 def test_topic_rules_target_app_functions_with_permission_and_error_action(facts, template):
     lambdas = {to_cfn_resource_name(name) for name in facts["lambdas"]}
     permissions = template.of_type("AWS::Lambda::Permission")

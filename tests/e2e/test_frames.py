@@ -175,3 +175,19 @@ def test_after_the_new_photo_the_slideshow_rotates_at_the_owners_interval(local_
         interval=1,
         what="rotation",
     )
+
+
+def test_a_frame_killed_without_a_disconnect_shows_offline_within_10_s(local_cloud, ana):
+    """No last will, no status: the broker sees the socket die and presence follows at once."""
+    process, frame = paired(local_cloud, ana, "attic")
+    process.kill()
+    wait_for(
+        lambda: not ana.request("GET", f"/frames/{frame['frameId']}")["status"]["online"],
+        timeout=10,
+        what="offline within 10 s of the kill",
+    )
+    process.start()
+    wait_for(
+        lambda: ana.request("GET", f"/frames/{frame['frameId']}")["status"]["online"],
+        what="online again",
+    )

@@ -135,7 +135,8 @@ MALFORMED_STATUS = [
 def test_malformed_payloads_on_the_rule_topics_crash_nothing(local_cloud, two_frames):
     ana, a, b, share = two_frames
     log = RuntimeLog(local_cloud)
-    frame = local_cloud.mqtt_client(a)
+    # Frame A's own connection (client id = its id): presence comes from the connection.
+    frame = local_cloud.mqtt_client(a, a)
     dropped = []  # payloads the broker answered by disconnecting (refused: fine)
     for name, payloads, retain in (
         ("events", MALFORMED, False),

@@ -237,3 +237,41 @@ def pair_frame(
 def frame_reports(client: Client, frame_id: str, **event: Any) -> str:
     result: str = client.lambda_.invoke("frame_events", {**event, "frameId": frame_id}).payload
     return result
+
+
+# --- scheduled jobs -------------------------------------------------------------------------
+
+
+@dataclass
+class JobRun:
+    """What a schedule's sweeps and the timer workers did, summed over the messages."""
+
+    messages: int = 0
+    handed_over: int = 0
+    examined: int = 0
+    changed: int = 0
+    continued: int = 0  # sweeps that ran out of time and handed over to a new message
+
+
+def run_job(client: Client, job: str) -> JobRun:
+    """Fire ``job``'s schedule, then work off the timers queue as the queue's Lambda would."""
+    import boto3
+
+    from chalicelib.services import maintenance
+
+    client.lambda_.invoke(job, client.events.generate_cw_event("aws.events", "Scheduled", {}, []))
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="shareframe-local-timers")["QueueUrl"]
+    run = JobRun()
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for message in messages:
+            outcome = maintenance.handle(json.loads(message["Body"]))
+            run.messages += 1
+            if isinstance(outcome, maintenance.SweepOutcome):
+                run.handed_over += outcome.handed_over
+                run.continued += not outcome.finished
+            else:
+                run.examined += outcome.examined
+                run.changed += outcome.changed
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return run

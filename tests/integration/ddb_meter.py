@@ -14,6 +14,8 @@ from pynamodb.connection.base import Connection
 @dataclass
 class Meter:
     calls: Counter[str] = field(default_factory=Counter)
+    # Write requests per table name (PutItem, UpdateItem, DeleteItem, BatchWriteItem entries).
+    writes: Counter[str] = field(default_factory=Counter)
     items_read: int = 0
 
     @property
@@ -31,6 +33,11 @@ def metered() -> Iterator[Meter]:
     ) -> dict[str, Any]:
         data: dict[str, Any] = original(self, operation_name, operation_kwargs)
         meter.calls[operation_name] += 1
+        if operation_name in ("PutItem", "UpdateItem", "DeleteItem"):
+            meter.writes[str(operation_kwargs.get("TableName"))] += 1
+        elif operation_name == "BatchWriteItem":
+            for table, entries in operation_kwargs.get("RequestItems", {}).items():
+                meter.writes[table] += len(entries)
         if operation_name in ("Query", "Scan"):
             meter.items_read += int(data.get("ScannedCount", data.get("Count", 0)))
         elif operation_name == "GetItem":

@@ -10,16 +10,17 @@ import time_machine
 from chalicelib.adapters import timers
 from chalicelib.adapters.tables import (
     DeliveryRecord,
-    FrameRecord,
     FriendshipRecord,
     ImageRecord,
     UserRecord,
 )
+from chalicelib.domain.timefmt import iso
 from chalicelib.services import maintenance
 from tests.integration.conftest import (
     call,
     pair_frame,
     published,
+    run_job,
     signup,
     upload_photo,
 )
@@ -44,17 +45,17 @@ def test_expired_shares_leave_the_frame_and_their_history_goes_14_days_later(cli
         keeper = _send(client, ana, upload_photo(client, ana), frame["frameId"], duration="7d")
 
         traveller.shift(timedelta(hours=23))
-        assert maintenance.run("expire_shares").changed == 0
+        assert run_job(client, "expire_shares").changed == 0
         traveller.shift(timedelta(hours=2))
-        assert maintenance.run("expire_shares").changed == 1
+        assert run_job(client, "expire_shares").changed == 1
         assert DeliveryRecord.get(frame["frameId"], share["shareId"]).state == "expired"
         _, desired = published()[-1]
         assert [i["shareId"] for i in desired["items"]] == [keeper["shareId"]]
 
         traveller.shift(timedelta(days=13))
-        assert maintenance.run("purge_share_history").changed == 0
+        assert run_job(client, "purge_share_history").changed == 0
         traveller.shift(timedelta(days=2))
-        assert maintenance.run("purge_share_history").changed == 1
+        assert run_job(client, "purge_share_history").changed == 1
         assert (
             DeliveryRecord.count(frame["frameId"], DeliveryRecord.share_id == share["shareId"]) == 0
         )
@@ -74,7 +75,7 @@ def test_unverified_accounts_are_removed_after_a_day_and_verified_ones_stay(clie
         )
         ana = signup(client, "ana@example.com")
         traveller.shift(timedelta(hours=25))
-        outcome = maintenance.run("remove_unverified_accounts")
+        outcome = run_job(client, "remove_unverified_accounts")
         assert (outcome.examined, outcome.changed) == (2, 1)
         assert UserRecord.get(ana.user_id)
         login = call(
@@ -95,7 +96,7 @@ def test_abandoned_uploads_are_removed_and_free_their_quota_slot(client):
         image_id = json.loads(response.body)["imageId"]
         assert UserRecord.get(ana.user_id).photo_count == 1
         traveller.shift(timedelta(hours=25))
-        assert maintenance.run("remove_abandoned_uploads").changed == 1
+        assert run_job(client, "remove_abandoned_uploads").changed == 1
         assert ImageRecord.count(ana.user_id, ImageRecord.image_id == image_id) == 0
         assert UserRecord.get(ana.user_id).photo_count == 0
 
@@ -109,76 +110,71 @@ def test_friend_requests_pending_30_days_are_rejected(client):
             call(client, "POST", "/friends/requests", {"friendCode": code}, ana).status_code == 201
         )
         traveller.shift(timedelta(days=29))
-        assert maintenance.run("reject_stale_requests").changed == 0
+        assert run_job(client, "reject_stale_requests").changed == 0
         traveller.shift(timedelta(days=2))
-        assert maintenance.run("reject_stale_requests").changed == 1
+        assert run_job(client, "reject_stale_requests").changed == 1
         assert FriendshipRecord.count(bob.user_id) == 0 and FriendshipRecord.count(ana.user_id) == 0
 
 
-def test_a_silent_frame_is_marked_offline(client):
+def test_a_sweep_out_of_time_hands_over_and_work_delivered_twice_does_no_harm(client, monkeypatch):
     with time_machine.travel(START, tick=True) as traveller:
         ana = signup(client, "ana@example.com")
         frame = pair_frame(client, ana)
-        client.lambda_.invoke(
-            "frame_status", {"frameId": frame["frameId"], "online": True, "firmware": "0.1.0"}
-        )
-        traveller.shift(timedelta(minutes=30))
-        assert maintenance.run("mark_stale_frames").changed == 0
-        traveller.shift(timedelta(minutes=40))
-        assert maintenance.run("mark_stale_frames").changed == 1
-        assert FrameRecord.get(frame["frameId"]).online is False
-
-
-def test_an_interrupted_run_is_finished_by_the_next_and_overlapping_runs_do_no_harm(client):
-    with time_machine.travel(START, tick=True) as traveller:
-        ana = signup(client, "ana@example.com")
-        frame = pair_frame(client, ana)
-        image = upload_photo(client, ana)
-        shares = [_send(client, ana, image, frame["frameId"], duration="24h") for _ in range(1)]
-        for _ in range(5):
-            shares.append(
-                _send(client, ana, upload_photo(client, ana), frame["frameId"], duration="24h")
-            )
+        shares = [
+            _send(client, ana, upload_photo(client, ana), frame["frameId"], duration="24h")
+            for _ in range(6)
+        ]
         traveller.shift(timedelta(hours=25))
-        first = maintenance.run("expire_shares", batch=2)  # a run cut short
-        assert (first.examined, first.finished) == (2, False)
-        second = maintenance.run("expire_shares")
-        overlap = maintenance.run("expire_shares")
-        assert second.examined == 4 and overlap.examined == 0
+        # Every sweep runs out of time after handing over one timer: each continues itself.
+        monkeypatch.setattr(maintenance, "CHUNK", 1)
+        monkeypatch.setattr(maintenance, "HANDOVER", 1)
+        monkeypatch.setattr(maintenance, "SWEEP_BUDGET_SECONDS", -1.0)
+        run = run_job(client, "expire_shares")
+        assert (run.handed_over, run.examined, run.changed) == (6, 6, 6)
+        assert run.continued == 6
         states = {DeliveryRecord.get(frame["frameId"], s["shareId"]).state for s in shares}
         assert states == {"expired"}
+        # A chunk delivered again (SQS is at-least-once), and a second sweep: nothing changes.
+        again = maintenance.work("expire_shares", [{"shareId": s["shareId"]} for s in shares])
+        assert (again.examined, again.changed) == (6, 0)
+        assert run_job(client, "expire_shares").handed_over == 0
+
+
+def test_a_failing_timer_fails_its_chunk_after_doing_the_others(client, monkeypatch):
+    done = []
+
+    def flaky(ref):
+        if ref["n"] == 1:
+            raise RuntimeError("DynamoDB went away")
+        done.append(ref["n"])
+        return True
+
+    monkeypatch.setitem(maintenance.JOBS, "expire_shares", flaky)
+    with pytest.raises(maintenance.WorkFailed):
+        maintenance.work("expire_shares", [{"n": 0}, {"n": 1}, {"n": 2}])
+    assert done == [0, 2]
+
+
+def _timer(due: datetime, name: str, job: str = "expire_shares") -> timers.TimerRecord:
+    ref = {"shareId": name}
+    sort = f"{iso(due)}#shareId={name}"
+    bucket = f"{job}#{due:%Y-%m-%d}#{timers.shard_of(sort):02d}"
+    return timers.TimerRecord(bucket, sort, job=job, ref=ref, due_at=due)
 
 
 def test_a_job_reads_the_work_that_is_due_not_the_whole_table(client):
-    """10,000 timers not due next to 50 that are: the run reads about 50 items."""
+    """10,000 timers not due next to 50 that are: the sweeps read about 50 items."""
     with time_machine.travel(START, tick=False):
         with timers.TimerRecord.batch_write() as batch:
             for i in range(10_000):
-                due = START + timedelta(days=1 + i % 300, minutes=i % 60)
-                batch.save(
-                    timers.TimerRecord(
-                        f"expire_shares#{due:%Y-%m-%dT%H}",
-                        f"{due.isoformat()}#n{i}",
-                        job="expire_shares",
-                        ref={"shareId": f"shr_missing{i}"},
-                        due_at=due,
-                    )
-                )
+                batch.save(_timer(START + timedelta(days=1 + i % 300, minutes=i % 60), f"n{i}"))
             for i in range(50):
-                due = START - timedelta(minutes=1 + i)
-                batch.save(
-                    timers.TimerRecord(
-                        f"expire_shares#{due:%Y-%m-%dT%H}",
-                        f"{due.isoformat()}#d{i}",
-                        job="expire_shares",
-                        ref={"shareId": f"shr_due{i}"},
-                        due_at=due,
-                    )
-                )
+                batch.save(_timer(START - timedelta(minutes=1 + i), f"shr_due{i}"))
         with metered() as meter:
-            outcome = maintenance.run("expire_shares")
-        assert outcome.examined == 50
-        assert meter.items_read <= 60, meter
+            run = run_job(client, "expire_shares")
+        assert (run.handed_over, run.examined) == (50, 50)
+        timer_reads = meter.items_read - 50  # each handler reads its share once
+        assert timer_reads <= 60 + timers.SHARDS, meter
         assert meter.calls["Scan"] == 0
 
 
@@ -226,4 +222,14 @@ def test_the_confirmation_mail_and_the_web_app_promise_what_the_removal_job_does
         count = len(sent_mail())
         call(client, "POST", "/auth/resend-verification", {"email": "late@example.com"})
         assert len(sent_mail()) == count  # due for removal: no link that cannot work
-        assert maintenance.run("remove_unverified_accounts").changed == 1
+        assert run_job(client, "remove_unverified_accounts").changed == 1
+
+
+def test_timer_writes_spread_over_the_shards():
+    """Timers written at once land on every shard, none with much more than its share."""
+    from collections import Counter
+
+    due = START + timedelta(hours=3)
+    spread = Counter(_timer(due, f"shr_{i:06d}").bucket for i in range(16_000))
+    assert len(spread) == timers.SHARDS
+    assert max(spread.values()) < 1.1 * 16_000 / timers.SHARDS

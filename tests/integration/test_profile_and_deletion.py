@@ -13,6 +13,7 @@ from tests.integration.conftest import (
     frame_reports,
     mailed_token,
     pair_frame,
+    run_job,
     sent_mail,
     signup,
     upload_photo,
@@ -224,7 +225,7 @@ def test_deleting_an_account_leaves_nothing_of_it_anywhere(client):
 
 
 def test_a_deletion_that_failed_halfway_is_finished_by_the_job(client, monkeypatch):
-    from chalicelib.services import account_deletion, maintenance
+    from chalicelib.services import account_deletion
 
     ana = signup(client, "ana@example.com")
     upload_photo(client, ana)
@@ -242,5 +243,49 @@ def test_a_deletion_that_failed_halfway_is_finished_by_the_job(client, monkeypat
     response = call(client, "DELETE", "/me", {"password": "correct horse battery"}, ana)
     assert response.status_code == 500
     monkeypatch.setattr(account_deletion.media_store, "delete_prefix", real)
-    assert maintenance.run("finish_account_deletions").changed == 1
+    assert run_job(client, "finish_account_deletions").changed == 1
     assert _everything([ana.user_id, "ana@example.com"]) == []
+
+
+def test_an_export_many_times_larger_than_the_disk_limit_streams_to_s3(client, monkeypatch):
+    """24 MB of incompressible originals exported while no file may grow past 1 MB: the zip
+    goes to S3 part by part (the issue's 500 x 25 MB under 512 MB, scaled down 500 times)."""
+    import os
+    import resource
+
+    from chalicelib.adapters.tables import ImageRecord
+    from chalicelib.domain.timefmt import utcnow
+    from chalicelib.services import data_export
+
+    monkeypatch.setenv("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", str(1 << 30))  # moto: keep in memory
+    ana = signup(client, "big@example.com")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    originals = {}
+    for n in range(12):
+        image_id = f"img_big{n:02d}"
+        originals[image_id] = os.urandom(2 * 1024 * 1024)
+        s3.put_object(
+            Bucket="shareframe-local-media",
+            Key=f"originals/{ana.user_id}/{image_id}",
+            Body=originals[image_id],
+        )
+        ImageRecord(
+            ana.user_id,
+            image_id,
+            state="ready",
+            content_type="image/jpeg",
+            declared_bytes=len(originals[image_id]),
+            created_at=utcnow(),
+        ).save()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, hard))
+    try:
+        assert data_export.build(ana.user_id, "exp_big")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    body = s3.get_object(Bucket="shareframe-local-media", Key=f"exports/{ana.user_id}/exp_big.zip")
+    archive = zipfile.ZipFile(io.BytesIO(body["Body"].read()))
+    assert archive.testzip() is None
+    for image_id, data in originals.items():
+        assert archive.read(f"photos/{image_id}.jpg") == data
+    assert "shareframe.json" in archive.namelist()

@@ -7,10 +7,12 @@ everything of a user.
 
 from __future__ import annotations
 
+import io
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, BinaryIO
+from typing import Any
 
 import boto3
 import botocore.auth
@@ -146,11 +148,83 @@ def write(key: str, data: bytes, *, content_type: str) -> None:
     )
 
 
-def write_stream(key: str, stream: BinaryIO, *, content_type: str) -> None:
-    """Upload a file object of any size (multipart above 8 MB)."""
-    client("s3").upload_fileobj(
-        stream, settings().media_bucket, key, ExtraArgs={"ContentType": content_type}
-    )
+# S3 wants parts of at least 5 MiB (but the last); 8 MiB keeps memory small and requests few.
+PART_BYTES = 8 * 1024 * 1024
+
+
+class MultipartWriter(io.RawIOBase):
+    """A write-only, unseekable stream into one S3 object through a multipart upload.
+
+    Memory holds one part at a time; nothing touches the local disk. ``close()`` completes the
+    upload; leaving the ``with`` block on an exception aborts it (and the bucket's lifecycle
+    rule removes the parts of an upload that was neither, after a day).
+    """
+
+    def __init__(self, key: str, *, content_type: str) -> None:
+        super().__init__()
+        self._s3 = client("s3")
+        self._key = key
+        self._buffer = bytearray()
+        self._parts: list[dict[str, Any]] = []
+        self._aborted = True  # until the upload exists: closing must not complete anything
+        self._upload_id: str = self._s3.create_multipart_upload(
+            Bucket=settings().media_bucket, Key=key, ContentType=content_type
+        )["UploadId"]
+        self._aborted = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._buffer += data
+        while len(self._buffer) >= PART_BYTES:
+            self._upload(bytes(self._buffer[:PART_BYTES]))
+            del self._buffer[:PART_BYTES]
+        return len(data)
+
+    def _upload(self, body: bytes) -> None:
+        number = len(self._parts) + 1
+        etag = self._s3.upload_part(
+            Bucket=settings().media_bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+        )["ETag"]
+        self._parts.append({"ETag": etag, "PartNumber": number})
+
+    def abort(self) -> None:
+        self._aborted = True
+        self._s3.abort_multipart_upload(
+            Bucket=settings().media_bucket, Key=self._key, UploadId=self._upload_id
+        )
+        super().close()
+
+    def close(self) -> None:
+        if self.closed or self._aborted:
+            return
+        if self._buffer or not self._parts:
+            self._upload(bytes(self._buffer))
+            self._buffer.clear()
+        self._s3.complete_multipart_upload(
+            Bucket=settings().media_bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},
+        )
+        super().close()
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:
+            self.abort()
+        else:
+            self.close()
+
+
+def read_chunks(key: str, *, chunk_bytes: int = 1024 * 1024) -> Iterator[bytes]:
+    """An object's bytes, a chunk at a time (never the whole object in memory)."""
+    body = client("s3").get_object(Bucket=settings().media_bucket, Key=key)["Body"]
+    yield from body.iter_chunks(chunk_bytes)
 
 
 def delete_prefix(prefix: str) -> int:

@@ -169,6 +169,8 @@ class FrameRecord(Model):
     # Live deliveries on this frame, kept on write (the dashboard sums it over a user's frames).
     active_items = NumberAttribute(default=0)
     online = BooleanAttribute(default=False)
+    # The IoT lifecycle event (ms) that set ``online``: an older one arriving late is dropped.
+    presence_at = NumberAttribute(null=True)
     last_seen_at = UTCDateTimeAttribute(null=True)
     # Resyncs (and firmware checks) let through in the current minute: limited per frame.
     resync_window = NumberAttribute(null=True)
@@ -294,9 +296,10 @@ class FriendCodeRecord(Model):
 class TimerRecord(Model):
     """Work that falls due at a time: the scheduled jobs' only way to find their work.
 
-    ``bucket`` is ``"<job>#<YYYY-MM-DDTHH>"`` (the hour it falls due); ``sort`` is
-    ``"<due ISO>#<ref>"``. A job reads the buckets of the hours that have passed, so its cost
-    follows the work that is due, never the size of any table.
+    ``bucket`` is ``"<job>#<YYYY-MM-DD>#<shard>"`` (the day it falls due, one of
+    ``timers.SHARDS`` shards); ``sort`` is ``"<due ISO>#<ref>"``. A sweep reads each shard's
+    buckets of the days that have passed up to now, so its cost follows the work that is due,
+    never the size of any table.
     """
 
     Meta: Any = _meta("timers")

@@ -27,3 +27,9 @@ def frame_events(event: dict[str, Any], context: Any) -> str:
 def frame_status(event: dict[str, Any], context: Any) -> str:
     """FrameStatusRule: retained status and last will of every frame."""
     return frame_reports.handle_status(event)
+
+
+@blueprint.lambda_function(name="frame_presence")
+def frame_presence(event: dict[str, Any], context: Any) -> str:
+    """FramePresenceRule: IoT Core's lifecycle events (connected / disconnected)."""
+    return frame_reports.handle_presence(event)

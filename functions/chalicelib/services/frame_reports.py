@@ -24,8 +24,6 @@ from chalicelib.domain.timefmt import iso, parse_iso, utcnow
 from chalicelib.services import activity, frame_sync, notifications, releases
 
 log = logging.getLogger(__name__)
-# Frames publish their status at least every 30 minutes; silence for an hour means offline.
-STALE_AFTER = timedelta(minutes=60)
 OFFLINE_NOTICE_AFTER = timedelta(hours=24)
 # At most this many resync-driven publishes per frame and minute. One beyond it is coalesced
 # into the publish that just happened (not queued): its URLs are fresh, the state is retained.
@@ -174,34 +172,37 @@ def _displayed(frame_id: str, share_id: str, at: datetime) -> None:
 
 
 def handle_status(message: dict[str, Any]) -> str:
+    """A frame's status (sent on connect and every half hour): one small write, no timer.
+
+    Whether the frame is online comes from IoT Core's lifecycle events (``handle_presence``),
+    not from here: the retained status and the last will say nothing the broker does not.
+    """
     frame_id = message.get("frameId")
     if not is_id(frame_id, "frm"):
         return "ignored: malformed"
-    online = message.get("online") is True
-    reported: dict[str, Any] = {}  # FrameRecord attribute -> value
-    if online:
-        reported |= {
-            name: value
-            for key, name, limit in (
-                ("firmware", "firmware", 32),
-                ("showing", "showing", 40),
-                ("nextWakeAt", "next_wake_at", 40),
-            )
-            if isinstance(value := message.get(key), str) and len(value) <= limit
-        }
-        reported |= {
-            name: number
-            for key, name in (("freeBytes", "free_bytes"), ("battery", "battery"))
-            if isinstance(number := message.get(key), int | float)
-            and not isinstance(number, bool)
-            and 0 <= number < 2**53
-        }
-    unchanged = _stored_if_repeated(str(frame_id), online, reported)
+    if message.get("online") is not True:
+        return "ignored: presence comes from lifecycle events"
+    reported: dict[str, Any] = {  # FrameRecord attribute -> value
+        name: value
+        for key, name, limit in (
+            ("firmware", "firmware", 32),
+            ("showing", "showing", 40),
+            ("nextWakeAt", "next_wake_at", 40),
+        )
+        if isinstance(value := message.get(key), str) and len(value) <= limit
+    }
+    reported |= {
+        name: number
+        for key, name in (("freeBytes", "free_bytes"), ("battery", "battery"))
+        if isinstance(number := message.get(key), int | float)
+        and not isinstance(number, bool)
+        and 0 <= number < 2**53
+    }
+    unchanged = _stored_if_repeated(str(frame_id), reported)
     if unchanged is not None:  # nothing to write; a release it missed still reaches it
-        if online:
-            _catch_up_firmware(unchanged)
+        _catch_up_firmware(unchanged)
         return "ignored: unchanged"
-    actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.last_seen_at.set(utcnow())]
+    actions: list[Action] = [FrameRecord.last_seen_at.set(utcnow())]
     actions += [getattr(FrameRecord, name).set(value) for name, value in reported.items()]
     frame = FrameRecord(str(frame_id))
     try:  # the update returns the whole record (ALL_NEW): no second read below
@@ -210,65 +211,67 @@ def handle_status(message: dict[str, Any]) -> str:
         if err.cause_response_code == "ConditionalCheckFailedException":
             return "ignored: unknown frame"
         raise
-    now = utcnow()
-    if online:
-        _catch_up_firmware(frame)
-        timers.schedule(
-            jobs.MARK_STALE_FRAMES,
-            now + STALE_AFTER,
-            {"frameId": frame_id, "seen": iso(now)},
-            now=now,
-        )
-    else:
-        timers.schedule(
-            jobs.NOTIFY_OFFLINE_FRAMES, now + OFFLINE_NOTICE_AFTER, {"frameId": frame_id}, now=now
-        )
-    return "online" if online else "offline"
+    _catch_up_firmware(frame)
+    return "seen"
 
 
-def _stored_if_repeated(
-    frame_id: str, online: bool, reported: dict[str, Any]
-) -> FrameRecord | None:
+def _stored_if_repeated(frame_id: str, reported: dict[str, Any]) -> FrameRecord | None:
     """The stored frame when the status says nothing new and was written recently, else None."""
     try:
         stored = FrameRecord.get(frame_id)
     except FrameRecord.DoesNotExist:
         return None
-    if stored.online != online or stored.last_seen_at is None:
-        return None
-    if utcnow() - stored.last_seen_at >= STATUS_REWRITE_AFTER:
+    if stored.last_seen_at is None or utcnow() - stored.last_seen_at >= STATUS_REWRITE_AFTER:
         return None
     if any(getattr(stored, name) != value for name, value in reported.items()):
         return None
     return stored
 
 
-def mark_stale(frame_id: str) -> bool:
-    """Job: a frame silent past the threshold is offline even if its last will never came."""
-    try:
-        frame = FrameRecord.get(frame_id, consistent_read=True)
-    except FrameRecord.DoesNotExist:
-        return False
+def handle_presence(event: dict[str, Any]) -> str:
+    """IoT Core's lifecycle event for a client: the frame is online or offline, at once.
+
+    IoT Core does not promise order: an event older than the last one applied is dropped
+    (``timestamp`` is in milliseconds). A disconnect files one timer, for the "frame offline"
+    mail after its grace period; the mail job ignores it if the frame is back by then.
+    """
+    frame_id = event.get("clientId")
+    kind = event.get("eventType")
+    stamp = event.get("timestamp")
+    if (
+        not is_id(frame_id, "frm")
+        or kind not in ("connected", "disconnected")
+        or not isinstance(stamp, int)
+        or isinstance(stamp, bool)
+    ):
+        return "ignored: malformed"
+    online = kind == "connected"
     now = utcnow()
-    if not frame.online or (frame.last_seen_at and now - frame.last_seen_at < STALE_AFTER):
-        return False
+    actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.presence_at.set(stamp)]
+    if online:
+        actions.append(FrameRecord.last_seen_at.set(now))
+    frame = FrameRecord(str(frame_id))
     try:
         frame.update(
-            actions=[FrameRecord.online.set(False)],
-            condition=FrameRecord.last_seen_at == frame.last_seen_at,
+            actions=actions,
+            condition=FrameRecord.frame_id.exists()
+            & (FrameRecord.presence_at.does_not_exist() | (FrameRecord.presence_at < stamp)),
         )
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
-            return False  # it spoke meanwhile
+            return "ignored: unknown frame or late event"
         raise
-    activity.record(frame.owner_id, "frame_offline", now, frameId=frame_id, frameName=frame.name)
+    if online:
+        _catch_up_firmware(frame)
+        return "online"
+    if event.get("clientInitiatedDisconnect") is not True:  # not a frame going to sleep
+        activity.record(
+            frame.owner_id, "frame_offline", now, frameId=frame.frame_id, frameName=frame.name
+        )
     timers.schedule(
-        jobs.NOTIFY_OFFLINE_FRAMES,
-        (frame.last_seen_at or now) + OFFLINE_NOTICE_AFTER,
-        {"frameId": frame_id},
-        now=now,
+        jobs.NOTIFY_OFFLINE_FRAMES, now + OFFLINE_NOTICE_AFTER, {"frameId": frame_id}, now=now
     )
-    return True
+    return "offline"
 
 
 def notify_offline(frame_id: str) -> bool:

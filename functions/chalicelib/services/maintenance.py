@@ -1,8 +1,14 @@
-"""Scheduled maintenance: each job works through the timers that have fallen due.
+"""Scheduled maintenance that scales out: sweeps find due timers, workers do the work.
 
-A run takes timers oldest first, handles each with an idempotent function, deletes the timer
-only once it is handled, and stops at its time budget (well below the Lambda timeout). What is
-left is found by the next run; two runs at once do the same work twice, harmlessly.
+* A schedule per job (``start_sweep``) puts one sweep message per timer shard on the timers
+  queue.
+* A sweep (``sweep_shard``) walks one shard's due timers, oldest first, and hands them to the
+  same queue in chunks (``CHUNK`` timers per message, ten messages per request); a timer is
+  deleted only once its chunk is on the queue. A sweep that reaches its time budget puts a
+  message to continue itself on the queue and stops: nothing is left behind, no run has a cap.
+* Workers (``handle``, queue-triggered with bounded concurrency) apply each timer's handler.
+  Every handler is idempotent and checks the item's current state, so a message delivered twice,
+  a sweep that crashed between enqueueing and deleting, or two sweeps at once do no harm.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.adapters import timers
-from chalicelib.adapters.tables import PairingSessionRecord, UserRecord
+from chalicelib.adapters import queues, timers
+from chalicelib.adapters.tables import PairingSessionRecord, TimerRecord, UserRecord
+from chalicelib.config import settings
 from chalicelib.domain import jobs
 from chalicelib.domain.timefmt import utcnow
 from chalicelib.services import (
@@ -29,15 +36,6 @@ from chalicelib.services import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    job: str
-    examined: int
-    changed: int
-    seconds: float
-    finished: bool
 
 
 def _remove_unverified(ref: dict[str, Any]) -> bool:
@@ -77,33 +75,123 @@ JOBS: dict[str, Callable[[dict[str, Any]], bool]] = {
     jobs.FINISH_ACCOUNT_DELETIONS: _finish_deletion,
     jobs.EXPIRE_PAIRING_SESSIONS: _expire_pairing,
     jobs.REJECT_STALE_REQUESTS: lambda ref: friends.reject_stale(ref["to"], ref["from"]),
-    jobs.MARK_STALE_FRAMES: lambda ref: frame_reports.mark_stale(ref["frameId"]),
     jobs.NOTIFY_OFFLINE_FRAMES: lambda ref: frame_reports.notify_offline(ref["frameId"]),
 }
 
 
-def run(job: str, *, budget_seconds: float = 240.0, batch: int = 500) -> Outcome:
-    handler = JOBS[job]
+# Timers per work message: a message stays far below SQS's 256 KB, a worker's invocation short.
+CHUNK = 25
+# Timers a sweep hands over at once: ten messages (one SendMessageBatch), then their deletes.
+HANDOVER = CHUNK * queues.BATCH
+SWEEP_BUDGET_SECONDS = 240.0  # below the worker's 300 s timeout
+
+
+class WorkFailed(RuntimeError):
+    """Some timers of a chunk failed: the message is retried (the others again, harmlessly)."""
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    job: str
+    shard: int
+    handed_over: int
+    seconds: float
+    finished: bool
+
+
+@dataclass(frozen=True)
+class WorkOutcome:
+    job: str
+    examined: int
+    changed: int
+    seconds: float
+
+
+def start_sweep(job: str) -> None:
+    """The job's schedule: sweep every shard, each as its own message (in parallel)."""
+    if job not in JOBS:
+        raise KeyError(job)
+    queues.send_batch(
+        settings().timers_queue, [{"sweep": job, "shard": s} for s in range(timers.SHARDS)]
+    )
+
+
+def _hand_over(job: str, batch: list[TimerRecord]) -> None:
+    chunks = [batch[i : i + CHUNK] for i in range(0, len(batch), CHUNK)]
+    queues.send_batch(
+        settings().timers_queue, [{"job": job, "refs": [dict(t.ref) for t in c]} for c in chunks]
+    )
+    timers.done(batch)
+
+
+def sweep_shard(job: str, shard: int, *, budget_seconds: float | None = None) -> SweepOutcome:
+    """Hand one shard's due timers to the workers; past the budget, continue in a new message."""
+    if job not in JOBS:
+        raise KeyError(job)
+    budget = SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     started = time.monotonic()
-    examined = changed = 0
+    handed_over = 0
     finished = True
-    for timer in timers.due(job, utcnow()):
-        if examined >= batch or time.monotonic() - started > budget_seconds:
-            finished = False
-            break
-        examined += 1
-        if handler(dict(timer.ref)):
-            changed += 1
-        timers.done(timer)
-    outcome = Outcome(job, examined, changed, round(time.monotonic() - started, 3), finished)
+    batch: list[TimerRecord] = []
+    for timer in timers.due(job, shard, utcnow()):
+        batch.append(timer)
+        if len(batch) == HANDOVER:
+            _hand_over(job, batch)
+            handed_over += len(batch)
+            batch = []
+            if time.monotonic() - started > budget:
+                finished = False
+                break
+    if batch:
+        _hand_over(job, batch)
+        handed_over += len(batch)
+    if not finished:
+        queues.send(settings().timers_queue, {"sweep": job, "shard": shard})
+    outcome = SweepOutcome(job, shard, handed_over, round(time.monotonic() - started, 3), finished)
     log.info(
-        "job run",
+        "sweep",
         extra={
             "job": job,
-            "examined": examined,
-            "changed": changed,
+            "shard": shard,
+            "handedOver": handed_over,
             "seconds": outcome.seconds,
             "finished": finished,
         },
     )
     return outcome
+
+
+def work(job: str, refs: list[dict[str, Any]]) -> WorkOutcome:
+    """Apply ``job`` to each timer of a chunk; failures make the whole message retry."""
+    handler = JOBS[job]
+    started = time.monotonic()
+    changed = 0
+    failures: list[str] = []
+    for ref in refs:
+        try:
+            if handler(dict(ref)):
+                changed += 1
+        except Exception as error:  # the others still get done; the retry repeats them safely
+            log.exception("timer failed", extra={"job": job, "ref": ref})
+            failures.append(f"{ref}: {error!r}")
+    outcome = WorkOutcome(job, len(refs), changed, round(time.monotonic() - started, 3))
+    log.info(
+        "job work",
+        extra={
+            "job": job,
+            "examined": outcome.examined,
+            "changed": changed,
+            "failed": len(failures),
+            "seconds": outcome.seconds,
+        },
+    )
+    if failures:
+        raise WorkFailed(f"{len(failures)} of {len(refs)} {job} timers failed: {failures[0]}")
+    return outcome
+
+
+def handle(message: dict[str, Any]) -> SweepOutcome | WorkOutcome:
+    """One message of the timers queue: a sweep of a shard, or a chunk of work."""
+    if "sweep" in message:
+        return sweep_shard(str(message["sweep"]), int(message["shard"]))
+    return work(str(message["job"]), list(message["refs"]))
