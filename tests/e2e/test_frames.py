@@ -179,7 +179,7 @@ def test_after_the_new_photo_the_slideshow_rotates_at_the_owners_interval(local_
 
 def test_a_frame_killed_without_a_disconnect_shows_offline_within_10_s(local_cloud, ana):
     """No last will, no status: the broker sees the socket die and presence follows at once."""
-    process, frame = paired(local_cloud, ana, "attic")
+    process, frame = paired(local_cloud, ana, "garret")
     process.kill()
     wait_for(
         lambda: not ana.request("GET", f"/frames/{frame['frameId']}")["status"]["online"],
