@@ -285,6 +285,7 @@ def rows() -> list[Row]:
         Row("GET", "/images/{image}", OWNER_ONLY),
         Row("PATCH", "/images/{image}", OWNER_ONLY, {"title": "Mine"}),
         Row("GET", "/images/{image}/renditions/" + PANEL, OWNER_ONLY),
+        Row("GET", "/images/{image}/frames/{frame}/preview?caption=Hi", OWNER_ONLY),
         Row("GET", "/shares/{share}", OWNER_ONLY),
         # A share Ben sent to Ana's frame: the sender and the frame's owner see it.
         Row("GET", "/shares/{ben_share}", (401, 404, 200, 404, 200)),
