@@ -17,7 +17,8 @@ that needs a layer it lacks fails there, not in AWS.
 Two more things make cold starts shorter and the zips smaller:
 
 - botocore keeps the models of only the services the code creates clients for (every
-  ``client("<service>")`` in chalicelib, plus DynamoDB for PynamoDB): 30 MB -> about 3 MB;
+  ``client("<service>")`` in the packaged code, plus DynamoDB for PynamoDB): the whole Base layer
+  is 3.5 MB zipped, botocore's wheel alone 16.9 MB;
 - every module is compiled to ``__pycache__`` (unchecked-hash pycs): Lambda's ``/var/task`` and
   ``/opt`` are read-only, so without them every cold start compiles every module it imports.
 """
