@@ -83,6 +83,9 @@ class FirmwareTarget:
     install: bool
     file: FileRef
     signature: bytes
+    channel: str | None = None
+    manifest: str | None = None  # the signed release manifest, exactly as signed (firmware.py)
+    manifest_signature: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -243,12 +246,27 @@ def _firmware(raw: Any) -> FirmwareTarget | None:
     version = _str(_field(obj, "version", where), "firmware.version", max_len=32)
     if not _VERSION_RE.fullmatch(version):
         raise InvalidDesiredState("firmware.version is not a version number")
+    # A missing manifest is not a broken desired state: the updater refuses that release alone.
+    manifest_signature_text = _str(
+        obj.get("manifestSignature"), "firmware.manifestSignature", max_len=200, nullable=True
+    )
+    try:
+        manifest_signature = (
+            None
+            if manifest_signature_text is None
+            else base64.b64decode(manifest_signature_text, validate=True)
+        )
+    except ValueError as exc:
+        raise InvalidDesiredState("firmware.manifestSignature is not base64") from exc
     return FirmwareTarget(
         version=version,
         criticality=_str(_field(obj, "criticality", where), "firmware.criticality", max_len=32),
         install=_bool(_field(obj, "install", where), "firmware.install"),
         file=_file(_field(obj, "file", where), "firmware.file", MAX_FIRMWARE_BYTES),
         signature=signature,
+        channel=_str(obj.get("channel"), "firmware.channel", max_len=32, nullable=True),
+        manifest=_str(obj.get("manifest"), "firmware.manifest", nullable=True),
+        manifest_signature=manifest_signature,
     )
 
 

@@ -9,18 +9,22 @@ Layout under ``firmware_root`` (the systemd unit runs ``launcher.py`` from there
     staging/<version>.tar.gz(.part)           downloads in progress (resumable)
     launcher.py                               stdlib-only starter that rolls back crash loops
 
-A bundle is a gzip tarball with ``shareframe_frame/`` at its top level. It is installed only
-if its size, SHA-256 and Ed25519 signature (checked against the public key in the frame's
-configuration, never one from the network) are right. After switching ``current`` the frame
-restarts; the new version confirms once it has connected and reconciled
-(:func:`confirm_if_pending`), else it is rolled back (deadline here, crash loops in the
-launcher).
+A bundle is a gzip tarball with ``shareframe_frame/`` at its top level. Before anything is
+downloaded, the release's signed manifest (infra/release/manifest.py) must verify against the
+public key in the frame's configuration (never one from the network) and name the offered
+version and channel; a version below the highest ever confirmed needs the manifest's
+``rollback: true``. The bundle is installed only if its size and SHA-256 equal the manifest's,
+its own Ed25519 signature verifies and the ``__version__`` inside it is the offered one.
+After switching ``current`` the frame restarts; the new version confirms once it has
+connected and reconciled (:func:`confirm_if_pending`), else it is rolled back (deadline here,
+crash loops in the launcher).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import logging
 import shutil
@@ -51,6 +55,50 @@ class FirmwareError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the release manager signed about a release (besides the bundle bytes)."""
+
+    version: str
+    channel: str
+    sha256: str
+    bytes: int
+    rollback: bool
+
+
+def verified_manifest(key: ReleaseKey, target: FirmwareTarget) -> Manifest:
+    """The target's manifest, if its signature verifies and it describes exactly this offer."""
+    if target.manifest is None or target.manifest_signature is None:
+        raise FirmwareError("manifest_missing")
+    if not key.verify(target.manifest_signature, target.manifest.encode()):
+        raise FirmwareError("manifest_signature_invalid")
+    try:
+        fields = json.loads(target.manifest)
+    except ValueError as exc:
+        raise FirmwareError("manifest_mismatch") from exc
+    offered = {
+        "schema": 1,
+        "version": target.version,
+        "channel": target.channel,
+        "sha256": target.file.sha256,
+        "bytes": target.file.bytes,
+    }
+    if (
+        not isinstance(fields, dict)
+        or not isinstance(target.channel, str)
+        or any(fields.get(name) != value or fields[name] is True for name, value in offered.items())
+    ):
+        # Equal values of the offer's own types: "bytes": true would otherwise pass as 1.
+        raise FirmwareError("manifest_mismatch")
+    return Manifest(
+        version=target.version,
+        channel=target.channel,
+        sha256=target.file.sha256,
+        bytes=target.file.bytes,
+        rollback=fields.get("rollback", False) is True,
+    )
 
 
 def version_key(version: str) -> tuple[int, ...] | None:
@@ -210,7 +258,8 @@ class FirmwareUpdater:
         self._failed: set[str] = set()
 
     def consider(self, target: FirmwareTarget | None) -> None:
-        """Install ``target`` if the cloud says so and now is a good moment."""
+        """Install ``target`` if the cloud says so, its signed manifest allows it and now is a
+        good moment."""
         if target is None or not target.install or target.version == self._running:
             return
         if target.version in self._failed or self._pending() is not None:
@@ -218,20 +267,22 @@ class FirmwareUpdater:
         if target.version in failed_versions(self._store.root):
             self._failed.add(target.version)
             return
+        try:
+            manifest = verified_manifest(self._key, target)
+        except FirmwareError as exc:
+            self._refuse(target.version, exc.reason)
+            return
         floor = highest_confirmed(self._store.root, self._running)
         wanted = version_key(target.version)
-        if wanted is None or wanted < (version_key(floor) or ()):
-            # An old, validly signed release is still a downgrade (back to a known hole).
-            log.error(
-                "firmware downgrade refused", extra={"version": target.version, "floor": floor}
-            )
-            self._failed.add(target.version)
-            self._emit(firmware_event("failed", target.version, self._now(), "downgrade_refused"))
+        if wanted is None or (wanted < (version_key(floor) or ()) and not manifest.rollback):
+            # An old, validly signed release is still a downgrade (back to a known hole); only
+            # a release the release key signed as a deliberate rollback may go below the floor.
+            self._refuse(target.version, "downgrade_refused", floor=floor)
             return
         if not self._may_install_now():
             return  # quiet hours, or a new photo is on the panel for the first time
         try:
-            self._install(target)
+            self._install(target, manifest)
         except FirmwareError as exc:
             log.error(
                 "firmware update failed", extra={"version": target.version, "reason": exc.reason}
@@ -243,6 +294,14 @@ class FirmwareUpdater:
                 log.error("cannot record the failed release", extra={"error": str(err)})
             self._emit(firmware_event("failed", target.version, self._now(), exc.reason))
 
+    def _refuse(self, version: str, reason: str, **details: str) -> None:
+        """Refused before downloading: reported once, not retried while this process runs."""
+        log.error(
+            "firmware release refused", extra={"version": version, "reason": reason, **details}
+        )
+        self._failed.add(version)
+        self._emit(firmware_event("failed", version, self._now(), reason))
+
     def _pending(self) -> dict[str, Any] | None:
         try:
             value = json.loads((self._store.root / PENDING).read_text())
@@ -250,7 +309,7 @@ class FirmwareUpdater:
             return None
         return value if isinstance(value, dict) else None
 
-    def _install(self, target: FirmwareTarget) -> None:
+    def _install(self, target: FirmwareTarget, manifest: Manifest) -> None:
         staging = self._root / "staging"
         staging.mkdir(parents=True, exist_ok=True)
         bundle = staging / f"{target.version}.tar.gz"
@@ -263,15 +322,19 @@ class FirmwareUpdater:
                     target.file.url,
                     bundle,
                     partial,
-                    sha256=target.file.sha256,
-                    max_bytes=target.file.bytes,
+                    sha256=manifest.sha256,
+                    max_bytes=manifest.bytes,
                 )
             except DownloadError as exc:
                 if exc.reason in ("sha256_mismatch", "too_large"):
                     raise FirmwareError(exc.reason) from exc
                 log.warning("firmware download will be retried", extra={"reason": exc.reason})
                 return
-        if not self._key.verify(target.signature, bundle.read_bytes()):
+        data = bundle.read_bytes()
+        if len(data) != manifest.bytes or hashlib.sha256(data).hexdigest() != manifest.sha256:
+            bundle.unlink(missing_ok=True)  # e.g. a staged file left from another offer
+            raise FirmwareError("bundle_mismatch")
+        if not self._key.verify(target.signature, data):
             bundle.unlink(missing_ok=True)
             raise FirmwareError("bad_signature")
         self._emit(firmware_event("installing", target.version, self._now()))

@@ -7,7 +7,9 @@ Commands:
                                   reproducible bundle of device_firmware/shareframe_frame
   publish --version X.Y.Z --notes FILE.md --criticality C --channel stable|beta
           [--rollout-percent N] [--group G ...] [--bundle FILE] [--key PATH] [--no-notify]
-                                  build (or take --bundle), sign, upload, register
+          [--rollback]            build (or take --bundle), sign bundle and manifest, upload,
+                                  register; --rollback signs a deliberate rollback (a version
+                                  frames may install below the highest they confirmed)
   pause / resume --version X.Y.Z [--channel C]
   rollout --version X.Y.Z --percent N [--channel C]
   list    [--channel C]           the channel's releases, newest first (JSON)
@@ -29,6 +31,7 @@ from typing import Any
 
 from infra.release import bundle as bundles
 from infra.release import signing
+from infra.release.manifest import sign_manifest
 
 CHANNELS = ("stable", "beta")
 CRITICALITIES = ("critical", "important", "minor", "patch")
@@ -77,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--bundle", type=Path, default=None, help="a bundle built earlier")
     publish.add_argument("--source", type=Path, default=bundles.DEFAULT_SOURCE)
     publish.add_argument("--no-notify", action="store_true", help="do not republish to frames")
+    publish.add_argument(
+        "--rollback",
+        action="store_true",
+        help="sign a deliberate rollback: frames may install it below their highest version",
+    )
     _key_arg(publish)
     for name in ("pause", "resume", "rollout"):
         sub = commands.add_parser(name, help=f"{name} a release")
@@ -117,9 +125,11 @@ def _publish(args: argparse.Namespace) -> int:
         else:
             bundle = bundles.build(args.version, Path(tmp), args.source)
         signature = signing.sign(key, bundle.path.read_bytes())
+        manifest = sign_manifest(key, bundle, channel=args.channel, rollback=args.rollback)
         published = backend.publish(
             bundle,
             signature=signature,
+            manifest=manifest,
             channel=args.channel,
             criticality=args.criticality,
             notes=notes,
@@ -135,6 +145,8 @@ def _publish(args: argparse.Namespace) -> int:
             "sha256": published.sha256,
             "bytes": published.size,
             "signature": published.signature,
+            "manifest": published.manifest.text,
+            "manifestSignature": published.manifest.signature,
             "publicKey": signing.public_key_text(key),
             "rolloutPercent": published.rollout_percent,
             "rolloutGroups": list(published.rollout_groups),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.release.bundle import REPO_ROOT, Bundle
+from infra.release.manifest import SignedManifest
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 if str(FUNCTIONS_DIR) not in sys.path:
@@ -40,6 +41,7 @@ class Published:
     sha256: str
     size: int
     signature: str
+    manifest: SignedManifest
     rollout_percent: int
     rollout_groups: tuple[str, ...]
     notified: int
@@ -87,6 +89,7 @@ def publish(
     bundle: Bundle,
     *,
     signature: str,
+    manifest: SignedManifest,
     channel: str,
     criticality: str,
     notes: str,
@@ -94,7 +97,8 @@ def publish(
     rollout_groups: list[str],
     notify: bool = True,
 ) -> Published:
-    """Upload the signed bundle and register the release (then tell the frames it reaches)."""
+    """Upload the signed bundle and register the release with its signed manifest (then tell
+    the frames it reaches)."""
     rules.parse_version(bundle.version)
     if channel not in rules.CHANNELS:
         raise ValidationFailed("channel must be stable or beta.", field="channel")
@@ -115,6 +119,8 @@ def publish(
         sha256=bundle.sha256,
         signature=signature,
         size=bundle.size,
+        manifest=manifest.text,
+        manifest_signature=manifest.signature,
         rollout_percent=rollout_percent,
         rollout_groups=rollout_groups,
     )
@@ -126,6 +132,7 @@ def publish(
         bundle.sha256,
         bundle.size,
         signature,
+        manifest,
         rollout_percent,
         tuple(rollout_groups),
         notified,

@@ -179,17 +179,15 @@ def test_a_bundle_with_a_bad_signature_is_refused(local_cloud, owner, tmp_path):
     signing.generate(stranger)  # a key the frames do not trust
     publish(local_cloud, tmp_path, "1.2.0", "--group", "fw-badsig", "--key", str(stranger))
     update = wait_update_state(owner, frame_id, "1.2.0", "failed")
-    assert update["reason"] == "bad_signature"
-    assert history(owner, frame_id, "1.2.0") == [
-        ("downloading", None),
-        ("failed", "bad_signature"),
-    ]
+    # Its manifest is signed by the same stranger: refused before a byte is downloaded.
+    assert update["reason"] == "manifest_signature_invalid"
+    assert history(owner, frame_id, "1.2.0") == [("failed", "manifest_signature_invalid")]
     assert current_release(process) == FACTORY
     assert not (process.firmware_root / "versions" / "1.2.0").exists()
     assert firmware(owner, frame_id)["version"] == FACTORY
     shows_a_new_photo(owner, process, frame_id)
     assert retained_status(local_cloud, frame_id)["firmware"] == FACTORY
-    assert history(owner, frame_id, "1.2.0")[-1] == ("failed", "bad_signature")  # no retry
+    assert history(owner, frame_id, "1.2.0") == [("failed", "manifest_signature_invalid")]
     assert "1.2.0" not in [n["version"] for n in firmware(owner, frame_id)["whatsNew"]]
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tarfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from shareframe_frame.firmware import (
     confirm_if_pending,
     install_launcher,
     load_public_key,
+    note_confirmed,
     rollback,
     switch_link,
 )
@@ -61,15 +63,33 @@ def release(version: str, marker: str = "ok", exit_code: int = 0) -> dict[str, s
     }
 
 
+def manifest(data: bytes, version: str, *, channel: str = "stable", **extra: Any) -> str:
+    """The release manifest as infra/release/manifest.py writes it."""
+    fields = {"schema": 1, "version": version, "channel": channel, "sha256": sha(data)}
+    fields |= {"bytes": len(data), "rollback": False} | extra
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"))
+
+
 def target(
-    data: bytes, url: str, version: str = "0.2.0", signature: bytes | None = None
+    data: bytes,
+    url: str,
+    version: str = "0.2.0",
+    signature: bytes | None = None,
+    *,
+    signed_manifest: str | None = None,
+    manifest_key: Ed25519PrivateKey = SIGNING_KEY,
+    channel: str = "stable",
 ) -> FirmwareTarget:
+    text = signed_manifest if signed_manifest is not None else manifest(data, version)
     return FirmwareTarget(
         version=version,
         criticality="minor",
         install=True,
         file=FileRef(url, None, sha(data), len(data), "application/gzip"),
         signature=signature if signature is not None else SIGNING_KEY.sign(data),
+        channel=channel,
+        manifest=text,
+        manifest_signature=manifest_key.sign(text.encode()),
     )
 
 
@@ -168,6 +188,115 @@ def test_an_old_bundle_relabelled_as_a_newer_version_is_refused(
     assert (h.root / "current").resolve().name == "0.1.0" and h.restarts == 0
 
 
+def test_a_manifest_whose_signature_does_not_verify_is_refused_before_downloading(
+    h: Harness, file_server: FileServer
+) -> None:
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    stranger = Ed25519PrivateKey.generate()
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz", manifest_key=stranger))
+    assert h.states() == ["failed"] and h.events[0]["reason"] == "manifest_signature_invalid"
+    assert file_server.requests == []  # nothing downloaded
+    tampered = target(data, f"{file_server.url}/fw/0.2.0.tar.gz")  # signed, then edited
+    h2 = Harness(h.root.parent / "second")
+    h2.updater.consider(replace(tampered, manifest=tampered.manifest.replace("false", "true")))
+    assert h2.events[0]["reason"] == "manifest_signature_invalid"
+    assert (h.root / "current").resolve().name == "0.1.0" and h.restarts == 0
+
+
+def test_an_offer_without_a_signed_manifest_is_refused(h: Harness, file_server: FileServer) -> None:
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    offer = target(data, f"{file_server.url}/fw/0.2.0.tar.gz")
+    h.updater.consider(replace(offer, manifest=None, manifest_signature=None))
+    assert h.states() == ["failed"] and h.events[0]["reason"] == "manifest_missing"
+    assert file_server.requests == []
+
+
+def test_a_manifest_signed_for_another_channel_is_refused(
+    h: Harness, file_server: FileServer
+) -> None:
+    data = bundle(release("0.2.0"))  # a beta build, validly signed for beta
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    beta = manifest(data, "0.2.0", channel="beta")
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz", signed_manifest=beta))
+    assert h.states() == ["failed"] and h.events[0]["reason"] == "manifest_mismatch"
+    assert file_server.requests == []
+    assert (h.root / "current").resolve().name == "0.1.0" and h.restarts == 0
+
+
+def test_a_manifest_for_another_version_is_refused(h: Harness, file_server: FileServer) -> None:
+    data = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = data
+    other = manifest(data, "0.1.9")
+    h.updater.consider(target(data, f"{file_server.url}/fw/0.2.0.tar.gz", signed_manifest=other))
+    assert h.states() == ["failed"] and h.events[0]["reason"] == "manifest_mismatch"
+
+
+@pytest.mark.parametrize("differs", ["size", "sha256"])
+def test_a_bundle_whose_size_or_hash_differ_from_the_signed_manifest_is_refused(
+    h: Harness, file_server: FileServer, differs: str
+) -> None:
+    signed = bundle(release("0.2.0"))
+    served = bundle(release("0.2.0", marker="evil"))  # the offer describes the served bytes
+    if differs == "size":
+        served += b"\0" * 7
+    file_server.files["/fw/0.2.0.tar.gz"] = served
+    offer = target(
+        served,
+        f"{file_server.url}/fw/0.2.0.tar.gz",
+        signature=SIGNING_KEY.sign(served),
+        signed_manifest=manifest(signed, "0.2.0"),
+    )
+    h.updater.consider(offer)
+    assert h.states() == ["failed"] and h.events[0]["reason"] == "manifest_mismatch"
+    # The offer may even agree with the manifest while the server sends other bytes:
+    h2 = Harness(h.root.parent / "second")
+    file_server.files["/fw/0.2.0.tar.gz"] = served
+    honest = target(signed, f"{file_server.url}/fw/0.2.0.tar.gz")
+    h2.updater.consider(honest)
+    assert h2.states() == ["downloading", "failed"]
+    assert h2.events[-1]["reason"] in {"sha256_mismatch", "too_large", "bundle_mismatch"}
+    assert (h2.root / "current").resolve().name == "0.1.0" and h2.restarts == 0
+
+
+def test_a_bundle_staged_earlier_that_differs_from_the_manifest_is_refused(
+    h: Harness, file_server: FileServer
+) -> None:
+    signed = bundle(release("0.2.0"))
+    staging = h.root / "staging"
+    staging.mkdir()
+    (staging / "0.2.0.tar.gz").write_bytes(bundle(release("0.2.0", marker="evil")))
+    h.updater.consider(target(signed, f"{file_server.url}/fw/0.2.0.tar.gz"))
+    assert h.states() == ["failed"] and h.events[0]["reason"] == "bundle_mismatch"
+    assert not (staging / "0.2.0.tar.gz").exists()
+    assert (h.root / "current").resolve().name == "0.1.0" and h.restarts == 0
+
+
+def test_a_deliberate_rollback_release_to_a_lower_version_is_installed(
+    h: Harness, file_server: FileServer
+) -> None:
+    newer = bundle(release("0.2.0"))
+    file_server.files["/fw/0.2.0.tar.gz"] = newer
+    h.updater.consider(target(newer, f"{file_server.url}/fw/0.2.0.tar.gz"))
+    confirm_if_pending(h.store, h.root, "0.2.0", h.events.append, "2026-11-25T12:01:00Z")
+    h.events.clear()
+    # Back on 0.1.0's code; the release manager signs 0.1.5 as a deliberate rollback:
+    older = bundle(release("0.1.5"))
+    file_server.files["/fw/0.1.5.tar.gz"] = older
+    url = f"{file_server.url}/fw/0.1.5.tar.gz"
+    unsigned_flag = target(older, url, version="0.1.5")
+    flagged = manifest(older, "0.1.5", rollback=True)
+    h.updater.consider(replace(unsigned_flag, manifest=flagged))  # flag added after signing
+    assert h.events[0]["reason"] == "manifest_signature_invalid"
+    h2 = Harness(h.root.parent / "second")  # the same situation, offered the signed flag
+    note_confirmed(h2.store.root, "0.2.0")
+    h2.updater.consider(target(older, url, version="0.1.5", signed_manifest=flagged))
+    assert h2.states() == ["downloading", "installing"]
+    assert (h2.root / "current").resolve() == (h2.root / "versions" / "0.1.5").resolve()
+    assert h2.restarts == 1
+
+
 def test_a_bundle_escaping_its_directory_is_refused(h: Harness, file_server: FileServer) -> None:
     data = bundle(release("0.2.0"), evil="../../etc/evil")
     file_server.files["/fw/0.2.0.tar.gz"] = data
@@ -183,8 +312,6 @@ def test_nothing_happens_when_install_is_false_or_not_now(
     data = bundle(release("0.2.0"))
     file_server.files["/fw/0.2.0.tar.gz"] = data
     offer = target(data, f"{file_server.url}/fw/0.2.0.tar.gz")
-    from dataclasses import replace
-
     h.updater.consider(replace(offer, install=False))
     h.allowed = False
     h.updater.consider(offer)
@@ -282,6 +409,11 @@ def test_the_app_restarts_with_code_75_after_installing(
             "contentType": "application/gzip",
         },
         "signature": base64.b64encode(SIGNING_KEY.sign(data)).decode(),
+        "channel": "stable",
+        "manifest": manifest(data, "0.2.0"),
+        "manifestSignature": base64.b64encode(
+            SIGNING_KEY.sign(manifest(data, "0.2.0").encode())
+        ).decode(),
     }
     cloud = Cloud()
     frame = Running(config, cloud)

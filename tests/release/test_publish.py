@@ -79,12 +79,35 @@ def test_publish_uploads_signs_registers_and_tells_the_frame(client, key, notes,
     wanted = desired_firmware(frame_id)
     assert wanted is not None and wanted["version"] == "0.2.0" and wanted["install"] is True
     assert wanted["signature"] == out["signature"] and wanted["file"]["sha256"] == out["sha256"]
+    # The signed manifest travels with the offer and binds version, channel, hash and size.
+    assert (wanted["manifest"], wanted["manifestSignature"]) == (
+        out["manifest"],
+        out["manifestSignature"],
+    )
+    key.public_key().verify(base64.b64decode(out["manifestSignature"]), out["manifest"].encode())
+    assert json.loads(out["manifest"]) == {
+        "schema": 1,
+        "version": "0.2.0",
+        "channel": "stable",
+        "sha256": out["sha256"],
+        "bytes": len(data),
+        "rollback": False,
+    }
+    assert wanted["channel"] == "stable"
     notes_api = json.loads(call(client, "GET", "/releases?channel=stable", user=ana).body)
     assert notes_api["items"][0]["version"] == "0.2.0"
     # The same version twice is refused, and nothing is overwritten.
     again = ["--notes", str(notes), "--criticality", "minor", "--channel", "stable"]
     assert main(["publish", "--version", "0.2.0", *again]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_a_rollback_release_is_signed_as_one(client, key, notes, frame, capsys):
+    common = ["--notes", str(notes), "--criticality", "minor", "--channel", "beta"]
+    out = run(capsys, "publish", "--version", "0.2.1", *common, "--rollback", "--no-notify")
+    key.public_key().verify(base64.b64decode(out["manifestSignature"]), out["manifest"].encode())
+    assert json.loads(out["manifest"])["rollback"] is True
+    assert json.loads(out["manifest"])["channel"] == "beta"
 
 
 def test_pause_resume_and_rollout_reach_the_frame(client, key, notes, frame, capsys):
@@ -169,3 +192,27 @@ def test_a_frame_without_automatic_updates_hears_of_a_release_at_once(
     assert desired_firmware(frame_id)["install"] is False
     # Nothing changed: nobody is told again.
     assert run(capsys, "rollout", "--version", "0.2.0", "--percent", "100")["framesNotified"] == 0
+
+
+def test_a_release_whose_manifest_describes_other_bytes_is_not_registered(client):
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.services import releases
+
+    signature = base64.b64encode(b"s" * 64).decode()
+    fields = {"schema": 1, "version": "0.7.0", "channel": "stable", "sha256": "b" * 64}
+    fields |= {"bytes": 1000, "rollback": False}
+    release = {
+        "version": "0.7.0",
+        "channel": "stable",
+        "criticality": "minor",
+        "notes": "# 0.7.0",
+        "bundle_key": "firmware/stable/0.7.0.tar.gz",
+        "sha256": "a" * 64,
+        "signature": signature,
+        "size": 1000,
+    }
+    with pytest.raises(ValidationFailed, match="does not describe"):
+        releases.register(**release, manifest=json.dumps(fields), manifest_signature=signature)
+    with pytest.raises(ValidationFailed, match="needs its signature"):
+        releases.register(**release, manifest=json.dumps(fields))
+    assert releases.of_channel("stable") == []

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.release import bundle as bundles
 from infra.release import signing
 from infra.release.__main__ import main
+from infra.release.manifest import sign_manifest
 from shareframe_frame.config import parse_config
 from shareframe_frame.desired_state import FileRef, FirmwareTarget
 from shareframe_frame.firmware import (
@@ -22,6 +24,7 @@ from shareframe_frame.firmware import (
     FirmwareUpdater,
     failed_versions,
     load_public_key,
+    note_confirmed,
     rollback,
 )
 from shareframe_frame.store import Store
@@ -94,14 +97,21 @@ class Harness:
         )
 
 
-def target(built: bundles.Bundle, signature: str) -> FirmwareTarget:
+def target(
+    built: bundles.Bundle, signature: str, key: Ed25519PrivateKey, *, rollback: bool = False
+) -> FirmwareTarget:
+    """The offer as the backend builds it from a release published with ``key``."""
     expires = datetime.now(UTC) + timedelta(hours=1)
+    signed = sign_manifest(key, built, channel="stable", rollback=rollback)
     return FirmwareTarget(
         version=built.version,
         criticality="minor",
         install=True,
         file=FileRef(str(built.path), expires, built.sha256, built.size, "application/gzip"),
         signature=base64.b64decode(signature),
+        channel="stable",
+        manifest=signed.text,
+        manifest_signature=base64.b64decode(signed.signature),
     )
 
 
@@ -109,7 +119,7 @@ def test_a_signed_build_is_installed_by_the_frames_updater(tmp_path):
     key = signing.generate(tmp_path / "k.key")
     built = bundles.build("0.2.0", tmp_path / "out")
     h = Harness(tmp_path, signing.public_key_text(key))
-    h.updater().consider(target(built, signing.sign(key, built.path.read_bytes())))
+    h.updater().consider(target(built, signing.sign(key, built.path.read_bytes()), key))
     assert [e["state"] for e in h.events] == ["downloading", "installing"]
     assert h.restarts == 1
     assert (h.root / "current").resolve() == (h.root / "versions" / "0.2.0").resolve()
@@ -124,7 +134,7 @@ def test_a_stranger_signature_fails_and_is_never_retried_after_a_restart(tmp_pat
     stranger = signing.generate(tmp_path / "stranger.key")
     built = bundles.build("0.2.0", tmp_path / "out")
     h = Harness(tmp_path, signing.public_key_text(trusted))
-    wrong = target(built, signing.sign(stranger, built.path.read_bytes()))
+    wrong = target(built, signing.sign(stranger, built.path.read_bytes()), trusted)
     h.updater().consider(wrong)
     assert [(e["state"], e.get("reason")) for e in h.events] == [
         ("downloading", None),
@@ -140,13 +150,27 @@ def test_a_rolled_back_release_is_remembered(tmp_path):
     key = signing.generate(tmp_path / "k.key")
     built = bundles.build("0.2.0", tmp_path / "out")
     h = Harness(tmp_path, signing.public_key_text(key))
-    good = target(built, signing.sign(key, built.path.read_bytes()))
+    good = target(built, signing.sign(key, built.path.read_bytes()), key)
     h.updater().consider(good)
     assert rollback(h.root, h.store.root, "not_confirmed", "2026-11-25T12:00:00Z")
     assert (h.root / "current").resolve().name == "0.1.0"
     assert json.loads((h.store.root / FAILED).read_text()) == ["0.2.0"]
     h.updater().consider(good)
     assert h.restarts == 1  # not installed again
+
+
+def test_a_manifest_signed_as_a_rollback_lets_a_lower_version_in_and_only_that(tmp_path):
+    key = signing.generate(tmp_path / "k.key")
+    h = Harness(tmp_path, signing.public_key_text(key))
+    note_confirmed(h.store.root, "0.3.0")  # this frame once ran 0.3.0: the floor
+    plain = bundles.build("0.2.0", tmp_path / "out")
+    bundle_signature = signing.sign(key, plain.path.read_bytes())
+    h.updater().consider(target(plain, bundle_signature, key))
+    assert [(e["state"], e.get("reason")) for e in h.events] == [("failed", "downgrade_refused")]
+    h.events.clear()
+    h.updater().consider(target(plain, bundle_signature, key, rollback=True))
+    assert [e["state"] for e in h.events] == ["downloading", "installing"]
+    assert (h.root / "current").resolve() == (h.root / "versions" / "0.2.0").resolve()
 
 
 def test_the_confirmation_deadline_is_configurable_within_bounds():

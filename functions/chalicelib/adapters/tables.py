@@ -336,6 +336,8 @@ class ReleaseRecord(Model):
     bundle_key = UnicodeAttribute()
     sha256 = UnicodeAttribute()
     signature = UnicodeAttribute()
+    manifest = UnicodeAttribute(null=True)  # signed by the release key (infra/release/manifest.py)
+    manifest_signature = UnicodeAttribute(null=True)
     bytes = NumberAttribute()
     created_at = UTCDateTimeAttribute()
     paused = BooleanAttribute(default=False)

@@ -16,10 +16,10 @@ import importlib
 from typing import TYPE_CHECKING
 
 from .errors import ImageRejected
-from .focus import focal_point
 from .panels import DEFAULT_PANEL_ID, PANELS, PanelInk, PanelProfile
 
 if TYPE_CHECKING:
+    from .focus import focal_point
     from .rendition import (
         RENDERING_VERSION,
         PanelRendition,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 # most functions import it only for PANELS, and a cold start should not pay for Pillow
 # (docs/quality.md, "Cold starts").
 _LAZY = {
+    "focal_point": "focus",
     "RENDERING_VERSION": "rendition",
     "PanelRendition": "rendition",
     "render_panel": "rendition",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import re
 from datetime import UTC, datetime, timedelta
@@ -52,10 +53,18 @@ def register(
     sha256: str,
     signature: str,
     size: int,
+    manifest: str | None = None,
+    manifest_signature: str | None = None,
     rollout_percent: int = 100,
     rollout_groups: list[str] | None = None,
 ) -> ReleaseRecord:
-    """Record a release whose signed bundle is already in the bucket."""
+    """Record a release whose signed bundle is already in the bucket.
+
+    ``manifest`` is the release manager's signed statement of version, channel, SHA-256 and
+    size (infra/release/manifest.py); frames refuse a release without it. The signature is
+    checked by the frames, not here (the backend holds no trusted key); the fields are checked
+    so that a release cannot be registered under a manifest that its frames would refuse.
+    """
     rules.parse_version(version)
     if channel not in rules.CHANNELS:
         raise ValidationFailed("channel must be stable or beta.", field="channel")
@@ -72,6 +81,10 @@ def register(
         raise ValidationFailed(
             "signature must be a base64 Ed25519 signature.", field="signature"
         ) from err
+    if (manifest is None) != (manifest_signature is None):
+        raise ValidationFailed("A manifest needs its signature.", field="manifestSignature")
+    if manifest is not None and manifest_signature is not None:
+        _check_manifest(manifest, manifest_signature, version, channel, sha256, size)
     if not 0 <= rollout_percent <= 100:
         raise ValidationFailed("rollout_percent must be 0-100.", field="rolloutPercent")
     groups = rollout_groups or []
@@ -86,6 +99,8 @@ def register(
         bundle_key=bundle_key,
         sha256=sha256,
         signature=signature,
+        manifest=manifest,
+        manifest_signature=manifest_signature,
         bytes=size,
         created_at=utcnow(),
         rollout_percent=rollout_percent,
@@ -97,6 +112,20 @@ def register(
         raise Conflict(f"Release {version} already exists on {channel}.") from err
     log.info("release registered", extra={"version": version, "channel": channel})
     return record
+
+
+def _check_manifest(
+    text: str, signature: str, version: str, channel: str, sha256: str, size: int
+) -> None:
+    try:
+        if len(base64.b64decode(signature, validate=True)) != 64:
+            raise ValueError
+        fields = json.loads(text) if len(text) <= 1000 else None
+    except (ValueError, binascii.Error) as err:
+        raise ValidationFailed("manifest is not a signed manifest.", field="manifest") from err
+    wanted = {"version": version, "channel": channel, "sha256": sha256, "bytes": size}
+    if not isinstance(fields, dict) or any(fields.get(k) != v for k, v in wanted.items()):
+        raise ValidationFailed("manifest does not describe this release.", field="manifest")
 
 
 def set_rollout(
@@ -171,6 +200,9 @@ def desired_firmware(frame: FrameRecord) -> dict[str, Any] | None:
             "contentType": "application/gzip",
         },
         "signature": release.signature,
+        "channel": release.channel,
+        "manifest": release.manifest,
+        "manifestSignature": release.manifest_signature,
     }
 
 
