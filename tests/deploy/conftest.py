@@ -4,6 +4,7 @@ first run of a fresh clone, then offline); a build whose inputs have not changed
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import platform
@@ -39,6 +40,14 @@ def inputs_hash() -> str:
 
 @pytest.fixture(scope="session")
 def built() -> Package:
+    """One build at a time: both xdist workers may need it, and they share ``OUT``."""
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    with (OUT.parent / "test-package.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_or_reuse()
+
+
+def _build_or_reuse() -> Package:
     stamp = OUT / ".inputs.sha256"
     current = inputs_hash()
     if stamp.exists() and json.loads(stamp.read_text())["hash"] == current:
