@@ -17,6 +17,7 @@ from PIL import Image, ImageChops
 from shareframe_frame.app import FrameApp
 from shareframe_frame.config import FrameConfig, parse_config
 from shareframe_frame.connection import ConnectionHandler, MessageHandler, topics_for
+from shareframe_frame.screens import draw_status_corner
 from shareframe_frame.store import Credentials
 from tests.firmware.frame_fakes import (
     FRAME_ID,
@@ -319,7 +320,7 @@ def test_refusals_with_a_long_gap_between_them_do_not_add_up(tmp_path: Path) -> 
     assert app.store.load_marker("rejected_since") is None
 
 
-def test_the_status_corner_is_drawn_only_when_settings_ask(
+def test_the_status_corner_is_drawn_only_while_offline(
     tmp_path: Path, api: FakePairingApi, file_server: FileServer
 ) -> None:
     cloud = Cloud()
@@ -333,9 +334,14 @@ def test_the_status_corner_is_drawn_only_when_settings_ask(
         wait_for(lambda: frame.screen().get("shareId") == "shr_a")
         shown = Image.open(frame.app.config.state_dir / "screen.png")
         expected = Image.open(frame.app.store.file_path(sha(data))).convert("RGB")
-        box = ImageChops.difference(shown, expected).getbbox()
+        # Online, the screen is the file itself: the sender is in the file's caption band.
+        assert ImageChops.difference(shown, expected).getbbox() is None
+        offline = draw_status_corner(
+            expected.copy(), offline_since=datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+        )
+        box = ImageChops.difference(offline, expected).getbbox()
         assert box is not None
-        assert box[0] > 400 and box[1] > 300  # only the bottom-right corner differs
+        assert box[0] > 400 and box[3] < 180  # only the top-right corner differs
     finally:
         frame.stop()
 
