@@ -39,6 +39,8 @@ def test_a_photo_sent_to_a_paired_frame_appears_on_its_screen_with_a_receipt(loc
         for o in s3.list_objects_v2(
             Bucket="shareframe-local-media", Prefix=f"renditions/{ana.user_id}/{image['imageId']}/"
         )["Contents"]
+        # Beside the frame file: its preview, thumbnail (and a caption's band cache).
+        if o["Key"].endswith(".png") and not o["Key"].endswith("-preview.png")
     ]
     assert len(keys) == 1
     rendition = rgb(s3.get_object(Bucket="shareframe-local-media", Key=keys[0])["Body"].read())
