@@ -251,7 +251,13 @@ def build(
     cloud.add(
         "moto",
         "exec "
-        + shlex.join([_bin("moto_server"), "-H", settings.host, "-p", str(settings.moto_port)]),
+        + shlex.join(
+            [
+                sys.executable,
+                *("-m", "infra.localcloud.moto_runner"),
+                *("-H", settings.host, "-p", str(settings.moto_port)),
+            ]
+        ),
         settings.moto_port,
         env,
         # One line per AWS request drowns everything else; --moto-log shows them.
