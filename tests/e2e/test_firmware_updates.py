@@ -328,10 +328,12 @@ def test_a_percentage_rollout_reaches_only_that_share(local_cloud, owner, tmp_pa
 
 
 def test_a_frame_without_automatic_updates_hears_of_a_release_at_once_and_waits(
-    local_cloud, owner, tmp_path
+    local_cloud, tmp_path
 ):
     """autoUpdate off: the release reaches the frame within seconds as an offer (its dashboard
     shows it), nothing installs until the owner presses "update"."""
+    # An owner of its own: the module's owner has claimed 10 codes by now, the limit per 15 min.
+    owner = Person(local_cloud, "firmware-consent@example.com").sign_up("Cleo")
     process, frame_id = paired(local_cloud, owner, "fw-consent", group="fw-consent")
     owner.request("PATCH", f"/frames/{frame_id}", {"autoUpdate": False}, 200)
     published = publish(local_cloud, tmp_path, "1.8.0", "--group", "fw-consent")
