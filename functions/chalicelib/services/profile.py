@@ -8,6 +8,7 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -144,18 +145,13 @@ def confirm_email_change(token: object) -> None:
     if user.pending_email != new or claims.get("pwf") != accounts.password_fingerprint(user):
         raise invalid
     try:
-        with TransactWrite(connection=Connection()) as tx:
-            tx.save(
-                UserEmailRecord(new, user_id=user.user_id),
-                condition=UserEmailRecord.email.does_not_exist(),
-            )
-            tx.delete(UserEmailRecord(old), condition=UserEmailRecord.user_id == user.user_id)
-            tx.update(
-                user,
-                actions=[UserRecord.email.set(new), UserRecord.pending_email.remove()],
-                condition=(UserRecord.pending_email == new)
-                & (UserRecord.password_hash == user.password_hash),
-            )
+        _move_address(
+            user,
+            old,
+            new,
+            condition=(UserRecord.pending_email == new)
+            & (UserRecord.password_hash == user.password_hash),
+        )
     except TransactWriteError as err:
         raise Conflict("This address is already taken.", field="token") from err
     emails.email_changed(old, user.display_name, new)
@@ -180,17 +176,7 @@ def cancel_email_change_by_link(token: object) -> None:
     ended = UserRecord.tokens_valid_after.set(int(time.time()))
     if user.email == new and old != new:
         try:
-            with TransactWrite(connection=Connection()) as tx:
-                tx.save(
-                    UserEmailRecord(old, user_id=user.user_id),
-                    condition=UserEmailRecord.email.does_not_exist(),
-                )
-                tx.delete(UserEmailRecord(new), condition=UserEmailRecord.user_id == user.user_id)
-                tx.update(
-                    user,
-                    actions=[UserRecord.email.set(old), UserRecord.pending_email.remove(), ended],
-                    condition=UserRecord.email == new,
-                )
+            _move_address(user, new, old, condition=UserRecord.email == new, also=[ended])
         except TransactWriteError as err:
             raise Conflict(
                 "The account could not be moved back: that address is in use.", field="token"
@@ -200,6 +186,29 @@ def cancel_email_change_by_link(token: object) -> None:
     else:
         user.update(actions=[ended])
     accounts.end_sessions(user.user_id)
+
+
+def _move_address(
+    user: UserRecord,
+    old: str,
+    new: str,
+    *,
+    condition: Condition,
+    also: list[Action] | None = None,
+) -> None:
+    """Move the account from ``old`` to ``new`` in one transaction: the new address is claimed
+    only if free, the old one released only if still this account's; TransactWriteError if not."""
+    with TransactWrite(connection=Connection()) as tx:
+        tx.save(
+            UserEmailRecord(new, user_id=user.user_id),
+            condition=UserEmailRecord.email.does_not_exist(),
+        )
+        tx.delete(UserEmailRecord(old), condition=UserEmailRecord.user_id == user.user_id)
+        tx.update(
+            user,
+            actions=[UserRecord.email.set(new), UserRecord.pending_email.remove(), *(also or [])],
+            condition=condition,
+        )
 
 
 def delete(user_id: str, password: object) -> None:
