@@ -57,7 +57,7 @@ run: deps ## run the whole product locally (Ctrl-C stops everything)
 
 .PHONY: test
 test: deps lint ## run every test (what CI runs)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 	cd web && npm test --silent
 
 .PHONY: lint

@@ -156,7 +156,9 @@ def test_friends_send_to_friends_frame_and_watch_displayed(cloud: LocalCloudStac
     b = ben.go(f"/friends/add?code={code}")
     expect(b.get_by_label("Friend code")).to_have_value(code)
     b.get_by_role("button", name="Send friend request").click()
-    expect(b.get_by_role("status")).to_contain_text("Request sent")
+    expect(b.get_by_role("form", name="Add a friend").get_by_role("status")).to_contain_text(
+        "Request sent"
+    )
     b = ben.go("/friends")
     expect(
         b.get_by_role("region", name="Requests you sent").get_by_text("Ana", exact=True)
