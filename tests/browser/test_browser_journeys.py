@@ -14,6 +14,7 @@ from tests.e2e.stack import LocalCloudStack
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 TIMEOUT = 30_000
+UNDO_SECONDS = 8  # web/src/components/UndoableRemove.tsx
 
 
 def test_landing_sign_up_verify_log_in_reset_password_log_out(new_app) -> None:
@@ -182,7 +183,7 @@ def test_friends_send_to_friends_frame_and_watch_displayed(cloud: LocalCloudStac
     s.get_by_label("Caption").fill("Greetings from the sea")
     s.get_by_label("Show it for").select_option("7d")
     s.get_by_role("button", name="Send", exact=True).click()
-    expect(s.get_by_role("heading", name="Sent")).to_be_visible()
+    expect(s.get_by_role("heading", name="Sent")).to_be_visible(timeout=TIMEOUT)
     expect(s.get_by_text("Displayed on the frame.")).to_be_visible(timeout=90_000)
     expect(s.get_by_role("list").get_by_text("Displayed").first).to_be_visible()
 
@@ -194,11 +195,13 @@ def test_friends_send_to_friends_frame_and_watch_displayed(cloud: LocalCloudStac
     items = b.get_by_role("region", name="On this frame now")
     expect(items.get_by_text("Greetings from the sea", exact=True)).to_be_visible(timeout=TIMEOUT)
     items.get_by_role("button", name="Remove").click()
-    items.get_by_role("button", name="Keep it").click()  # changed his mind: nothing happens
-    expect(items.get_by_text("Greetings from the sea", exact=True)).to_be_visible()
+    expect(items.get_by_role("status")).to_contain_text("Taking “Greetings from the sea” off")
+    items.get_by_role("button", name="Undo").click()  # changed his mind: nothing is sent
+    b.wait_for_timeout((UNDO_SECONDS + 2) * 1000)
+    b.reload()
+    expect(items.get_by_text("Greetings from the sea", exact=True)).to_be_visible(timeout=TIMEOUT)
     items.get_by_role("button", name="Remove").click()
-    items.get_by_role("button", name="Yes, remove it").click()
-    expect(items.get_by_text("Nothing yet")).to_be_visible(timeout=TIMEOUT)
+    expect(items.get_by_text("Nothing yet")).to_be_visible(timeout=TIMEOUT)  # after the window
 
     # Ana's history shows it removed.
     h = ana.go("/history")

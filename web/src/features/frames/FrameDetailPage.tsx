@@ -7,7 +7,7 @@ import { ErrorAlert, Loading, Notice } from "../../components/Alert";
 import { CheckboxField, SelectField, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { PhotoThumb } from "../../components/PhotoThumb";
-import { ConfirmRemove } from "../send/ShareStatusPage";
+import { UndoableRemove } from "../../components/UndoableRemove";
 import { DeliveryBadge, OnlineBadge } from "../../components/StateBadge";
 import { formatBytes, formatDateTime, formatInterval, relativeTime } from "../../lib/format";
 import { PANELS } from "../../lib/panels";
@@ -77,12 +77,16 @@ function ItemRow({ frame, d }: { frame: Frame; d: Delivery }) {
           <button type="button" className="button-small" onClick={() => showNow.mutate()} disabled={showNow.isPending || !!showing}>
             Show now<span className="visually-hidden">: {label}</span>
           </button>
-          <ConfirmRemove
+          <UndoableRemove
             label={
               <>
                 Remove<span className="visually-hidden">: {label}</span>
               </>
-            } question={`Take “${label}” off ${frame.name}?`} onConfirm={() => remove.mutate()} pending={remove.isPending} />
+            }
+            removing={`Taking “${label}” off ${frame.name}.`}
+            onRemove={() => remove.mutate()}
+            pending={remove.isPending}
+          />
         </div>
       )}
     </li>

@@ -1,4 +1,4 @@
-import { useRef, useState, type ReactNode } from "react";
+import { useRef } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { qk, shares } from "../../api/endpoints";
@@ -6,6 +6,7 @@ import type { Delivery, Share } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
 import { PhotoThumb } from "../../components/PhotoThumb";
+import { UndoableRemove } from "../../components/UndoableRemove";
 import { DELIVERY_STEPS, DeliveryBadge, deliveryStep } from "../../components/StateBadge";
 import { formatDateTime, relativeTime } from "../../lib/format";
 import { isFinal, sharePollInterval } from "./previewSelection";
@@ -23,35 +24,6 @@ function Steps({ d }: { d: Delivery }) {
         </li>
       ))}
     </ol>
-  );
-}
-
-/** A removal asks once: the photo leaves the wall at once and cannot be put back unsent. */
-export function ConfirmRemove({ label, question, onConfirm, pending }: { label: ReactNode; question: string; onConfirm: () => void; pending: boolean }) {
-  const [asking, setAsking] = useState(false);
-  if (!asking)
-    return (
-      <button type="button" className="button-small button-secondary" onClick={() => setAsking(true)} disabled={pending}>
-        {label}
-      </button>
-    );
-  return (
-    <span className="inline-actions" role="group" aria-label={question}>
-      <span>{question}</span>
-      <button
-        type="button"
-        className="button-small button-danger"
-        onClick={() => {
-          setAsking(false);
-          onConfirm();
-        }}
-      >
-        Yes, remove it
-      </button>
-      <button type="button" className="button-small button-secondary" onClick={() => setAsking(false)}>
-        Keep it
-      </button>
-    </span>
   );
 }
 
@@ -78,7 +50,7 @@ export function DeliveryRow({ share, d, canRemove }: { share: Share; d: Delivery
       </p>
       {canRemove && d.state !== "removed" && d.state !== "expired" ? (
         <>
-          <ConfirmRemove label={`Remove from ${d.frameName}`} question={`Take it off ${d.frameName} now?`} onConfirm={() => remove.mutate()} pending={remove.isPending} />
+          <UndoableRemove label={`Remove from ${d.frameName}`} removing={`Taking it off ${d.frameName}.`} onRemove={() => remove.mutate()} pending={remove.isPending} />
           <ErrorAlert error={remove.error} />
         </>
       ) : null}
