@@ -22,6 +22,13 @@ def test_landing_sign_up_verify_log_in_reset_password_log_out(new_app) -> None:
     p = app.go("/")
     expect(p.get_by_role("heading", level=1)).to_contain_text("Photos from family")
     expect(p.get_by_role("heading", name="What you can do")).to_be_visible()
+    # A photo product shows photos: each one loads, as a frame draws it (infra/landing_photos.py).
+    wall = p.get_by_role("region", name="On the wall, exactly as sent").get_by_role("img")
+    expect(wall).to_have_count(3)
+    for img in wall.all():
+        img.scroll_into_view_if_needed()
+        expect(img).to_have_js_property("complete", True)
+        assert img.evaluate("i => i.naturalWidth") == 800, img.get_attribute("src")
     email = unique_email("Ana")
 
     # Logging in before confirming the address explains what to do.

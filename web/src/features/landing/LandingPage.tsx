@@ -11,6 +11,13 @@ const FEATURES: { title: string; text: string }[] = [
   { title: "Frames that look after themselves", text: "Quiet hours, slideshow speed and who may send to you are yours to set. Frames update themselves safely." },
 ];
 
+/** Drawn by the frame's own rendering code: infra/landing_photos.py, sources in public/landing/SOURCES.md. */
+const ON_THE_WALL: { src: string; alt: string; panel: string }[] = [
+  { src: "/landing/cat.webp", alt: "A tabby cat's face, captioned “Chelsea found the sunny spot”, from Sam", panel: "6-colour frame" },
+  { src: "/landing/coffee.webp", alt: "A cup of coffee on a wooden table, captioned “Sunday coffee”, from Mia", panel: "7-colour frame" },
+  { src: "/landing/astronaut.webp", alt: "A portrait of the astronaut Eileen Collins, captioned “Our hero”, from Grandpa", panel: "Black-and-white frame" },
+];
+
 export function LandingPage() {
   const loggedIn = useLoggedIn();
   if (loggedIn) return <Navigate to="/dashboard" replace />;
@@ -30,6 +37,22 @@ export function LandingPage() {
             Log in
           </Link>
         </div>
+      </section>
+      <section aria-labelledby="wall-title" className="on-the-wall">
+        <h2 id="wall-title">On the wall, exactly as sent</h2>
+        <ul className="wall-list">
+          {ON_THE_WALL.map((p) => (
+            <li key={p.src}>
+              <figure>
+                <img src={p.src} alt={p.alt} width={800} height={480} loading="lazy" className="epaper-frame" />
+                <figcaption>{p.panel}</figcaption>
+              </figure>
+            </li>
+          ))}
+        </ul>
+        <p className="hint">
+          Photos: public domain and CC0 samples (<a href="/landing/SOURCES.md">sources and licences</a>), drawn by Shareframe's own frame renderer.
+        </p>
       </section>
       <section aria-labelledby="features-title" className="features">
         <h2 id="features-title">What you can do</h2>
