@@ -95,13 +95,44 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-LOGIN_PAGE = """<!doctype html><html><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>Shareframe</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:30em}input{font-size:1.4em;width:100%}
-button{font-size:1.2em;margin-top:1em}</style></head><body><h1>Shareframe frame</h1>
-<form method="post" action="/login"><label>Dashboard code<br>
-<input name="code" autocomplete="one-time-code" autofocus></label><br>
-<button type="submit">Open</button></form>{message}</body></html>"""
+# The web app's look (web/src/styles.css: paper, cards, accent buttons), inline because the
+# dashboard serves no other files.
+STYLE = """<style>
+:root{--paper:#f7f5f0;--card:#fff;--ink:#1b2226;--ink-soft:#4a555c;--line:#d6d1c7;
+--accent:#1f4e5f;--accent-soft:#e3eef1;--good:#1d6b3a;--good-bg:#e2f3e7;--bad:#a3241c;
+--bad-bg:#fbe5e2;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
+color:var(--ink);background:var(--paper)}
+*{box-sizing:border-box}body{margin:0 auto;max-width:52em;padding:16px}
+h1{font-size:1.6rem;margin:.2em 0 .6em}h2{font-size:1.2rem;margin:0 0 .5em}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px;
+margin-bottom:16px;overflow-wrap:anywhere}
+.hint{color:var(--ink-soft)}
+.badge{display:inline-block;border-radius:999px;padding:0 10px;font-size:.9em;font-weight:600}
+.good{background:var(--good-bg);color:var(--good)}.bad{background:var(--bad-bg);color:var(--bad)}
+.screen{display:block;width:100%;height:auto;border:12px solid #3b3530;border-radius:4px;
+background:#fff}
+input{font:inherit;font-size:1.3em;width:100%;min-height:44px;padding:4px 10px;
+border:2px solid var(--line);border-radius:8px;letter-spacing:.15em}
+button{font:inherit;font-weight:600;min-height:44px;padding:0 18px;border-radius:8px;
+border:2px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;margin-top:12px}
+button.secondary{background:var(--card);color:var(--accent)}
+:focus-visible{outline:3px solid var(--ink);outline-offset:2px}
+th{text-align:left;padding-right:1em;font-weight:600}
+pre{white-space:pre-wrap;font-size:.8em;max-height:24em;overflow:auto}
+</style>"""
+
+LOGIN_PAGE = (
+    """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>Shareframe frame</title>
+"""
+    + STYLE
+    + """</head><body><main><h1>Shareframe frame</h1><div class="card">
+<form method="post" action="/login"><label for="code">Dashboard code</label>
+<p class="hint">The code is in the frame's setup notes, or in <code>dashboard_code</code> in its
+state directory.</p>
+<input id="code" name="code" autocomplete="one-time-code" autofocus>
+<button type="submit">Open</button></form>{message}</div></main></body></html>"""
+)
 
 
 def _firmware_section(running: Any, available: Any) -> str:
@@ -119,31 +150,39 @@ def _firmware_section(running: Any, available: Any) -> str:
 def render_page(status: dict[str, Any], log_lines: list[str]) -> str:
     queue_rows = "".join(
         f"<li>{_e(i.get('shareId'))} — from {_e(i.get('senderName') or '?')}, "
-        f"sent {_e(i.get('sentAt'))}{' (showing)' if i.get('showing') else ''}</li>"
+        f"sent {_e(i.get('sentAt'))}{' <strong>(showing)</strong>' if i.get('showing') else ''}"
+        "</li>"
         for i in status.get("items", [])
     )
     settings = "".join(
         f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in status.get("settings", {}).items()
     )
     conn = status.get("connection", {})
+    online = (
+        '<span class="badge good">Online</span>'
+        if conn.get("connected")
+        else '<span class="badge bad">Offline</span>'
+        + (f" since {_e(conn.get('offlineSince'))}" if conn.get("offlineSince") else "")
+    )
     logs = "\n".join(_e(line) for line in log_lines[-50:])
-    return f"""<!doctype html><html><head><meta charset="utf-8">
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<meta http-equiv="refresh" content="30"><title>Shareframe</title>
-<style>body{{font-family:sans-serif;margin:1em}}img{{max-width:100%;border:1px solid #888}}
-pre{{white-space:pre-wrap;font-size:.8em}}th{{text-align:left;padding-right:1em}}</style>
-</head><body><h1>{_e(status.get("name") or "Shareframe frame")}</h1>
-<p>Frame {_e(status.get("frameId") or "not paired")} · panel {_e(status.get("panel"))} ·
-firmware {_e(status.get("firmware"))}</p>
-<p>Connection: {"online" if conn.get("connected") else "offline"}
-{(" since " + _e(conn.get("offlineSince"))) if conn.get("offlineSince") else ""}
+<meta http-equiv="refresh" content="30"><title>Shareframe frame</title>{STYLE}
+</head><body><main><h1>{_e(status.get("name") or "Shareframe frame")}</h1>
+<section class="card" aria-label="Status"><p>{online}
 · state version {_e(status.get("stateVersion"))}</p>
-<img src="/screen.png" alt="current screen">
-<h2>Photos ({len(status.get("items", []))})</h2><ol>{queue_rows}</ol>
-<h2>Settings</h2><table>{settings}</table>
-{_firmware_section(status.get("firmware"), status.get("availableFirmware"))}
-<h2>Log</h2><pre>{logs}</pre>
-<form method="post" action="/logout"><button>Log out</button></form></body></html>"""
+<p class="hint">Frame {_e(status.get("frameId") or "not paired")} ·
+panel {_e(status.get("panel"))} · firmware {_e(status.get("firmware"))}</p>
+<img class="screen" src="/screen.png" alt="What the frame shows now"></section>
+<section class="card"><h2>Photos ({len(status.get("items", []))})</h2>
+<ol>{queue_rows}</ol></section>
+<section class="card"><h2>Settings</h2><table>{settings}</table></section>
+<section class="card">{_firmware_section(status.get("firmware"), status.get("availableFirmware"))}
+</section>
+<section class="card"><details><summary><h2 style="display:inline">Log</h2></summary>
+<pre>{logs}</pre></details></section>
+<form method="post" action="/logout"><button class="secondary">Log out</button></form>
+</main></body></html>"""
 
 
 class Dashboard:
