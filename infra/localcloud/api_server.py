@@ -21,7 +21,17 @@ log = logging.getLogger("chalice.local")
 
 
 def _request_line(handler: Any, format: str, *args: Any) -> None:
-    log.info(format, *args, extra={"client": handler.address_string()})
+    log.log(_level(args), format, *args, extra={"client": handler.address_string()})
+
+
+def _level(args: tuple[Any, ...]) -> int:
+    """A frame waiting to be claimed polls every few seconds: its successful polls log at DEBUG
+    so they do not scroll ``make run``'s URLs and banner away (failed ones still show)."""
+    if len(args) == 3:  # BaseHTTPRequestHandler.log_request: (request line, code, size)
+        line, code = str(args[0]), str(args[1])
+        if line.startswith("POST /pairing/") and line.split(" ")[1].endswith("/poll"):
+            return logging.DEBUG if code.startswith("2") else logging.INFO
+    return logging.INFO
 
 
 def _serve_forever(server: Any) -> None:
