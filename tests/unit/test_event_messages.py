@@ -81,3 +81,15 @@ def test_timer_messages_are_sweeps_or_chunks_of_a_known_job():
 def test_a_timer_message_of_another_shape_is_malformed(message):
     with pytest.raises(MalformedMessage):
         timer_message(json.dumps(message))
+
+
+def test_every_job_has_a_schedule_named_after_it_and_a_handler():
+    from chalice.app import Chalice
+
+    from chalicelib.events import schedules
+    from chalicelib.services import maintenance
+
+    app = Chalice("schedules")
+    app.register_blueprint(schedules.blueprint)
+    assert sorted(source.name for source in app.event_sources) == sorted(jobs.ALL)
+    assert set(maintenance.JOBS) == jobs.ALL
