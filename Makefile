@@ -26,7 +26,7 @@ system-deps: ## install mosquitto and chromium from Debian when missing
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt device_firmware/requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt device_firmware/requirements.txt functions/pyproject.toml
 	@[ -n "$(PYTHON312)" ] || { echo "Python 3.12 is required (the Lambda runtime)"; exit 1; }
 	[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install -q 'pip<26.3'

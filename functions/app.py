@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib import observability, snapstart
+from chalicelib import bootstrap, snapstart
 from chalicelib.api import (
     auth_routes,
     dashboard,
@@ -26,7 +26,7 @@ from chalicelib.api import openapi as openapi_document
 from chalicelib.api.authorizer import authorizer_blueprint
 from chalicelib.events import export_queue, frame_rules, schedules, timer_queue, upload_queue
 
-observability.configure()
+bootstrap.start()
 # What the first requests would load lazily goes into the SnapStart snapshot instead.
 snapstart.register(
     prime_modules=(

@@ -1,15 +1,19 @@
-"""Runtime configuration, read from the environment only.
+"""Runtime configuration, read from the environment once, at startup.
 
 The same code runs in AWS and in the local cloud: what differs is endpoint configuration
 (``AWS_ENDPOINT_URL*``, the MQTT host) and the resource prefix, both set per stage in
 ``chalicefile.json`` or by the local cloud's launcher.
+
+Nothing reads the environment when imported. Each entrypoint (a Lambda handler's module, a CLI)
+calls ``chalicelib.bootstrap.start()``, which builds ``Settings.from_env()`` and binds it here
+and to the tables; tests bind settings of their own the same way.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 
 
 @dataclass(frozen=True)
@@ -56,23 +60,49 @@ class Settings:
         """Sweeps of timer shards and chunks of due timers (services/maintenance.py)."""
         return f"{self.prefix}-timers"
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings an environment describes (``os.environ`` unless given); binds nothing."""
+        env = os.environ if environ is None else environ
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
+        def number(name: str, default: int) -> int:
+            raw = env.get(name)
+            return int(raw) if raw else default
+
+        prefix = env.get("SHAREFRAME_PREFIX", "shareframe-local")
+        return cls(
+            prefix=prefix,
+            media_bucket=env.get("SHAREFRAME_MEDIA_BUCKET", f"{prefix}-media"),
+            web_url=env.get("SHAREFRAME_WEB_URL", "http://localhost:5173").rstrip("/"),
+            mail_from=env.get("SHAREFRAME_MAIL_FROM", "no-reply@shareframe.example"),
+            mqtt_host=env.get("SHAREFRAME_MQTT_HOST", "127.0.0.1"),
+            mqtt_port=number("SHAREFRAME_MQTT_PORT", 8883),
+            photo_quota=number("SHAREFRAME_PHOTO_QUOTA", 500),
+            download_url_seconds=number("SHAREFRAME_DOWNLOAD_URL_SECONDS", 3600),
+        )
 
 
-@cache
+class NotBound(RuntimeError):
+    """Configuration was used before the entrypoint bound it (``bootstrap.start()``)."""
+
+
+_bound: Settings | None = None
+
+
+def bind(value: Settings) -> Settings:
+    """Make ``value`` this process's settings (``bootstrap.start`` also binds the tables)."""
+    global _bound
+    _bound = value
+    return value
+
+
+def bound() -> Settings | None:
+    """The bound settings, or None before the entrypoint has bound any."""
+    return _bound
+
+
 def settings() -> Settings:
-    """The settings of this process (read once; tests clear the cache after changing env)."""
-    prefix = os.environ.get("SHAREFRAME_PREFIX", "shareframe-local")
-    return Settings(
-        prefix=prefix,
-        media_bucket=os.environ.get("SHAREFRAME_MEDIA_BUCKET", f"{prefix}-media"),
-        web_url=os.environ.get("SHAREFRAME_WEB_URL", "http://localhost:5173").rstrip("/"),
-        mail_from=os.environ.get("SHAREFRAME_MAIL_FROM", "no-reply@shareframe.example"),
-        mqtt_host=os.environ.get("SHAREFRAME_MQTT_HOST", "127.0.0.1"),
-        mqtt_port=_int("SHAREFRAME_MQTT_PORT", 8883),
-        photo_quota=_int("SHAREFRAME_PHOTO_QUOTA", 500),
-        download_url_seconds=_int("SHAREFRAME_DOWNLOAD_URL_SECONDS", 3600),
-    )
+    """The settings the entrypoint bound."""
+    if _bound is None:
+        raise NotBound("configuration is not bound: call chalicelib.bootstrap.start() first")
+    return _bound

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 
-from infra.pki import new_ca
+from chalicelib import pki
 
 CA_VALIDITY = dt.timedelta(days=3650 * 2)
 AMAZON_ROOT_CA_1 = "Amazon Root CA 1"
@@ -53,14 +53,9 @@ class DeviceCa:
 
 
 def generate(common_name: str) -> DeviceCa:
-    cert, key = new_ca("Shareframe", common_name, validity=CA_VALIDITY)
+    cert, key = pki.new_ca("Shareframe", common_name, validity=CA_VALIDITY)
     return DeviceCa(
-        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-        private_key_pem=key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode(),
+        certificate_pem=pki.certificate_pem(cert), private_key_pem=pki.private_key_pem(key)
     )
 
 
@@ -86,8 +81,7 @@ def amazon_root_ca_pem() -> str:
     _, found, rest = bundle.partition(f'# Label: "{AMAZON_ROOT_CA_1}"')
     if found:
         block = rest[rest.index("-----BEGIN") : rest.index("-----END CERTIFICATE-----") + 25]
-        cert = x509.load_pem_x509_certificate(block.encode())
-        return cert.public_bytes(serialization.Encoding.PEM).decode()
+        return pki.certificate_pem(x509.load_pem_x509_certificate(block.encode()))
     raise LookupError("Amazon Root CA 1 is not in certifi's bundle")
 
 

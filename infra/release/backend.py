@@ -3,33 +3,30 @@
 It runs in-process, exactly as the Lambda would, against whatever AWS the environment points
 at: the local cloud (``eval "$(python -m infra.localcloud env)"``) or a real stage (the release
 manager's credentials plus ``SHAREFRAME_PREFIX`` and ``SHAREFRAME_MEDIA_BUCKET`` of that stage).
-The backend reads its configuration when first imported, so set the environment before calling.
+Importing this module starts the backend as a Lambda module does (``bootstrap.start()``: the
+environment's settings, unless the process bound its own), so set the environment first.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.release.bundle import REPO_ROOT, Bundle
+from chalicelib import bootstrap
+from chalicelib.adapters import media_store
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.tables import ReleaseRecord
+from chalicelib.config import settings
+from chalicelib.domain import releases as rules
+from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.services import releases, rollouts
+from infra.release.bundle import Bundle
 from infra.release.manifest import SignedManifest
 
-FUNCTIONS_DIR = REPO_ROOT / "functions"
-if str(FUNCTIONS_DIR) not in sys.path:
-    sys.path.insert(0, str(FUNCTIONS_DIR))
-
-from chalicelib.adapters import media_store  # noqa: E402
-from chalicelib.adapters.aws import client  # noqa: E402
-from chalicelib.adapters.tables import ReleaseRecord  # noqa: E402
-from chalicelib.config import settings  # noqa: E402
-from chalicelib.domain import releases as rules  # noqa: E402
-from chalicelib.domain.errors import Conflict, ValidationFailed  # noqa: E402
-from chalicelib.services import releases, rollouts  # noqa: E402
-
+bootstrap.start()
 CONTENT_TYPE = "application/gzip"
 
 

@@ -46,10 +46,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "functions"))
-
-from chalicelib.rendering import (  # noqa: E402
+from chalicelib.rendering import (
     PANELS,
     PanelProfile,
     load_upload,
@@ -57,7 +54,9 @@ from chalicelib.rendering import (  # noqa: E402
     render_preview,
     render_thumbnail,
 )
-from chalicelib.rendering.rendition import _cropped  # noqa: E402
+from chalicelib.rendering.rendition import _cropped
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FloatImage = np.ndarray
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-for entry in (ROOT, ROOT / "functions", ROOT / "device_firmware"):
+for entry in (ROOT, ROOT / "device_firmware"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ def _keys(owner: Any) -> dict[str, Any]:
 
 def main() -> None:
     os.chdir(FUNCTIONS)
-    sys.path.insert(0, str(FUNCTIONS))
     from chalice.app import CloudWatchEventConfig, ScheduledEventConfig, SQSEventConfig
     from pynamodb.indexes import GlobalSecondaryIndex
 

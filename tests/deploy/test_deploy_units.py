@@ -75,15 +75,15 @@ def test_issued_frame_certificates_chain_to_the_deployed_ca(aws, monkeypatch):
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
+    from chalicelib import bootstrap, config
     from chalicelib.adapters import device_ca as backend_ca
     from chalicelib.adapters import secrets
-    from chalicelib.config import settings
 
     iot, sm = aws.client("iot"), aws.client("secretsmanager")
     sm.create_secret(Name="shareframe-dev/device-ca", SecretString="{}")
     device_ca.install(iot, sm, "dev", "shareframe-dev")
-    monkeypatch.setenv("SHAREFRAME_PREFIX", "shareframe-dev")
-    settings.cache_clear()
+    before = config.bound()
+    bootstrap.start(config.Settings.from_env({"SHAREFRAME_PREFIX": "shareframe-dev"}))
     secrets.forget_cached()
     monkeypatch.setattr("chalicelib.adapters.aws.client", lambda service: aws.client(service))
     monkeypatch.setattr("chalicelib.adapters.secrets.client", lambda service: aws.client(service))
@@ -98,7 +98,8 @@ def test_issued_frame_certificates_chain_to_the_deployed_ca(aws, monkeypatch):
             csr.public_bytes(serialization.Encoding.PEM).decode(), "frame-1"
         )
     finally:
-        settings.cache_clear()
+        if before is not None:
+            bootstrap.start(before)
         secrets.forget_cached()
     cert = x509.load_pem_x509_certificate(pem.encode())
     ca_pem = json.loads(sm.get_secret_value(SecretId="shareframe-dev/device-ca")["SecretString"])

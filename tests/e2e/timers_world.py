@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import sys
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions"))
-
+from chalicelib import bootstrap
 from chalicelib.adapters import timers
 from chalicelib.adapters.tables import (
     FrameRecord,
@@ -152,5 +150,6 @@ def check(count: int) -> dict[str, object]:
 
 
 if __name__ == "__main__":
+    bootstrap.start()  # the stack's backend environment, as a Lambda module starts
     command, number = sys.argv[1], int(sys.argv[2])
     print(json.dumps(seed(number) if command == "seed" else check(number)))

@@ -15,10 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from PIL import Image
+
+from chalicelib import pki
 
 FRAME_ID = "frm_01JD2ZK3Q4X7H8M9N0PQRSTVWX"
 
@@ -209,44 +208,16 @@ class FakeTransport:
 
 
 class DeviceCA:
-    """A device CA that signs CSRs like the backend does (CN = frame id)."""
+    """A device CA that signs CSRs like the backend does (CN = frame id), with chalicelib.pki."""
 
     def __init__(self) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Shareframe test CA")])
-        now = datetime.now(UTC)
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
-            )
-            .sign(self.key, hashes.SHA256())
+        self.cert, self.key = pki.new_ca(
+            "Shareframe tests", "Shareframe test CA", validity=timedelta(days=30)
         )
 
     @property
     def pem(self) -> str:
-        return self.cert.public_bytes(serialization.Encoding.PEM).decode()
+        return pki.certificate_pem(self.cert)
 
     def issue(
         self,
@@ -256,41 +227,16 @@ class DeviceCA:
         server: bool = False,
         sans: list[str] | None = None,
     ) -> str:
-        now = datetime.now(UTC)
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-            .issuer_name(self.cert.subject)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.ExtendedKeyUsage(
-                    [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]
-                    if server
-                    else [x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]
-                ),
-                critical=False,
-            )
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
-                critical=False,
-            )
+        cert = pki.issue_leaf(
+            self.cert,
+            self.key,
+            common_name,
+            public_key,
+            purpose=pki.Purpose.SERVER if server else pki.Purpose.CLIENT,
+            validity=timedelta(days=30),
+            hostnames=sans or (),
         )
-        if sans:
-            import ipaddress
-
-            entries: list[x509.GeneralName] = []
-            for s in sans:
-                try:
-                    entries.append(x509.IPAddress(ipaddress.ip_address(s)))
-                except ValueError:
-                    entries.append(x509.DNSName(s))
-            builder = builder.add_extension(x509.SubjectAlternativeName(entries), critical=False)
-        cert = builder.sign(self.key, hashes.SHA256())
-        return cert.public_bytes(serialization.Encoding.PEM).decode()
+        return pki.certificate_pem(cert)
 
     def sign_csr(self, csr_pem: str, frame_id: str) -> str:
         csr = x509.load_pem_x509_csr(csr_pem.encode())

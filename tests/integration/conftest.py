@@ -11,32 +11,42 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chalice.test import Client
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
 
-# The backend reads its configuration at import: set it before anything imports chalicelib.
-for _name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
-    del os.environ[_name]
-os.environ.update(
+from chalicelib import bootstrap
+from chalicelib.config import Settings as BackendSettings
+from infra.localcloud.ca import CaFiles, ensure_ca
+from infra.localcloud.provision import Provisioner
+from infra.localcloud.settings import Settings
+from infra.localcloud.template import load_local_template
+
+REPO = Path(__file__).resolve().parents[2]
+
+# The backend's configuration in these tests: bound explicitly (``aws`` fixture), as the Lambda
+# entry modules bind theirs at startup; nothing here depends on import order.
+BACKEND = BackendSettings.from_env(
     {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
         "SHAREFRAME_PREFIX": "shareframe-local",
         "SHAREFRAME_MEDIA_BUCKET": "shareframe-local-media",
         "SHAREFRAME_WEB_URL": "http://localhost:5173",
-        "SHAREFRAME_LOG_LEVEL": "WARNING",
     }
 )
 
-from chalice.test import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
-from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 
-from infra.localcloud.ca import CaFiles, ensure_ca  # noqa: E402
-from infra.localcloud.provision import Provisioner  # noqa: E402
-from infra.localcloud.settings import Settings  # noqa: E402
-from infra.localcloud.template import load_local_template  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
+@pytest.fixture(autouse=True, scope="session")
+def _in_process_aws_sdk() -> Iterator[None]:
+    """The AWS SDK's own settings for moto's in-process AWS (never a real account or endpoint)."""
+    patch = pytest.MonkeyPatch()
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+        patch.delenv(name)
+    patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    patch.setenv("SHAREFRAME_LOG_LEVEL", "WARNING")
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +67,7 @@ def aws(device_ca: CaFiles, tmp_path: Path) -> Iterator[None]:
     """A fresh in-process AWS account holding exactly what the template defines."""
     with mock_aws():
         _clear_caches()
+        bootstrap.start(BACKEND)
         settings = Settings.from_env()
         template = load_local_template(settings)
         Provisioner(template, None, tmp_path, device_ca).run()  # type: ignore[arg-type]
@@ -257,6 +268,8 @@ def run_job(client: Client, job: str) -> JobRun:
     """Fire ``job``'s schedule, then work off the timers queue as the queue's Lambda would."""
     import boto3
 
+    from chalicelib.events import timer_queue
+    from chalicelib.events.messages import timer_message
     from chalicelib.services import maintenance
 
     client.lambda_.invoke(job, client.events.generate_cw_event("aws.events", "Scheduled", {}, []))
@@ -265,7 +278,7 @@ def run_job(client: Client, job: str) -> JobRun:
     run = JobRun()
     while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
         for message in messages:
-            outcome = maintenance.handle(json.loads(message["Body"]))
+            outcome = timer_queue.handle(timer_message(message["Body"]))
             run.messages += 1
             if isinstance(outcome, maintenance.SweepOutcome):
                 run.handed_over += outcome.handed_over

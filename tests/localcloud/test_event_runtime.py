@@ -277,7 +277,6 @@ def test_run_job_runs_one_scheduled_function_now(fixture_cloud):
 
 STRESS = """
 import itertools, logging, sys, threading
-sys.path.insert(0, "functions")
 from chalice import Chalice
 from chalicelib import observability
 from infra.localcloud import logs

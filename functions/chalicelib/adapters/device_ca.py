@@ -11,10 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from chalicelib import pki
 from chalicelib.adapters.secrets import secret_json
 from chalicelib.config import settings
 from chalicelib.domain.errors import ValidationFailed
@@ -29,21 +28,15 @@ class DeviceCa:
     server_root_pem: str
 
 
-def _load_ca() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, str]:
+def _load_ca() -> tuple[x509.Certificate, pki.CaKey, str]:
     data = secret_json(settings().device_ca_secret_id)
-    cert = x509.load_pem_x509_certificate(data["caCertificatePem"].encode())
-    key = serialization.load_pem_private_key(data["caPrivateKeyPem"].encode(), password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
-        raise TypeError("device CA key must be EC or RSA")
+    cert, key = pki.load_ca(data["caCertificatePem"], data["caPrivateKeyPem"])
     return cert, key, str(data.get("serverRootPem") or data["caCertificatePem"])
 
 
 def device_ca() -> DeviceCa:
     cert, _, server_root = _load_ca()
-    return DeviceCa(
-        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-        server_root_pem=server_root,
-    )
+    return DeviceCa(certificate_pem=pki.certificate_pem(cert), server_root_pem=server_root)
 
 
 def validate_csr(csr_pem: str) -> x509.CertificateSigningRequest:
@@ -67,33 +60,15 @@ def validate_csr(csr_pem: str) -> x509.CertificateSigningRequest:
 
 def issue_certificate(csr_pem: str, frame_id: str) -> str:
     """Sign the CSR's public key with CN = frame id (the CSR's own subject is ignored)."""
-    csr = validate_csr(csr_pem)
+    public_key = validate_csr(csr_pem).public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey)  # validate_csr
     ca_cert, ca_key, _ = _load_ca()
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, frame_id)]))
-        .issuer_name(ca_cert.subject)
-        .public_key(csr.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + CERT_LIFETIME)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                key_encipherment=False,
-                content_commitment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    cert = pki.issue_leaf(
+        ca_cert,
+        ca_key,
+        frame_id,
+        public_key,
+        purpose=pki.Purpose.CLIENT,
+        validity=CERT_LIFETIME,
     )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return pki.certificate_pem(cert)

@@ -1,8 +1,10 @@
 """DynamoDB tables as PynamoDB models: the persistence adapter.
 
-Table names come from the stage's resource prefix (``SHAREFRAME_PREFIX``); their key schemas
-and indexes must match ``infra/template.json`` exactly (a test checks this). Every access
-pattern uses a key or an index: no model here is ever scanned.
+Table names come from the stage's resource prefix, bound at startup (``bind``, called by
+``chalicelib.bootstrap.start``): until then every model names an "unbound-..." table that does
+not exist, so nothing can quietly reach a table of another stage. Key schemas and indexes must
+match ``infra/template.json`` exactly (a test checks this). Every access pattern uses a key or
+an index: no model here is ever scanned.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.config import settings
+from chalicelib.config import Settings
+
+UNBOUND = "unbound"
 
 
 def _meta(name: str) -> type:
     class Meta:
-        table_name = settings().table_name(name)
+        table = name  # the name without the stage prefix, as in infra/template.json
+        table_name = f"{UNBOUND}-{name}"
 
     return Meta
 
@@ -374,3 +379,10 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ReleaseRecord,
     FirmwareUpdateRecord,
 )
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at the tables of ``settings``' stage (PynamoDB reconnects on change)."""
+    for model in ALL_MODELS:
+        meta: Any = model.Meta  # built by _meta()
+        meta.table_name = settings.table_name(meta.table)

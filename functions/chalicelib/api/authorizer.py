@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from chalice.app import AuthRequest, AuthResponse, Blueprint
 
-from chalicelib import observability, snapstart
+from chalicelib import bootstrap, snapstart
 from chalicelib.domain.errors import Unauthorized
 from chalicelib.services import accounts
 
-observability.configure()  # the authorizer runs from this module, not from app.py
+bootstrap.start()  # the authorizer runs from this module, not from app.py
 snapstart.register(prime_modules=("boto3",))
 authorizer_blueprint = Blueprint(__name__)
 ANONYMOUS = "anonymous"

@@ -10,3 +10,18 @@ EXPIRE_PAIRING_SESSIONS = "expire_pairing_sessions"
 REJECT_STALE_REQUESTS = "reject_stale_requests"
 NOTIFY_OFFLINE_FRAMES = "notify_offline_frames"
 FINISH_ACCOUNT_DELETIONS = "finish_account_deletions"
+
+ALL = frozenset(
+    {
+        EXPIRE_SHARES,
+        PURGE_SHARE_HISTORY,
+        PURGE_DELETED_PHOTOS,
+        FORGET_PHOTOS,
+        REMOVE_UNVERIFIED_ACCOUNTS,
+        REMOVE_ABANDONED_UPLOADS,
+        EXPIRE_PAIRING_SESSIONS,
+        REJECT_STALE_REQUESTS,
+        NOTIFY_OFFLINE_FRAMES,
+        FINISH_ACCOUNT_DELETIONS,
+    }
+)

@@ -6,20 +6,25 @@ upload_queue.py).
 
 from __future__ import annotations
 
-import json
+import logging
 
 from chalice.app import Blueprint, SQSEvent
 
-from chalicelib import observability
-from chalicelib.config import settings
+from chalicelib import bootstrap
+from chalicelib.events.messages import ExportRequest, MalformedMessage
 from chalicelib.services import data_export
 
-observability.configure()
+config = bootstrap.start()
 blueprint = Blueprint(__name__)
+log = logging.getLogger(__name__)
 
 
-@blueprint.on_sqs_message(queue=settings().exports_queue, batch_size=1)
+@blueprint.on_sqs_message(queue=config.exports_queue, batch_size=1)
 def build_exports(event: SQSEvent) -> None:
     for record in event:
-        message = json.loads(record.body)
-        data_export.build(message["userId"], message["exportId"])
+        try:
+            request = ExportRequest.parse(record.body)
+        except MalformedMessage as err:
+            log.warning("export message dropped", extra={"reason": str(err)})
+            continue
+        data_export.build(request.user_id, request.export_id)

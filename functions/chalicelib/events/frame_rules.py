@@ -10,10 +10,10 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib import observability
+from chalicelib import bootstrap
 from chalicelib.services import frame_reports
 
-observability.configure()
+bootstrap.start()
 blueprint = Blueprint(__name__)
 
 

@@ -6,18 +6,32 @@ not the whole API (Chalice makes the handler ``chalicelib.events.upload_queue.pr
 
 from __future__ import annotations
 
+import logging
+
 from chalice.app import Blueprint, SQSEvent
 
-from chalicelib import observability
-from chalicelib.config import settings
-from chalicelib.events import uploads
+from chalicelib import bootstrap
+from chalicelib.events.messages import MalformedMessage, UploadedObject, uploaded_objects
+from chalicelib.services import images
 
-observability.configure()
+config = bootstrap.start()
 blueprint = Blueprint(__name__)
+log = logging.getLogger(__name__)
 
 
-@blueprint.on_sqs_message(queue=settings().uploads_queue, batch_size=1)
+@blueprint.on_sqs_message(queue=config.uploads_queue, batch_size=1)
 def process_uploads(event: SQSEvent) -> None:
     """See infra/template.json for the bucket notification."""
     for record in event:
-        uploads.handle_message(record.body)
+        try:
+            uploaded = list(uploaded_objects(record.body))
+        except MalformedMessage as err:
+            log.warning("upload notification dropped", extra={"reason": str(err)})
+            continue
+        for obj in uploaded:
+            handle(obj)
+
+
+def handle(obj: UploadedObject) -> None:
+    outcome = images.process_upload(obj.key, obj.size)
+    log.info("upload processed", extra={"key": obj.key, "outcome": outcome})

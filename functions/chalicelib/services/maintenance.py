@@ -188,10 +188,3 @@ def work(job: str, refs: list[dict[str, Any]]) -> WorkOutcome:
     if failures:
         raise WorkFailed(f"{len(failures)} of {len(refs)} {job} timers failed: {failures[0]}")
     return outcome
-
-
-def handle(message: dict[str, Any]) -> SweepOutcome | WorkOutcome:
-    """One message of the timers queue: a sweep of a shard, or a chunk of work."""
-    if "sweep" in message:
-        return sweep_shard(str(message["sweep"]), int(message["shard"]))
-    return work(str(message["job"]), list(message["refs"]))
