@@ -106,6 +106,16 @@ class FakeImages:
     def get(self, user_id: str, image_id: str) -> ImageRecord | None:
         return self.records.get((user_id, image_id))
 
+    def add(self, image: ImageRecord) -> None:
+        self.put(image)
+
+    def remove_pending(self, image: ImageRecord) -> bool:
+        stored = self.records.get((image.user_id, image.image_id))
+        if stored is None or stored.state != "pending":
+            return False
+        del self.records[(image.user_id, image.image_id)]
+        return True
+
     def keep_renditions_until(self, image: ImageRecord, until: datetime) -> None:
         image.shares_until = until
 
@@ -291,8 +301,19 @@ class FakeDevices:
 
 
 class FakeMedia:
+    def __init__(self) -> None:
+        self.deleted: list[str] = []
+
+    def delete(self, key: str) -> None:
+        self.deleted.append(key)
+
     def presigned_get_cached(self, key: str) -> str:
         return f"https://media.test/{key}?signed"
+
+    def presigned_upload(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]:
+        return {"url": "https://media.test/", "fields": {"key": key, "Content-Type": content_type}}
 
 
 class FakeTimers:

@@ -8,7 +8,6 @@ A failed condition is an expected answer, not an error; every other failure stil
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -52,9 +51,3 @@ def delete_if(record: Model, condition: Condition | None) -> bool:
             return False
         raise
     return True
-
-
-def condition_failed(err: Any) -> bool:
-    """True when a PynamoDB write error is a failed condition (for callers that must re-raise
-    a domain error of their own with ``from err``)."""
-    return getattr(err, "cause_response_code", None) == CONDITION_FAILED

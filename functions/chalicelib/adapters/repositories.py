@@ -77,6 +77,12 @@ class DynamoImages:
         except DoesNotExist:
             return None
 
+    def add(self, image: ImageRecord) -> None:
+        image.save()
+
+    def remove_pending(self, image: ImageRecord) -> bool:
+        return delete_if(image, ImageRecord.state == "pending")
+
     def keep_renditions_until(self, image: ImageRecord, until: datetime) -> None:
         image.update(actions=[ImageRecord.shares_until.set(until)])
 

@@ -18,6 +18,7 @@ api = Api(blueprint)
 def create_upload(call: Call) -> dict[str, Any]:
     body = call.body
     return images.create_upload(
+        bootstrap.deps(),
         call.user_id,
         body.get("contentType"),
         body.get("bytes"),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus
 
+from chalicelib import bootstrap
 from chalicelib.services import images
 
 log = logging.getLogger(__name__)
@@ -32,5 +33,5 @@ def object_keys(message_body: str) -> Iterator[tuple[str, int | None]]:
 
 def handle_message(message_body: str) -> None:
     for key, size in object_keys(message_body):
-        outcome = images.process_upload(key, size)
+        outcome = images.process_upload(bootstrap.deps(), key, size)
         log.info("upload processed", extra={"key": key, "outcome": outcome})

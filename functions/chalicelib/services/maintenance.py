@@ -68,7 +68,7 @@ JOBS: dict[str, Callable[[dict[str, Any]], bool]] = {
     jobs.EXPIRE_SHARES: lambda ref: sharing.expire(bootstrap.deps(), ref["shareId"]),
     jobs.PURGE_SHARE_HISTORY: lambda ref: sharing.purge(bootstrap.deps(), ref["shareId"]),
     jobs.REMOVE_ABANDONED_UPLOADS: lambda ref: images.remove_abandoned(
-        ref["userId"], ref["imageId"]
+        bootstrap.deps(), ref["userId"], ref["imageId"]
     ),
     jobs.FORGET_PHOTOS: lambda ref: images.forget(ref["userId"], ref["imageId"]),
     jobs.PURGE_DELETED_PHOTOS: lambda ref: images.purge_deleted(ref["userId"], ref["imageId"]),

@@ -44,6 +44,11 @@ class Users(Protocol):
 
 class Images(Protocol):
     def get(self, user_id: str, image_id: str) -> ImageRecord | None: ...
+    def add(self, image: ImageRecord) -> None: ...
+    def remove_pending(self, image: ImageRecord) -> bool:
+        """Delete a photo whose upload never arrived; False when it is no longer pending."""
+        ...
+
     def keep_renditions_until(self, image: ImageRecord, until: datetime) -> None: ...
 
 
@@ -140,6 +145,14 @@ class MediaStore(Protocol):
     def presigned_get_cached(self, key: str) -> str:
         """A short-lived download link for a stored file (see adapters/media_store.py)."""
         ...
+
+    def presigned_upload(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]:
+        """A presigned POST (``url``, ``fields``) that admits exactly this file."""
+        ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class Timers(Protocol):
