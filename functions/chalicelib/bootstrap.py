@@ -9,19 +9,24 @@ from __future__ import annotations
 
 from functools import cache
 
-from chalicelib.config import settings
+from chalicelib.config import Settings, settings
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.timefmt import utcnow
 from chalicelib.services.ports import Deps
 
 
-@cache
 def deps() -> Deps:
+    """The bundle for the settings this process is bound to (built on first use)."""
+    return _bundle(settings())
+
+
+@cache
+def _bundle(config: Settings) -> Deps:
     from chalicelib.adapters import mailer, media_store, rate_limiter, repositories, timers
     from chalicelib.services import activity, frame_sync, images
 
     return Deps(
-        settings=settings(),
+        settings=config,
         users=repositories.DynamoUsers(),
         images=repositories.DynamoImages(),
         frames=repositories.DynamoFrames(),
