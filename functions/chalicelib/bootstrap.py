@@ -1,15 +1,24 @@
-"""Startup of every entrypoint: bind the configuration, once, before any work.
+"""Startup of every entrypoint: bind the configuration once, then build the services' bundle.
 
 Every Lambda handler's module (``app.py``, the authorizer, each module of ``chalicelib/events``)
 and every command that runs backend code in-process (``infra/release``) calls ``start()`` first.
 Library modules never read the environment at import; tests call ``start(their_settings)``.
+
+Entrypoints (routes, queue and IoT-rule handlers, scheduled jobs) then call ``deps()`` and pass
+the result to a service; unit tests build a ``Deps`` of in-memory fakes instead. The bundle is
+built on first use, not at import, so a cold start pays only for what its first request needs.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 from chalicelib import config, observability
 from chalicelib.adapters import tables
 from chalicelib.config import Settings
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.timefmt import utcnow
+from chalicelib.services.ports import Deps
 
 
 def start(settings: Settings | None = None) -> Settings:
@@ -23,3 +32,34 @@ def start(settings: Settings | None = None) -> Settings:
     tables.bind(chosen)
     observability.configure()
     return chosen
+
+
+def deps() -> Deps:
+    """The bundle for the settings this process is bound to (built on first use)."""
+    return _bundle(config.settings())
+
+
+@cache
+def _bundle(settings: Settings) -> Deps:
+    from chalicelib.adapters import mailer, media_store, rate_limiter, repositories, timers
+    from chalicelib.services import activity, frame_sync, images
+
+    return Deps(
+        settings=settings,
+        users=repositories.DynamoUsers(),
+        images=repositories.DynamoImages(),
+        frames=repositories.DynamoFrames(),
+        shares=repositories.DynamoShares(),
+        friendships=repositories.DynamoFriendships(),
+        pairing=repositories.DynamoPairingSessions(),
+        devices=repositories.DeviceRegistry(),
+        media=media_store,
+        render=images.rendition,
+        clock=utcnow,
+        new_id=new_id,
+        timers=timers,
+        rate_limiter=rate_limiter,
+        activity=activity,
+        mailer=mailer,
+        frame_channel=frame_sync,
+    )

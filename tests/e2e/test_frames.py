@@ -96,8 +96,10 @@ def test_a_frame_away_longer_than_its_links_live_catches_up_and_never_shows_what
         lambda: not ana.request("GET", f"/frames/{frame['frameId']}")["status"]["online"],
         what="offline",
     )
+    red = ana.upload(photo((250, 0, 0)))["imageId"]
+    # The expiry is set after the upload: a slow upload must not eat into the minute it needs.
     soon = (datetime.now(UTC) + timedelta(seconds=62)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    short = ana.send(ana.upload(photo((250, 0, 0)))["imageId"], [frame["frameId"]], expiresAt=soon)
+    short = ana.send(red, [frame["frameId"]], expiresAt=soon)
     lasting = ana.send(ana.upload(photo((0, 0, 250)))["imageId"], [frame["frameId"]], duration="7d")
     time.sleep(
         max(

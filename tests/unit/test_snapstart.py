@@ -31,6 +31,9 @@ def test_before_the_snapshot_the_lazy_heavy_modules_are_imported():
 
 def test_after_a_restore_random_and_connections_are_the_copys_own(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # Credentials in the environment: otherwise botocore asks the instance metadata service.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     first = aws.client("sqs")
     model = tables.ALL_MODELS[0]
     model._connection = object()  # as a warm function holds it

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 
-from pynamodb.exceptions import UpdateError
-
+from chalicelib.adapters.conditional import update_if
 from chalicelib.adapters.tables import RateLimitRecord
 from chalicelib.domain.errors import RateLimited
 
@@ -16,19 +15,13 @@ def hit(action: str, subject: str, *, limit: int, window_seconds: int, message: 
     now = int(time.time())
     window = now // window_seconds
     record = RateLimitRecord(_key(action, subject, window))
-    try:
-        record.update(
-            actions=[
-                RateLimitRecord.attempts.add(1),
-                RateLimitRecord.ttl.set(now + 2 * window_seconds),
-            ],
-            condition=RateLimitRecord.attempts.does_not_exist()
-            | (RateLimitRecord.attempts < limit),
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            raise RateLimited(message, retry_after=(window + 1) * window_seconds - now) from err
-        raise
+    counted = update_if(
+        record,
+        [RateLimitRecord.attempts.add(1), RateLimitRecord.ttl.set(now + 2 * window_seconds)],
+        RateLimitRecord.attempts.does_not_exist() | (RateLimitRecord.attempts < limit),
+    )
+    if not counted:
+        raise RateLimited(message, retry_after=(window + 1) * window_seconds - now)
 
 
 def reset(action: str, subject: str, *, window_seconds: int) -> None:

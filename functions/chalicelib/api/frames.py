@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from chalicelib import bootstrap
 from chalicelib.api.http import Api, Call
 from chalicelib.domain.errors import NotFound
 from chalicelib.services import frames, pairing, sharing
@@ -17,7 +18,9 @@ api = Api(blueprint)
 @api.route("/frames", ["POST"], status=201)
 def claim(call: Call) -> dict[str, Any]:
     body = call.body
-    return frames.describe(pairing.claim(call.user_id, body.get("code"), body.get("name")))
+    return frames.describe(
+        pairing.claim(bootstrap.deps(), call.user_id, body.get("code"), body.get("name"))
+    )
 
 
 @api.route("/frames", ["GET"])
@@ -27,7 +30,7 @@ def list_frames(call: Call) -> dict[str, Any]:
 
 @api.route("/frames/targets", ["GET"])
 def targets(call: Call) -> dict[str, Any]:
-    return {"items": sharing.targets(call.user_id)}
+    return {"items": sharing.targets(bootstrap.deps(), call.user_id)}
 
 
 @api.route("/frames/{frame_id}", ["GET"])
@@ -47,7 +50,11 @@ def unpair(call: Call, frame_id: str) -> None:
 
 @api.route("/frames/{frame_id}/items", ["GET"])
 def items(call: Call, frame_id: str) -> dict[str, Any]:
-    return {"items": sharing.on_frame(call.user_id, frames.owned(call.user_id, frame_id))}
+    return {
+        "items": sharing.on_frame(
+            bootstrap.deps(), call.user_id, frames.owned(call.user_id, frame_id)
+        )
+    }
 
 
 @api.route("/frames/{frame_id}/show-now", ["POST"], status=202)
@@ -55,5 +62,5 @@ def show_now(call: Call, frame_id: str) -> dict[str, Any]:
     frame = frames.find(frame_id)
     if frame is None:
         raise NotFound("This frame does not exist.")
-    sharing.show_now(call.user_id, frame, call.body.get("shareId"))
+    sharing.show_now(bootstrap.deps(), call.user_id, frame, call.body.get("shareId"))
     return {"requested": True}

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from chalicelib import bootstrap
 from chalicelib.api.http import Api, Call
 from chalicelib.services import images, sharing
 
@@ -17,6 +18,7 @@ api = Api(blueprint)
 def create_upload(call: Call) -> dict[str, Any]:
     body = call.body
     return images.create_upload(
+        bootstrap.deps(),
         call.user_id,
         body.get("contentType"),
         body.get("bytes"),
@@ -56,4 +58,6 @@ def rendition(call: Call, image_id: str, panel: str) -> dict[str, Any]:
 
 @api.route("/images/{image_id}/frames/{frame_id}/preview", ["GET"])
 def frame_preview(call: Call, image_id: str, frame_id: str) -> dict[str, Any]:
-    return sharing.preview(call.user_id, image_id, frame_id, call.query("caption"))
+    return sharing.preview(
+        bootstrap.deps(), call.user_id, image_id, frame_id, call.query("caption")
+    )

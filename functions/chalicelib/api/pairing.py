@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from chalicelib import bootstrap
 from chalicelib.api.http import Api, Call
 from chalicelib.services import pairing
 
@@ -17,10 +18,14 @@ api = Api(blueprint)
 def start(call: Call) -> dict[str, Any]:
     body = call.body
     return pairing.start(
-        body.get("csr"), body.get("panel"), body.get("firmware"), source=call.source
+        bootstrap.deps(),
+        body.get("csr"),
+        body.get("panel"),
+        body.get("firmware"),
+        source=call.source,
     )
 
 
 @api.route("/pairing/{code}/poll", ["POST"], public=True)
 def poll(call: Call, code: str) -> dict[str, Any]:
-    return pairing.poll(code, call.body.get("pollToken"))
+    return pairing.poll(bootstrap.deps(), code, call.body.get("pollToken"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from chalicelib import bootstrap
 from chalicelib.api.http import Api, Call
 from chalicelib.services import sharing
 
@@ -17,6 +18,7 @@ api = Api(blueprint)
 def send(call: Call) -> dict[str, Any]:
     body = call.body
     return sharing.create(
+        bootstrap.deps(),
         call.user_id,
         body.get("imageId"),
         body.get("frameIds"),
@@ -29,6 +31,7 @@ def send(call: Call) -> dict[str, Any]:
 @api.route("/shares", ["GET"])
 def history(call: Call) -> dict[str, Any]:
     return sharing.history(
+        bootstrap.deps(),
         call.user_id,
         call.query("direction"),
         frame_id=call.query("frameId"),
@@ -41,9 +44,9 @@ def history(call: Call) -> dict[str, Any]:
 
 @api.route("/shares/{share_id}", ["GET"])
 def get_share(call: Call, share_id: str) -> dict[str, Any]:
-    return sharing.get(call.user_id, share_id)
+    return sharing.get(bootstrap.deps(), call.user_id, share_id)
 
 
 @api.route("/shares/{share_id}/frames/{frame_id}", ["DELETE"])
 def remove(call: Call, share_id: str, frame_id: str) -> None:
-    sharing.remove(call.user_id, share_id, frame_id)
+    sharing.remove(bootstrap.deps(), call.user_id, share_id, frame_id)

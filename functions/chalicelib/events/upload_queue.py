@@ -33,5 +33,5 @@ def process_uploads(event: SQSEvent) -> None:
 
 
 def handle(obj: UploadedObject) -> None:
-    outcome = images.process_upload(obj.key, obj.size)
+    outcome = images.process_upload(bootstrap.deps(), obj.key, obj.size)
     log.info("upload processed", extra={"key": obj.key, "outcome": outcome})

@@ -14,6 +14,7 @@ from contextlib import suppress
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import bootstrap
 from chalicelib.adapters import media_store, timers
 from chalicelib.adapters.tables import (
     ActivityRecord,
@@ -55,7 +56,7 @@ def run(user_id: str) -> bool:
     counterparts: set[str] = set()
     for share in ShareRecord.by_sender.query(user_id):
         for frame_id in share.frame_ids:
-            sharing.leave_frame(frame_id, share.share_id, "removed", now=now)
+            sharing.leave_frame(bootstrap.deps(), frame_id, share.share_id, "removed")
             with suppress(DoesNotExist):
                 counterparts.add(DeliveryRecord.get(frame_id, share.share_id).frame_owner_id)
             DeliveryRecord(frame_id, share.share_id).delete()
@@ -68,9 +69,9 @@ def run(user_id: str) -> bool:
         counterparts.add(side.other_id)
         FriendshipRecord(side.other_id, user_id).delete()
         if side.state == "incoming":
-            friends.cancel_stale_timer(user_id, side.other_id, side.created_at)
+            friends.cancel_stale_timer(bootstrap.deps(), user_id, side.other_id, side.created_at)
         elif side.state == "outgoing":
-            friends.cancel_stale_timer(side.other_id, user_id, side.created_at)
+            friends.cancel_stale_timer(bootstrap.deps(), side.other_id, user_id, side.created_at)
         side.delete()
     for image in ImageRecord.query(user_id):
         ref = {"userId": user_id, "imageId": image.image_id}

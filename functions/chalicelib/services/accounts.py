@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import rate_limiter, timers
+from chalicelib.adapters.conditional import update_if
 from chalicelib.adapters.tables import FriendCodeRecord, SessionRecord, UserEmailRecord, UserRecord
 from chalicelib.config import settings
 from chalicelib.domain import codes, jobs
@@ -164,16 +165,13 @@ def _notice_signup_attempt(user: UserRecord, now: datetime) -> None:
 
     The conditional write makes "once a day" hold under concurrent attempts too.
     """
-    try:
-        user.update(
-            actions=[UserRecord.signup_attempt_mailed_at.set(now)],
-            condition=UserRecord.signup_attempt_mailed_at.does_not_exist()
-            | (UserRecord.signup_attempt_mailed_at <= now - SIGNUP_NOTICE_INTERVAL),
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return
-        raise
+    if not update_if(
+        user,
+        [UserRecord.signup_attempt_mailed_at.set(now)],
+        UserRecord.signup_attempt_mailed_at.does_not_exist()
+        | (UserRecord.signup_attempt_mailed_at <= now - SIGNUP_NOTICE_INTERVAL),
+    ):
+        return
     emails.signup_attempt(user.email, user.display_name)
 
 
@@ -321,14 +319,12 @@ def refresh(refresh_token: object) -> Session:
         record.update(actions=[SessionRecord.revoked.set(True)])
         raise ended
     new_secret = secrets.token_urlsafe(32)
-    try:
-        record.update(
-            actions=[SessionRecord.token_hash.set(_hash(new_secret))],
-            condition=(SessionRecord.token_hash == _hash(secret))
-            & (SessionRecord.revoked == False),  # noqa: E712
-        )
-    except UpdateError as err:  # a concurrent refresh won: this token is now a reused one
-        raise ended from err
+    if not update_if(
+        record,
+        [SessionRecord.token_hash.set(_hash(new_secret))],
+        (SessionRecord.token_hash == _hash(secret)) & (SessionRecord.revoked == False),  # noqa: E712
+    ):
+        raise ended  # a concurrent refresh won: this token is now a reused one
     return Session(
         tokens.access_token(record.user_id, session_id),
         f"{session_id}.{new_secret}",

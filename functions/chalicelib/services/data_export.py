@@ -11,6 +11,7 @@ import logging
 import zipfile
 from typing import Any
 
+from chalicelib import bootstrap
 from chalicelib.adapters import media_store, queues, rate_limiter
 from chalicelib.adapters.tables import (
     DeliveryRecord,
@@ -48,12 +49,12 @@ def _document(user: UserRecord) -> dict[str, Any]:
         "profile": accounts.profile(user),
         "photos": [images.describe(i) | {"urls": None} for i in ImageRecord.query(uid)],
         "frames": [frames.describe(f) for f in FrameRecord.by_owner.query(uid)],
-        "friends": friends.listing(uid, "friends"),
+        "friends": friends.listing(bootstrap.deps(), uid, "friends"),
         "friendRequests": {
-            "incoming": friends.listing(uid, "incoming"),
-            "outgoing": friends.listing(uid, "outgoing"),
+            "incoming": friends.listing(bootstrap.deps(), uid, "incoming"),
+            "outgoing": friends.listing(bootstrap.deps(), uid, "outgoing"),
         },
-        "blocked": friends.listing(uid, "blocked"),
+        "blocked": friends.listing(bootstrap.deps(), uid, "blocked"),
         "sharesSent": [
             {
                 "shareId": s.share_id,

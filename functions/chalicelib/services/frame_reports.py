@@ -11,11 +11,11 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters import timers
+from chalicelib.adapters.conditional import update_if
 from chalicelib.adapters.tables import DeliveryRecord, FrameRecord, UserRecord
 from chalicelib.domain import jobs, sharing
 from chalicelib.domain.errors import Conflict
@@ -111,14 +111,7 @@ def _take_resync(frame: FrameRecord, window: int) -> bool:
             & (FrameRecord.resync_window.does_not_exist() | (FrameRecord.resync_window < window)),
         ),
     )
-    for actions, condition in attempts:
-        try:
-            frame.update(actions=actions, condition=condition)
-            return True
-        except UpdateError as err:
-            if err.cause_response_code != "ConditionalCheckFailedException":
-                raise
-    return False
+    return any(update_if(frame, actions, condition) for actions, condition in attempts)
 
 
 def _advance(frame_id: str, share_id: str, state: str, at: datetime) -> str:
@@ -136,15 +129,12 @@ def _advance(frame_id: str, share_id: str, state: str, at: datetime) -> str:
             DeliveryRecord.displayed_at.set(at),
             DeliveryRecord.delivered_at.set(DeliveryRecord.delivered_at | at),
         ]
-    try:
-        DeliveryRecord(frame_id, share_id).update(
-            actions=actions,
-            condition=DeliveryRecord.frame_id.exists() & DeliveryRecord.state.is_in(*allowed),
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return "ignored: not a forward step"
-        raise
+    if not update_if(
+        DeliveryRecord(frame_id, share_id),
+        actions,
+        DeliveryRecord.frame_id.exists() & DeliveryRecord.state.is_in(*allowed),
+    ):
+        return "ignored: not a forward step"
     log.info("delivery advanced", extra={"frameId": frame_id, "shareId": share_id, "state": state})
     if state == "displayed":
         _displayed(frame_id, share_id, at)
@@ -205,12 +195,9 @@ def handle_status(message: dict[str, Any]) -> str:
     actions: list[Action] = [FrameRecord.last_seen_at.set(utcnow())]
     actions += [getattr(FrameRecord, name).set(value) for name, value in reported.items()]
     frame = FrameRecord(str(frame_id))
-    try:  # the update returns the whole record (ALL_NEW): no second read below
-        frame.update(actions=actions, condition=FrameRecord.frame_id.exists())
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return "ignored: unknown frame"
-        raise
+    # The update returns the whole record (ALL_NEW): no second read below.
+    if not update_if(frame, actions, FrameRecord.frame_id.exists()):
+        return "ignored: unknown frame"
     _catch_up_firmware(frame)
     return "seen"
 
@@ -251,16 +238,13 @@ def handle_presence(event: dict[str, Any]) -> str:
     if online:
         actions.append(FrameRecord.last_seen_at.set(now))
     frame = FrameRecord(str(frame_id))
-    try:
-        frame.update(
-            actions=actions,
-            condition=FrameRecord.frame_id.exists()
-            & (FrameRecord.presence_at.does_not_exist() | (FrameRecord.presence_at < stamp)),
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return "ignored: unknown frame or late event"
-        raise
+    if not update_if(
+        frame,
+        actions,
+        FrameRecord.frame_id.exists()
+        & (FrameRecord.presence_at.does_not_exist() | (FrameRecord.presence_at < stamp)),
+    ):
+        return "ignored: unknown frame or late event"
     if online:
         _catch_up_firmware(frame)
         return "online"
@@ -284,16 +268,13 @@ def notify_offline(frame_id: str) -> bool:
     last = frame.last_seen_at or frame.created_at
     if frame.online or now - last < OFFLINE_NOTICE_AFTER:
         return False
-    try:  # one notice per silence, however many timers point at it
-        frame.update(
-            actions=[FrameRecord.offline_notice_for.set(iso(last))],
-            condition=FrameRecord.offline_notice_for.does_not_exist()
-            | (FrameRecord.offline_notice_for != iso(last)),
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    if not update_if(  # one notice per silence, however many timers point at it
+        frame,
+        [FrameRecord.offline_notice_for.set(iso(last))],
+        FrameRecord.offline_notice_for.does_not_exist()
+        | (FrameRecord.offline_notice_for != iso(last)),
+    ):
+        return False
     notifications.frame_offline(UserRecord.get(frame.owner_id), frame.name)
     return True
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.adapters import frame_channel, media_store
+from chalicelib.adapters.conditional import update_if
 from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
 from chalicelib.config import settings
 from chalicelib.domain import desired_state
@@ -59,14 +58,8 @@ def _take_next_version(frame_id: str) -> FrameRecord | None:
     """Increment the frame's state version; the update returns the whole record (ALL_NEW), so
     publishing needs no second read. None when the frame no longer exists."""
     frame = FrameRecord(frame_id)
-    try:
-        frame.update(
-            actions=[FrameRecord.state_version.add(1)], condition=FrameRecord.frame_id.exists()
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    if not update_if(frame, [FrameRecord.state_version.add(1)], FrameRecord.frame_id.exists()):
+        return None
     return frame
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from contextlib import suppress
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import rendering
 from chalicelib.adapters import iot_registry, timers
+from chalicelib.adapters.conditional import delete_if
 from chalicelib.adapters.tables import (
     DeliveryRecord,
     FrameRecord,
@@ -118,10 +118,10 @@ def unpair_frame(frame: FrameRecord) -> None:
     for delivery in DeliveryRecord.query(frame.frame_id):
         _drop_delivery(delivery)
     if frame.pairing_code:
-        with suppress(DeleteError):
-            PairingSessionRecord(frame.pairing_code).delete(
-                condition=PairingSessionRecord.frame_id == frame.frame_id
-            )
+        delete_if(
+            PairingSessionRecord(frame.pairing_code),
+            PairingSessionRecord.frame_id == frame.frame_id,
+        )
     frame.delete()
     log.info("frame unpaired", extra={"frameId": frame.frame_id})
 

@@ -1,7 +1,7 @@
 """Friends: codes, requests, acceptance, removal and blocking.
 
-A relation is stored twice, once per side (``FriendshipRecord``), and both sides are always
-written in one transaction, so each user lists their own side with one query.
+A relation is stored twice, once per side, and the friendships repository always writes both
+sides together, so each user lists their own side with one query.
 """
 
 from __future__ import annotations
@@ -10,62 +10,32 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
-
-from chalicelib.adapters import rate_limiter, timers
-from chalicelib.adapters.tables import (
-    FriendCodeRecord,
-    FriendshipRecord,
-    UserEmailRecord,
-    UserRecord,
-)
-from chalicelib.config import settings
 from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id
-from chalicelib.domain.timefmt import iso, utcnow
-from chalicelib.services import accounts, activity, notifications
+from chalicelib.domain.timefmt import iso
+from chalicelib.services import accounts, notifications
+from chalicelib.services.ports import Deps
 
 log = logging.getLogger(__name__)
 REQUEST_LIFETIME = timedelta(days=30)
+REQUESTS_PER_HOUR = 30
 
 
-def are_friends(user_id: str, other_id: str) -> bool:
+def are_friends(deps: Deps, user_id: str, other_id: str) -> bool:
     if user_id == other_id:
         return False
-    try:
-        return FriendshipRecord.get(user_id, other_id).state == "friends"
-    except DoesNotExist:
-        return False
+    side = deps.friendships.get(user_id, other_id)
+    return side is not None and side.state == "friends"
 
 
-def friend_ids(user_id: str) -> list[str]:
-    return [
-        r.other_id
-        for r in FriendshipRecord.query(
-            user_id, filter_condition=FriendshipRecord.state == "friends"
-        )
-    ]
+def friend_ids(deps: Deps, user_id: str) -> list[str]:
+    return deps.friendships.friend_ids(user_id)
 
 
-def invite_link(code: str) -> str:
-    return f"{settings().web_url}/friends/add?code={code}"
-
-
-def _side(user_id: str, other_id: str) -> FriendshipRecord | None:
-    try:
-        return FriendshipRecord.get(user_id, other_id, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def _user(user_id: str) -> UserRecord:
-    return UserRecord.get(user_id)
-
-
-def send_request(user_id: str, friend_code: object, email: object = None) -> dict[str, Any]:
+def send_request(
+    deps: Deps, user_id: str, friend_code: object, email: object = None
+) -> dict[str, Any]:
     """Ask someone to be friends, by their friend code or by their exact e-mail address.
 
     A friend code always works (whoever has it was given it); an address finds only people
@@ -83,29 +53,29 @@ def send_request(user_id: str, friend_code: object, email: object = None) -> dic
     address = accounts.normalise_email(email) if by_email else None
     if not by_email and code is None:
         raise ValidationFailed("A friend code looks like ABCD-EFGH.", field="friendCode")
-    rate_limiter.hit(
+    deps.rate_limiter.hit(
         "friend-request",
         user_id,
-        limit=30,
+        limit=REQUESTS_PER_HOUR,
         window_seconds=3600,
         message="Too many friend requests. Please try again in an hour.",
     )
-    try:
-        other_id = (
-            UserEmailRecord.get(address).user_id
-            if address is not None
-            else FriendCodeRecord.get(code).user_id
-        )
-        other = _user(other_id)
-        me = _user(user_id)
-    except DoesNotExist as err:
-        raise nobody from err
-    if other_id == user_id:
+    if address is not None:
+        other_id = deps.users.id_by_email(address)
+    else:
+        assert code is not None
+        other_id = deps.users.id_by_friend_code(code)
+    other = deps.users.get(other_id) if other_id is not None else None
+    me = deps.users.get(user_id)
+    if other is None or me is None:
+        raise nobody
+    if other.user_id == user_id:
         raise ValidationFailed(
             "This is your own address." if by_email else "This is your own friend code.",
             field=field,
         )
-    mine, theirs = _side(user_id, other_id), _side(other_id, user_id)
+    mine = deps.friendships.get(user_id, other.user_id)
+    theirs = deps.friendships.get(other.user_id, user_id)
     if theirs is not None and theirs.state == "blocked":
         raise nobody  # a blocked user learns nothing
     if by_email and not other.findable and (theirs is None or theirs.state != "outgoing"):
@@ -115,139 +85,107 @@ def send_request(user_id: str, friend_code: object, email: object = None) -> dic
     if mine is not None and mine.state == "outgoing":
         raise Conflict("You have already sent a request to this person.", field="friendCode")
     if mine is not None and mine.state == "incoming":
-        accept(user_id, other_id)  # they asked first: a request back means yes
-        return {"userId": other_id, "displayName": other.display_name, "state": "friends"}
-    now = utcnow()
-    with TransactWrite(connection=Connection()) as tx:
-        tx.save(
-            FriendshipRecord(
-                user_id, other_id, state="outgoing", other_name=other.display_name, created_at=now
-            )
-        )
-        tx.save(
-            FriendshipRecord(
-                other_id, user_id, state="incoming", other_name=me.display_name, created_at=now
-            )
-        )
-    timers.schedule(
+        accept(deps, user_id, other.user_id)  # they asked first: a request back means yes
+        return {"userId": other.user_id, "displayName": other.display_name, "state": "friends"}
+    now = deps.clock()
+    deps.friendships.request(me, other, now)
+    deps.timers.schedule(
         jobs.REJECT_STALE_REQUESTS,
         now + REQUEST_LIFETIME,
-        {"to": other_id, "from": user_id},
+        {"to": other.user_id, "from": user_id},
         now=now,
     )
-    activity.record(other_id, "friend_request", now, userId=user_id, displayName=me.display_name)
-    notifications.friend_request(other, me.display_name)
-    return {"userId": other_id, "displayName": other.display_name, "state": "outgoing"}
+    deps.activity.record(
+        other.user_id, "friend_request", now, userId=user_id, displayName=me.display_name
+    )
+    notifications.friend_request(deps.mailer, deps.settings, other, me.display_name)
+    return {"userId": other.user_id, "displayName": other.display_name, "state": "outgoing"}
 
 
-def _transition(user_id: str, other_id: str, expect: str, then: str | None) -> None:
+def _transition(deps: Deps, user_id: str, other_id: str, expect: str, then: str | None) -> None:
     """Move both sides from a pending request to ``then`` (None deletes both)."""
     opposite = {"incoming": "outgoing", "outgoing": "incoming"}[expect]
     if not is_id(other_id, "usr"):
         raise NotFound("There is no such request.")
-    mine, theirs = _side(user_id, other_id), _side(other_id, user_id)
+    mine = deps.friendships.get(user_id, other_id)
+    theirs = deps.friendships.get(other_id, user_id)
     if mine is None or mine.state != expect or theirs is None or theirs.state != opposite:
         raise NotFound("There is no such request.")
-    try:
-        with TransactWrite(connection=Connection()) as tx:
-            for side, state in ((mine, expect), (theirs, opposite)):
-                condition = FriendshipRecord.state == state
-                if then is None:
-                    tx.delete(side, condition=condition)
-                else:
-                    tx.update(
-                        side,
-                        actions=[
-                            FriendshipRecord.state.set(then),
-                            FriendshipRecord.created_at.set(utcnow()),
-                        ],
-                        condition=condition,
-                    )
-    except TransactWriteError as err:
-        raise Conflict("This request has just changed. Please reload.") from err
+    if not deps.friendships.settle(user_id, other_id, expect, then, deps.clock()):
+        raise Conflict("This request has just changed. Please reload.")
     recipient, sender = (user_id, other_id) if expect == "incoming" else (other_id, user_id)
-    cancel_stale_timer(recipient, sender, mine.created_at)
+    cancel_stale_timer(deps, recipient, sender, mine.created_at)
 
 
-def cancel_stale_timer(recipient_id: str, sender_id: str, requested_at: datetime) -> None:
+def cancel_stale_timer(
+    deps: Deps, recipient_id: str, sender_id: str, requested_at: datetime
+) -> None:
     """A request that was answered needs no rejecting in 30 days."""
-    timers.cancel(
+    deps.timers.cancel(
         jobs.REJECT_STALE_REQUESTS,
         requested_at + REQUEST_LIFETIME,
         {"to": recipient_id, "from": sender_id},
-        now=utcnow(),
+        now=deps.clock(),
     )
 
 
-def accept(user_id: str, other_id: str) -> None:
-    _transition(user_id, other_id, "incoming", "friends")
-    now = utcnow()
-    me = _user(user_id)
-    activity.record(other_id, "friend_accepted", now, userId=user_id, displayName=me.display_name)
+def accept(deps: Deps, user_id: str, other_id: str) -> None:
+    _transition(deps, user_id, other_id, "incoming", "friends")
+    me = deps.users.get(user_id)
+    name = me.display_name if me is not None else ""
+    deps.activity.record(
+        other_id, "friend_accepted", deps.clock(), userId=user_id, displayName=name
+    )
 
 
-def reject(user_id: str, other_id: str) -> None:
-    _transition(user_id, other_id, "incoming", None)
+def reject(deps: Deps, user_id: str, other_id: str) -> None:
+    _transition(deps, user_id, other_id, "incoming", None)
 
 
-def cancel(user_id: str, other_id: str) -> None:
-    _transition(user_id, other_id, "outgoing", None)
+def cancel(deps: Deps, user_id: str, other_id: str) -> None:
+    _transition(deps, user_id, other_id, "outgoing", None)
 
 
-def remove(user_id: str, other_id: str) -> None:
+def remove(deps: Deps, user_id: str, other_id: str) -> None:
     """Both lose access to each other's frames at once; photos already sent stay until expiry."""
-    mine, theirs = _side(user_id, other_id), _side(other_id, user_id)
+    mine = deps.friendships.get(user_id, other_id)
     if mine is None or mine.state != "friends":
         raise NotFound("You are not friends with this person.")
-    with TransactWrite(connection=Connection()) as tx:
-        tx.delete(mine)
-        if theirs is not None and theirs.state == "friends":
-            tx.delete(theirs)
+    deps.friendships.unfriend(user_id, other_id)
 
 
-def block(user_id: str, other_id: str) -> None:
+def block(deps: Deps, user_id: str, other_id: str) -> None:
     if other_id == user_id or not is_id(other_id, "usr"):
         raise ValidationFailed("You cannot block this user.", field="userId")
-    try:
-        other = _user(other_id)
-    except DoesNotExist as err:
-        raise NotFound("This user does not exist.", field="userId") from err
-    theirs = _side(other_id, user_id)
-    with TransactWrite(connection=Connection()) as tx:
-        tx.save(
-            FriendshipRecord(
-                user_id,
-                other_id,
-                state="blocked",
-                other_name=other.display_name,
-                created_at=utcnow(),
-            )
-        )
-        if theirs is not None and theirs.state != "blocked":
-            tx.delete(theirs)
+    other = deps.users.get(other_id)
+    if other is None:
+        raise NotFound("This user does not exist.", field="userId")
+    deps.friendships.block(user_id, other, deps.clock())
 
 
-def unblock(user_id: str, other_id: str) -> None:
-    mine = _side(user_id, other_id)
-    if mine is None or mine.state != "blocked":
+def unblock(deps: Deps, user_id: str, other_id: str) -> None:
+    if not deps.friendships.unblock(user_id, other_id):
         raise NotFound("This user is not blocked.")
-    mine.delete(condition=FriendshipRecord.state == "blocked")
 
 
-def listing(user_id: str, state: str) -> list[dict[str, Any]]:
+def listing(deps: Deps, user_id: str, state: str) -> list[dict[str, Any]]:
     return [
         {"userId": r.other_id, "displayName": r.other_name, "since": iso(r.created_at)}
-        for r in FriendshipRecord.query(user_id, filter_condition=FriendshipRecord.state == state)
+        for r in deps.friendships.of_state(user_id, state)
     ]
 
 
-def reject_stale(recipient_id: str, sender_id: str) -> bool:
+def reject_stale(deps: Deps, recipient_id: str, sender_id: str) -> bool:
     """Job: a request still pending after 30 days is rejected. True when it changed something."""
-    mine = _side(recipient_id, sender_id)
-    if mine is None or mine.state != "incoming" or utcnow() - mine.created_at < REQUEST_LIFETIME:
+    mine = deps.friendships.get(recipient_id, sender_id)
+    if (
+        mine is None
+        or mine.state != "incoming"
+        or deps.clock() - mine.created_at < REQUEST_LIFETIME
+    ):
         return False
     try:
-        reject(recipient_id, sender_id)
+        reject(deps, recipient_id, sender_id)
     except (NotFound, Conflict):
         return False
     return True

@@ -9,19 +9,21 @@ from datetime import timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import rendering
 from chalicelib.adapters import media_store, timers
+from chalicelib.adapters.conditional import update_if
 from chalicelib.adapters.tables import ImageRecord, UserRecord
 from chalicelib.config import settings
 from chalicelib.domain import jobs, titles
 from chalicelib.domain.errors import Conflict, NotFound, QuotaExceeded, ValidationFailed
-from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.ids import is_id
 from chalicelib.domain.timefmt import iso, utcnow
 from chalicelib.services import paging
+from chalicelib.services.ports import Deps
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ def _derived(user_id: str, image_id: str, name: str) -> str:
 
 
 def create_upload(
+    deps: Deps,
     user_id: str,
     content_type: object,
     size: object,
@@ -55,7 +58,7 @@ def create_upload(
     send_and_forget_hours: object,
 ) -> dict[str, Any]:
     """Reserve a library slot and hand out a presigned POST for the original."""
-    cfg = settings()
+    cfg = deps.settings
     if content_type not in CONTENT_TYPES:
         raise ValidationFailed(
             "Only JPEG, PNG, WebP and HEIC photos can be uploaded.", field="contentType"
@@ -78,35 +81,40 @@ def create_upload(
             raise ValidationFailed(
                 "sendAndForgetHours must be between 1 and 720.", field="sendAndForgetHours"
             )
-        delete_at = utcnow() + timedelta(hours=send_and_forget_hours)
-    _reserve_slot(user_id)
-    now = utcnow()
-    image_id = new_id("img")
-    timers.schedule(
+        delete_at = deps.clock() + timedelta(hours=send_and_forget_hours)
+    if not deps.users.reserve_photo_slot(user_id, cfg.photo_quota):
+        raise QuotaExceeded(
+            f"Your library is full ({cfg.photo_quota} photos). Delete some photos to upload more."
+        )
+    now = deps.clock()
+    image_id = deps.new_id("img")
+    deps.timers.schedule(
         jobs.REMOVE_ABANDONED_UPLOADS,
         now + ABANDONED_AFTER,
         {"userId": user_id, "imageId": image_id},
         now=now,
     )
     if delete_at is not None:
-        timers.schedule(
+        deps.timers.schedule(
             jobs.FORGET_PHOTOS, delete_at, {"userId": user_id, "imageId": image_id}, now=now
         )
     title = ""
     if isinstance(filename, str):
         title = filename.rsplit(".", 1)[0][:MAX_TITLE]
-    ImageRecord(
-        user_id,
-        image_id,
-        state="pending",
-        content_type=str(content_type),
-        declared_bytes=size,
-        filename=filename if isinstance(filename, str) else None,
-        title=title,
-        created_at=now,
-        delete_at=delete_at,
-    ).save()
-    upload = media_store.presigned_upload(
+    deps.images.add(
+        ImageRecord(
+            user_id,
+            image_id,
+            state="pending",
+            content_type=str(content_type),
+            declared_bytes=size,
+            filename=filename if isinstance(filename, str) else None,
+            title=title,
+            created_at=now,
+            delete_at=delete_at,
+        )
+    )
+    upload = deps.media.presigned_upload(
         media_store.original_key(user_id, image_id),
         content_type=str(content_type),
         max_bytes=cfg.max_upload_bytes,
@@ -116,42 +124,14 @@ def create_upload(
         "imageId": image_id,
         "upload": {"url": upload["url"], "fields": upload["fields"]},
         "maxBytes": cfg.max_upload_bytes,
-        "expiresAt": iso(utcnow() + timedelta(seconds=cfg.upload_url_seconds)),
+        "expiresAt": iso(now + timedelta(seconds=cfg.upload_url_seconds)),
     }
-
-
-def _reserve_slot(user_id: str) -> None:
-    """The quota is a counter kept on write: one conditional update, whatever the library size."""
-    quota = settings().photo_quota
-    try:
-        UserRecord(user_id).update(
-            actions=[UserRecord.photo_count.add(1)],
-            condition=UserRecord.user_id.exists()
-            & (UserRecord.photo_count.does_not_exist() | (UserRecord.photo_count < quota)),
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            raise QuotaExceeded(
-                f"Your library is full ({quota} photos). Delete some photos to upload more."
-            ) from err
-        raise
-
-
-def _release_slot(user_id: str) -> None:
-    try:
-        UserRecord(user_id).update(
-            actions=[UserRecord.photo_count.add(-1)],
-            condition=UserRecord.user_id.exists() & (UserRecord.photo_count > 0),
-        )
-    except UpdateError as err:
-        if err.cause_response_code != "ConditionalCheckFailedException":
-            raise
 
 
 # --- processing ---------------------------------------------------------------------------
 
 
-def process_upload(key: str, size: int | None) -> str:
+def process_upload(deps: Deps, key: str, size: int | None) -> str:
     """Turn an uploaded original into a library photo. Returns what happened (for the log).
 
     Idempotent: a redelivered event finds the photo no longer pending and does nothing.
@@ -183,7 +163,7 @@ def process_upload(key: str, size: int | None) -> str:
     except rendering.ImageRejected as rejected:
         _finish(record, state="rejected", reason=rejected.reason)
         media_store.delete(key)
-        _release_slot(user_id)
+        deps.users.release_photo_slot(user_id)
         return f"rejected: {rejected.reason}"
     digest = hashlib.sha256(data).hexdigest()
     duplicate = _earlier_upload(user_id, digest, image_id)
@@ -233,11 +213,7 @@ def _finish(record: ImageRecord, *, state: str, **fields: Any) -> None:
     for name, value in fields.items():
         attr = getattr(ImageRecord, name)
         actions.append(attr.set(value) if value is not None else attr.remove())
-    try:
-        record.update(actions=actions, condition=ImageRecord.state == "pending")
-    except UpdateError as err:
-        if err.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    update_if(record, actions, ImageRecord.state == "pending")
 
 
 # --- reading and editing ------------------------------------------------------------------
@@ -396,18 +372,19 @@ def _record(user_id: str, image_id: str) -> ImageRecord | None:
         return None
 
 
-def remove_abandoned(user_id: str, image_id: str) -> bool:
+def remove_abandoned(deps: Deps, user_id: str, image_id: str) -> bool:
     """Job: an upload that was presigned but never arrived (or never processed) after a day."""
-    record = _record(user_id, image_id)
+    record = deps.images.get(user_id, image_id)
     if (
         record is None
         or record.state != "pending"
-        or utcnow() - record.created_at < ABANDONED_AFTER
+        or deps.clock() - record.created_at < ABANDONED_AFTER
     ):
         return False
-    media_store.delete(media_store.original_key(user_id, image_id))
-    record.delete(condition=ImageRecord.state == "pending")
-    _release_slot(user_id)
+    deps.media.delete(media_store.original_key(user_id, image_id))
+    if not deps.images.remove_pending(record):
+        return False  # it arrived meanwhile
+    deps.users.release_photo_slot(user_id)
     return True
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import bootstrap
 from chalicelib.adapters import queues, timers
 from chalicelib.adapters.tables import PairingSessionRecord, TimerRecord, UserRecord
 from chalicelib.config import settings
@@ -64,17 +65,19 @@ def _expire_pairing(ref: dict[str, Any]) -> bool:
 
 
 JOBS: dict[str, Callable[[dict[str, Any]], bool]] = {
-    jobs.EXPIRE_SHARES: lambda ref: sharing.expire(ref["shareId"]),
-    jobs.PURGE_SHARE_HISTORY: lambda ref: sharing.purge(ref["shareId"]),
+    jobs.EXPIRE_SHARES: lambda ref: sharing.expire(bootstrap.deps(), ref["shareId"]),
+    jobs.PURGE_SHARE_HISTORY: lambda ref: sharing.purge(bootstrap.deps(), ref["shareId"]),
     jobs.REMOVE_ABANDONED_UPLOADS: lambda ref: images.remove_abandoned(
-        ref["userId"], ref["imageId"]
+        bootstrap.deps(), ref["userId"], ref["imageId"]
     ),
     jobs.FORGET_PHOTOS: lambda ref: images.forget(ref["userId"], ref["imageId"]),
     jobs.PURGE_DELETED_PHOTOS: lambda ref: images.purge_deleted(ref["userId"], ref["imageId"]),
     jobs.REMOVE_UNVERIFIED_ACCOUNTS: _remove_unverified,
     jobs.FINISH_ACCOUNT_DELETIONS: _finish_deletion,
     jobs.EXPIRE_PAIRING_SESSIONS: _expire_pairing,
-    jobs.REJECT_STALE_REQUESTS: lambda ref: friends.reject_stale(ref["to"], ref["from"]),
+    jobs.REJECT_STALE_REQUESTS: lambda ref: friends.reject_stale(
+        bootstrap.deps(), ref["to"], ref["from"]
+    ),
     jobs.NOTIFY_OFFLINE_FRAMES: lambda ref: frame_reports.notify_offline(ref["frameId"]),
 }
 

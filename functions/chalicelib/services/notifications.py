@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.adapters import mailer
 from chalicelib.adapters.tables import UserRecord
-from chalicelib.config import settings
+from chalicelib.config import Settings, settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import Mailer
 
 KINDS = ("friendRequest", "photoDisplayed", "frameOffline")
 
@@ -13,14 +18,14 @@ def wants(user: UserRecord, kind: str) -> bool:
     return bool((user.notifications or {}).get(kind))
 
 
-def friend_request(user: UserRecord, from_name: str) -> None:
+def friend_request(post: Mailer, config: Settings, user: UserRecord, from_name: str) -> None:
     if wants(user, "friendRequest"):
-        mailer.send(
+        post.send(
             user.email,
             f"{from_name} wants to be friends on Shareframe",
             f"Hello {user.display_name},\n\n{from_name} sent you a friend request. Friends can "
             "send photos to each other's frames.\n\nAnswer it here:\n"
-            f"{settings().web_url}/friends\n\nShareframe\n",
+            f"{config.web_url}/friends\n\nShareframe\n",
         )
 
 

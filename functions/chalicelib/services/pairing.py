@@ -8,160 +8,130 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-
 from chalicelib import rendering
-from chalicelib.adapters import device_ca, iot_registry, rate_limiter, timers
 from chalicelib.adapters.tables import FrameRecord, PairingSessionRecord
-from chalicelib.config import settings
 from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.frame_settings import validate_name
-from chalicelib.domain.ids import new_id
-from chalicelib.domain.timefmt import iso, utcnow
-from chalicelib.services import frame_sync
+from chalicelib.domain.timefmt import iso
+from chalicelib.services.ports import Deps
 
 log = logging.getLogger(__name__)
 POLL_INTERVAL_SECONDS = 3
+STARTS_PER_HOUR = 120  # per source address: frames behind one NAT share it
+CLAIMS_PER_15_MINUTES = 10
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(csr: object, panel: object, firmware: object, *, source: str) -> dict[str, Any]:
+def start(
+    deps: Deps, csr: object, panel: object, firmware: object, *, source: str
+) -> dict[str, Any]:
     if not isinstance(csr, str):
         raise ValidationFailed("csr must be a PEM certificate request.", field="csr")
-    device_ca.validate_csr(csr)
+    deps.devices.validate_csr(csr)
     if panel not in rendering.PANELS:
         raise ValidationFailed("Unknown panel.", field="panel")
     if not isinstance(firmware, str) or not 1 <= len(firmware) <= 32:
         raise ValidationFailed("firmware must be a version string.", field="firmware")
-    rate_limiter.hit(
+    deps.rate_limiter.hit(
         "pairing-start",
         source,
-        limit=120,  # per source address: frames behind one NAT share it
+        limit=STARTS_PER_HOUR,
         window_seconds=3600,
         message="Too many pairing attempts from this network. Try again later.",
     )
-    now = utcnow()
-    expires = now + timedelta(seconds=settings().pairing_session_seconds)
+    now = deps.clock()
+    expires = now + timedelta(seconds=deps.settings.pairing_session_seconds)
     poll_token = "pt_" + secrets.token_urlsafe(24)
     for _ in range(5):
         code = codes.new_code()
-        try:
-            PairingSessionRecord(
-                code,
-                poll_token_hash=_hash(poll_token),
-                csr_pem=csr,
-                panel=str(panel),
-                firmware=firmware,
-                created_at=now,
-                expires_at=expires,
-                ttl=int(expires.timestamp()),
-            ).save(condition=PairingSessionRecord.code.does_not_exist())
+        session = PairingSessionRecord(
+            code,
+            poll_token_hash=_hash(poll_token),
+            csr_pem=csr,
+            panel=str(panel),
+            firmware=firmware,
+            created_at=now,
+            expires_at=expires,
+            ttl=int(expires.timestamp()),
+        )
+        if deps.pairing.open(session):
             break
-        except PutError as err:
-            if err.cause_response_code != "ConditionalCheckFailedException":
-                raise
     else:  # pragma: no cover - 40 bits of code space
         raise Conflict("Could not allocate a pairing code. Please try again.")
-    timers.schedule(jobs.EXPIRE_PAIRING_SESSIONS, expires, {"code": code}, now=now)
+    deps.timers.schedule(jobs.EXPIRE_PAIRING_SESSIONS, expires, {"code": code}, now=now)
     return {
         "code": code,
         "pollToken": poll_token,
         "expiresAt": iso(expires),
         "pollIntervalSeconds": POLL_INTERVAL_SECONDS,
-        "claimUrl": f"{settings().web_url}/frames/claim?code={code}",
+        "claimUrl": f"{deps.settings.web_url}/frames/claim?code={code}",
     }
 
 
-def _live_session(code: object) -> PairingSessionRecord:
-    gone = NotFound("This pairing code is not valid or has expired.")
+def _live_session(deps: Deps, code: object) -> PairingSessionRecord:
     normal = codes.normalise_code(code) if isinstance(code, str) else None
-    if normal is None:
-        raise gone
-    try:
-        session = PairingSessionRecord.get(normal, consistent_read=True)
-    except DoesNotExist as err:
-        raise gone from err
-    if session.expires_at <= utcnow():
-        raise gone
+    session = deps.pairing.get(normal) if normal is not None else None
+    if session is None or session.expires_at <= deps.clock():
+        raise NotFound("This pairing code is not valid or has expired.")
     return session
 
 
-def poll(code: str, poll_token: object) -> dict[str, Any]:
-    session = _live_session(code)
+def poll(deps: Deps, code: str, poll_token: object) -> dict[str, Any]:
+    session = _live_session(deps, code)
     if not isinstance(poll_token, str) or not secrets.compare_digest(
         session.poll_token_hash, _hash(poll_token)
     ):
         raise NotFound("This pairing code is not valid or has expired.")
     if session.state != "claimed" or not session.certificate_pem:
         return {"status": "pending"}
-    cfg = settings()
+    cfg = deps.settings
     return {
         "status": "paired",
         "frameId": session.frame_id,
         "certificatePem": session.certificate_pem,
-        "serverCaPem": device_ca.device_ca().server_root_pem,
+        "serverCaPem": deps.devices.server_root_pem(),
         "mqtt": {"host": cfg.mqtt_host, "port": cfg.mqtt_port},
     }
 
 
-def claim(user_id: str, code: object, name: object) -> FrameRecord:
+def claim(deps: Deps, user_id: str, code: object, name: object) -> FrameRecord:
     """Claim a code: create the thing, its certificate and the frame; single use."""
     frame_name = validate_name(name)
-    rate_limiter.hit(
+    deps.rate_limiter.hit(
         "pairing-claim",
         user_id,
-        limit=10,
+        limit=CLAIMS_PER_15_MINUTES,
         window_seconds=900,
         message="Too many codes tried. Please wait 15 minutes and check the code.",
     )
-    session = _live_session(code)
-    frame_id = new_id("frm")
-    try:  # take the session: only one claim can win
-        session.update(
-            actions=[
-                PairingSessionRecord.state.set("claiming"),
-                PairingSessionRecord.frame_id.set(frame_id),
-            ],
-            condition=PairingSessionRecord.state == "pending",
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("This code has already been used.", field="code") from err
-        raise
+    session = _live_session(deps, code)
+    frame_id = deps.new_id("frm")
+    if not deps.pairing.take(session, frame_id):  # only one claim can win
+        raise Conflict("This code has already been used.", field="code")
     try:
-        certificate = device_ca.issue_certificate(session.csr_pem, frame_id)
-        registered = iot_registry.register_frame(
-            frame_id, certificate, device_ca.device_ca().certificate_pem
-        )
+        certificate, certificate_id = deps.devices.provision(session.csr_pem, frame_id)
         frame = FrameRecord(
             frame_id,
             owner_id=user_id,
             name=frame_name,
             panel=session.panel,
             firmware=session.firmware,
-            certificate_id=registered.certificate_id,
+            certificate_id=certificate_id,
             pairing_code=session.code,
-            created_at=utcnow(),
+            created_at=deps.clock(),
         )
-        frame.save(condition=FrameRecord.frame_id.does_not_exist())
+        if not deps.frames.add(frame):
+            raise Conflict("Could not pair this frame. Please try again.", field="code")
     except Exception:
-        session.update(
-            actions=[
-                PairingSessionRecord.state.set("pending"),
-                PairingSessionRecord.frame_id.remove(),
-            ]
-        )
+        deps.pairing.give_back(session)
         raise
-    session.update(
-        actions=[
-            PairingSessionRecord.state.set("claimed"),
-            PairingSessionRecord.certificate_pem.set(certificate),
-        ]
-    )
-    frame_sync.publish(frame_id)
+    deps.pairing.complete(session, certificate)
+    deps.frame_channel.publish(frame_id)
     log.info("frame paired", extra={"frameId": frame_id, "userId": user_id})
-    return FrameRecord.get(frame_id)
+    found = deps.frames.get(frame_id)
+    assert found is not None
+    return found

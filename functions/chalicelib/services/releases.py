@@ -10,10 +10,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from chalicelib.adapters import media_store
+from chalicelib.adapters.conditional import save_if, update_if
 from chalicelib.adapters.tables import FirmwareUpdateRecord, FrameRecord, ReleaseRecord
 from chalicelib.config import settings
 from chalicelib.domain import releases as rules
@@ -106,10 +107,8 @@ def register(
         rollout_percent=rollout_percent,
         rollout_groups=groups,
     )
-    try:
-        record.save(condition=ReleaseRecord.version_key.does_not_exist())
-    except PutError as err:
-        raise Conflict(f"Release {version} already exists on {channel}.") from err
+    if not save_if(record, ReleaseRecord.version_key.does_not_exist()):
+        raise Conflict(f"Release {version} already exists on {channel}.")
     log.info("release registered", extra={"version": version, "channel": channel})
     return record
 
@@ -287,10 +286,6 @@ def record_progress(frame_id: str, event: dict[str, Any]) -> str:
             failed.set((failed | []).append([version])),
             FrameRecord.update_requested.remove(),
         ]
-    try:
-        FrameRecord(frame_id).update(actions=actions, condition=FrameRecord.frame_id.exists())
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return "ignored: unknown frame"
-        raise
+    if not update_if(FrameRecord(frame_id), actions, FrameRecord.frame_id.exists()):
+        return "ignored: unknown frame"
     return str(state)

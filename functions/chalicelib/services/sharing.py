@@ -3,53 +3,54 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
-from chalicelib.adapters import media_store, timers
 from chalicelib.adapters.tables import (
     DeliveryRecord,
     FrameRecord,
     ImageRecord,
     ShareRecord,
-    UserRecord,
 )
-from chalicelib.config import settings
 from chalicelib.domain import jobs, sharing
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.ids import is_id, new_id
+from chalicelib.domain.ids import is_id
 from chalicelib.domain.permissions import may_send
-from chalicelib.domain.timefmt import iso, utcnow
-from chalicelib.services import activity, frame_sync, friends, images, paging
+from chalicelib.domain.timefmt import iso
+from chalicelib.services import frame_sync, friends, paging
+from chalicelib.services.ports import Deps
 
 log = logging.getLogger(__name__)
 HISTORY_KEPT = timedelta(days=14)
 LIVE = ("queued", "delivered", "displayed")
+FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def _frames(frame_ids: list[str]) -> dict[str, FrameRecord]:
-    return {f.frame_id: f for f in FrameRecord.batch_get(frame_ids)} if frame_ids else {}
-
-
-def may_send_to(frame: FrameRecord, sender_id: str) -> bool:
+def may_send_to(deps: Deps, frame: FrameRecord, sender_id: str) -> bool:
     return may_send(
         frame_sync.frame_settings(frame),
         owner_id=frame.owner_id,
         sender_id=sender_id,
-        are_friends=friends.are_friends(frame.owner_id, sender_id),
+        are_friends=friends.are_friends(deps, frame.owner_id, sender_id),
     )
 
 
-def targets(user_id: str) -> list[dict[str, Any]]:
+def _image(deps: Deps, user_id: str, image_id: str) -> ImageRecord:
+    """One of the user's library photos (a deleted one is gone for sending)."""
+    image = deps.images.get(user_id, image_id) if is_id(image_id, "img") else None
+    if image is None or image.state == "deleted":
+        raise NotFound("This photo does not exist.")
+    return image
+
+
+def targets(deps: Deps, user_id: str) -> list[dict[str, Any]]:
     """Frames this user may send to: their own and their friends' that allow it."""
-    owners = [user_id, *friends.friend_ids(user_id)]
-    names = {u.user_id: u.display_name for u in UserRecord.batch_get(owners)}
+    owners = [user_id, *friends.friend_ids(deps, user_id)]
+    names = {u.user_id: u.display_name for u in deps.users.many(owners).values()}
     out = []
     for owner in owners:
-        for frame in FrameRecord.by_owner.query(owner):
-            if may_send_to(frame, user_id):
+        for frame in deps.frames.of_owner(owner):
+            if may_send_to(deps, frame, user_id):
                 out.append(
                     {
                         "frameId": frame.frame_id,
@@ -72,21 +73,22 @@ def sender_label(frame: FrameRecord, sender_id: str, sender_name: str) -> str | 
     return f"from {sender_name}"
 
 
-def preview(user_id: str, image_id: str, frame_id: str, caption: object = None) -> dict[str, Any]:
+def preview(
+    deps: Deps, user_id: str, image_id: str, frame_id: str, caption: object = None
+) -> dict[str, Any]:
     """Exactly what ``frame_id`` will show if this photo is sent to it with this caption: the
     same rendition (crop, dithering, caption band and sender label) the share would make."""
     text = sharing.validate_caption(caption)
-    image = images.get(user_id, image_id)
-    frame = _frames([frame_id] if is_id(frame_id, "frm") else []).get(frame_id)
-    if frame is None or not may_send_to(frame, user_id):
+    image = _image(deps, user_id, image_id)
+    frame = deps.frames.get(frame_id) if is_id(frame_id, "frm") else None
+    if frame is None or not may_send_to(deps, frame, user_id):
         raise Forbidden("You cannot send photos to this frame.", field="frameId")
-    sender = UserRecord.get(user_id)
-    entry = images.rendition(
+    entry = deps.render(
         image,
         frame.panel,
         frame.orientation,
         text,
-        sender_label(frame, user_id, sender.display_name),
+        sender_label(frame, user_id, _name(deps, user_id)),
     )
     return {
         "frameId": frame.frame_id,
@@ -94,7 +96,7 @@ def preview(user_id: str, image_id: str, frame_id: str, caption: object = None) 
         "orientation": frame.orientation,
         "width": entry["width"],
         "height": entry["height"],
-        "previewUrl": media_store.presigned_get_cached(entry["previewKey"]),
+        "previewUrl": deps.media.presigned_get_cached(entry["previewKey"]),
     }
 
 
@@ -110,7 +112,15 @@ def _validate_targets(frame_ids: object) -> list[str]:
     return list(dict.fromkeys(frame_ids))
 
 
+def _name(deps: Deps, user_id: str) -> str:
+    user = deps.users.get(user_id)
+    if user is None:
+        raise NotFound("This account does not exist.")
+    return user.display_name
+
+
 def create(
+    deps: Deps,
     sender_id: str,
     image_id: object,
     frame_ids: object,
@@ -122,23 +132,24 @@ def create(
     if not isinstance(image_id, str):
         raise ValidationFailed("imageId is required.", field="imageId")
     wanted = _validate_targets(frame_ids)
-    now = utcnow()
+    now = deps.clock()
     until = sharing.expiry(now, duration, expires_at)
     text = sharing.validate_caption(caption)
-    image = images.get(sender_id, image_id)
+    image = _image(deps, sender_id, image_id)
     if image.state != "ready":
         raise ValidationFailed("This photo is not ready yet.", field="imageId")
-    found = _frames([f for f in wanted if is_id(f, "frm")])
+    found = deps.frames.many(f for f in wanted if is_id(f, "frm"))
     for frame_id in wanted:
         frame = found.get(frame_id)
-        if frame is None or not may_send_to(frame, sender_id):
+        if frame is None or not may_send_to(deps, frame, sender_id):
             # Same answer for "does not exist" and "not allowed": no probing of frame ids.
             raise Forbidden("You cannot send photos to this frame.", field="frameIds")
-    sender = UserRecord.get(sender_id)
+    sender_name = _name(deps, sender_id)
+    limit = deps.settings.max_items_per_frame
     share = ShareRecord(
-        new_id("shr"),
+        deps.new_id("shr"),
         sender_id=sender_id,
-        sender_name=sender.display_name,
+        sender_name=sender_name,
         image_id=image.image_id,
         caption=text,
         created_at=iso(now),
@@ -148,28 +159,28 @@ def create(
     planned = []
     for frame_id in wanted:
         frame = found[frame_id]
-        live = frame_sync.live_items(frame_id)
+        live = deps.shares.live_on(frame_id)
         # Sending the same photo again refreshes it: the older delivery makes way for this one.
-        replaced = [i.share_id for i in live if i.image_id == image.image_id]
-        if len(live) - len(replaced) >= settings().max_items_per_frame:
+        replaced = [d.share_id for d in live if d.image_id == image.image_id]
+        if len(live) - len(replaced) >= limit:
             raise Conflict(
-                f'The frame "{frame.name}" is full ({settings().max_items_per_frame} photos). '
+                f'The frame "{frame.name}" is full ({limit} photos). '
                 "Remove some photos from it first.",
                 field="frameIds",
             )
-        entry = images.rendition(
+        entry = deps.render(
             image,
             frame.panel,
             frame.orientation,
             text,
-            sender_label(frame, sender_id, sender.display_name),
+            sender_label(frame, sender_id, sender_name),
         )
         delivery = DeliveryRecord(
             frame_id,
             share.share_id,
             frame_owner_id=frame.owner_id,
             sender_id=sender_id,
-            sender_name=sender.display_name,
+            sender_name=sender_name,
             image_id=image.image_id,
             caption=text,
             state="queued",
@@ -184,37 +195,38 @@ def create(
     share.thumbnail_key = planned[0][0].thumbnail_key
     # Timers first: if anything below fails, a timer for a missing share does nothing.
     if until is not None:
-        timers.schedule(jobs.EXPIRE_SHARES, until, {"shareId": share.share_id}, now=now)
-    _extend_image_life(image, until)
-    share.save()
+        deps.timers.schedule(jobs.EXPIRE_SHARES, until, {"shareId": share.share_id}, now=now)
+    _extend_image_life(deps, image, until)
+    deps.shares.add(share, [d for d, _ in planned])
     for delivery, replaced in planned:
-        delivery.save()
-        FrameRecord(delivery.frame_id).update(actions=[FrameRecord.active_items.add(1)])
+        deps.frames.count_item(delivery.frame_id, 1)
         for old in replaced:
-            leave_frame(delivery.frame_id, old, "removed", now=now, publish=False)
-    _count_sent(share, planned, now)
+            leave_frame(deps, delivery.frame_id, old, "removed", publish=False)
+    _count_sent(deps, share, planned, now)
     for frame_id in wanted:
-        frame_sync.publish(frame_id)
+        deps.frame_channel.publish(frame_id)
     log.info("share sent", extra={"shareId": share.share_id, "frames": len(wanted)})
-    return describe(share, [d for d, _ in planned], found)
+    return describe(deps, share, [d for d, _ in planned], found)
 
 
-def _extend_image_life(image: ImageRecord, until: datetime | None) -> None:
+def _extend_image_life(deps: Deps, image: ImageRecord, until: datetime | None) -> None:
     """Remember how long this photo's renditions are needed on frames (None = until removed)."""
-    far = datetime(9999, 1, 1, tzinfo=utcnow().tzinfo)
-    wanted = until or far
+    wanted = until or FOREVER
     if image.shares_until is None or image.shares_until < wanted:
-        image.update(actions=[ImageRecord.shares_until.set(wanted)])
+        deps.images.keep_renditions_until(image, wanted)
 
 
 def _count_sent(
-    share: ShareRecord, planned: list[tuple[DeliveryRecord, list[str]]], now: datetime
+    deps: Deps,
+    share: ShareRecord,
+    planned: list[tuple[DeliveryRecord, list[str]]],
+    now: datetime,
 ) -> None:
-    activity.count(share.sender_id, "sent", now)
+    deps.activity.count(share.sender_id, "sent", now)
     first = {d.frame_owner_id: d for d, _ in reversed(planned)}
     for owner in first.keys() - {share.sender_id}:
-        activity.count(owner, "received", now)
-        activity.record(
+        deps.activity.count(owner, "received", now)
+        deps.activity.record(
             owner,
             "photo_received",
             now,
@@ -226,33 +238,19 @@ def _count_sent(
 
 
 def leave_frame(
-    frame_id: str, share_id: str, state: str, *, now: datetime, publish: bool = True
+    deps: Deps, frame_id: str, share_id: str, state: str, *, publish: bool = True
 ) -> bool:
     """Move a live delivery to ``removed`` or ``expired``; True when it was live."""
-    try:
-        DeliveryRecord(frame_id, share_id).update(
-            actions=[DeliveryRecord.state.set(state)],
-            condition=DeliveryRecord.frame_id.exists() & DeliveryRecord.state.is_in(*LIVE),
-        )
-    except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    try:
-        FrameRecord(frame_id).update(
-            actions=[FrameRecord.active_items.add(-1)],
-            condition=FrameRecord.frame_id.exists() & (FrameRecord.active_items > 0),
-        )
-    except UpdateError as err:
-        if err.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not deps.shares.leave(frame_id, share_id, state):
+        return False
+    deps.frames.count_item(frame_id, -1)
     if publish:
-        frame_sync.publish(frame_id)
+        deps.frame_channel.publish(frame_id)
     return True
 
 
 def describe(
-    share: ShareRecord, deliveries: list[DeliveryRecord], frames: dict[str, FrameRecord]
+    deps: Deps, share: ShareRecord, deliveries: list[DeliveryRecord], frames: dict[str, FrameRecord]
 ) -> dict[str, Any]:
     return {
         "shareId": share.share_id,
@@ -262,17 +260,17 @@ def describe(
         "caption": share.caption,
         "createdAt": share.created_at,
         "expiresAt": iso(share.expires_at) if share.expires_at else None,
-        "thumbnailUrl": _url(share.thumbnail_key),
-        "previewUrl": _url(deliveries[0].file_key) if deliveries else None,
-        "deliveries": [_delivery(d, frames.get(d.frame_id)) for d in deliveries],
+        "thumbnailUrl": _url(deps, share.thumbnail_key),
+        "previewUrl": _url(deps, deliveries[0].file_key) if deliveries else None,
+        "deliveries": [_delivery(deps, d, frames.get(d.frame_id)) for d in deliveries],
     }
 
 
-def _url(key: str | None) -> str | None:
-    return media_store.presigned_get_cached(key) if key else None
+def _url(deps: Deps, key: str | None) -> str | None:
+    return deps.media.presigned_get_cached(key) if key else None
 
 
-def _delivery(d: DeliveryRecord, frame: FrameRecord | None) -> dict[str, Any]:
+def _delivery(deps: Deps, d: DeliveryRecord, frame: FrameRecord | None) -> dict[str, Any]:
     expected = None
     if d.state in ("queued", "delivered") and frame is not None and not frame.online:
         expected = frame.next_wake_at  # a sleeping frame shows it when it next wakes
@@ -284,50 +282,46 @@ def _delivery(d: DeliveryRecord, frame: FrameRecord | None) -> dict[str, Any]:
         "deliveredAt": iso(d.delivered_at) if d.delivered_at else None,
         "displayedAt": iso(d.displayed_at) if d.displayed_at else None,
         "expectedAt": expected,
-        "thumbnailUrl": _url(d.thumbnail_key),
-        "previewUrl": _url(d.file_key),
+        "thumbnailUrl": _url(deps, d.thumbnail_key),
+        "previewUrl": _url(deps, d.file_key),
     }
 
 
-def _load(share_id: str) -> tuple[ShareRecord, list[DeliveryRecord]]:
-    if not is_id(share_id, "shr"):
+def _load(deps: Deps, share_id: str) -> tuple[ShareRecord, list[DeliveryRecord]]:
+    share = deps.shares.get(share_id) if is_id(share_id, "shr") else None
+    if share is None:
         raise NotFound("This share does not exist.")
-    try:
-        share = ShareRecord.get(share_id)
-    except DoesNotExist as err:
-        raise NotFound("This share does not exist.") from err
-    deliveries = list(DeliveryRecord.batch_get([(f, share_id) for f in share.frame_ids]))
-    deliveries.sort(key=lambda d: share.frame_ids.index(d.frame_id))
-    return share, deliveries
+    return share, deps.shares.deliveries(share)
 
 
-def get(user_id: str, share_id: str) -> dict[str, Any]:
+def get(deps: Deps, user_id: str, share_id: str) -> dict[str, Any]:
     """Visible to the sender and to the owners of the frames it went to (their part only)."""
-    share, deliveries = _load(share_id)
+    share, deliveries = _load(deps, share_id)
     if share.sender_id != user_id:
         deliveries = [d for d in deliveries if d.frame_owner_id == user_id]
         if not deliveries:
             raise NotFound("This share does not exist.")
-    return describe(share, deliveries, _frames([d.frame_id for d in deliveries]))
+    return describe(deps, share, deliveries, deps.frames.many(d.frame_id for d in deliveries))
 
 
-def remove(user_id: str, share_id: str, frame_id: str) -> None:
+def remove(deps: Deps, user_id: str, share_id: str, frame_id: str) -> None:
     """The sender, or the frame's owner, takes the photo off that frame at once."""
-    share, deliveries = _load(share_id)
+    share, deliveries = _load(deps, share_id)
     delivery = next((d for d in deliveries if d.frame_id == frame_id), None)
     if delivery is None or user_id not in (share.sender_id, delivery.frame_owner_id):
         raise NotFound("This photo is not on that frame.")
-    now = utcnow()
-    removed = leave_frame(frame_id, share_id, "removed", now=now)
+    now = deps.clock()
+    removed = leave_frame(deps, frame_id, share_id, "removed")
     others_live = any(d.state in LIVE and d.frame_id != frame_id for d in deliveries)
     if removed and share.expires_at is None and not others_live:
         # A share "until removed" has no expiry timer: its history is purged from now.
-        timers.schedule(
+        deps.timers.schedule(
             jobs.PURGE_SHARE_HISTORY, now + HISTORY_KEPT, {"shareId": share_id}, now=now
         )
 
 
 def history(
+    deps: Deps,
     user_id: str,
     direction: str | None,
     *,
@@ -340,13 +334,14 @@ def history(
     if state is not None and state not in (*LIVE, "removed", "expired"):
         raise ValidationFailed("Unknown state.", field="state")
     if direction in (None, "sent"):
-        return _sent(user_id, frame_id, other_id, state, limit, cursor)
+        return _sent(deps, user_id, frame_id, other_id, state, limit, cursor)
     if direction == "received":
-        return _received(user_id, frame_id, other_id, state, limit, cursor)
+        return _received(deps, user_id, frame_id, other_id, state, limit, cursor)
     raise ValidationFailed("direction must be sent or received.", field="direction")
 
 
 def _sent(
+    deps: Deps,
     user_id: str,
     frame_id: str | None,
     other_id: str | None,
@@ -370,12 +365,15 @@ def _sent(
             state is None or d.state == state
         ):
             by_share.setdefault(d.share_id, []).append(d)
-    frames = _frames(sorted({d.frame_id for ds in by_share.values() for d in ds}))
-    items = [describe(s, by_share[s.share_id], frames) for s in shares if s.share_id in by_share]
+    frames = deps.frames.many(d.frame_id for ds in by_share.values() for d in ds)
+    items = [
+        describe(deps, s, by_share[s.share_id], frames) for s in shares if s.share_id in by_share
+    ]
     return {"items": items, "nextCursor": paging.encode(page.last_evaluated_key)}
 
 
 def _received(
+    deps: Deps,
     user_id: str,
     frame_id: str | None,
     other_id: str | None,
@@ -399,19 +397,19 @@ def _received(
         last_evaluated_key=paging.decode(cursor, owner_attribute="frame_owner_id", owner=user_id),
     )
     deliveries = list(page)
-    frames = _frames(sorted({d.frame_id for d in deliveries}))
+    frames = deps.frames.many(d.frame_id for d in deliveries)
     items = [
         {
-            **_arrival(d),
+            **_arrival(deps, d),
             "createdAt": iso(d.sent_at),
-            "deliveries": [_delivery(d, frames.get(d.frame_id))],
+            "deliveries": [_delivery(deps, d, frames.get(d.frame_id))],
         }
         for d in deliveries
     ]
     return {"items": items, "nextCursor": paging.encode(page.last_evaluated_key)}
 
 
-def _arrival(d: DeliveryRecord) -> dict[str, Any]:
+def _arrival(deps: Deps, d: DeliveryRecord) -> dict[str, Any]:
     """A photo as it arrived on one frame (what the frame's owner sees of it)."""
     return {
         "shareId": d.share_id,
@@ -420,79 +418,65 @@ def _arrival(d: DeliveryRecord) -> dict[str, Any]:
         "senderName": d.sender_name,
         "caption": d.caption,
         "expiresAt": iso(d.expires_at) if d.expires_at else None,
-        "thumbnailUrl": _url(d.thumbnail_key),
-        "previewUrl": _url(d.file_key),
+        "thumbnailUrl": _url(deps, d.thumbnail_key),
+        "previewUrl": _url(deps, d.file_key),
     }
 
 
-def on_frame(user_id: str, frame: FrameRecord) -> list[dict[str, Any]]:
+def on_frame(deps: Deps, user_id: str, frame: FrameRecord) -> list[dict[str, Any]]:
     """What is on one of the user's frames now, newest first (share ids sort by time)."""
-    now = utcnow()
+    now = deps.clock()
+    live = sorted(deps.shares.live_on(frame.frame_id), key=lambda d: d.share_id, reverse=True)
     return [
         {
-            **_arrival(d),
+            **_arrival(deps, d),
             "sentAt": iso(d.sent_at),
             "state": d.state,
             "displayedAt": iso(d.displayed_at) if d.displayed_at else None,
         }
-        for d in DeliveryRecord.query(
-            frame.frame_id,
-            filter_condition=DeliveryRecord.state.is_in(*LIVE),
-            scan_index_forward=False,
-        )
+        for d in live
         if d.expires_at is None or d.expires_at > now
     ]
 
 
-def show_now(user_id: str, frame: FrameRecord, share_id: object) -> None:
+def show_now(deps: Deps, user_id: str, frame: FrameRecord, share_id: object) -> None:
     """Ask a frame to show one of its photos next (it still respects its panel's refresh limit)."""
     if not is_id(share_id, "shr"):
         raise ValidationFailed("shareId is required.", field="shareId")
     assert isinstance(share_id, str)
-    try:
-        delivery = DeliveryRecord.get(frame.frame_id, share_id)
-    except DoesNotExist as err:
-        raise NotFound("This photo is not on that frame.") from err
-    if delivery.state not in LIVE:
+    delivery = deps.shares.delivery(frame.frame_id, share_id)
+    if delivery is None or delivery.state not in LIVE:
         raise NotFound("This photo is not on that frame.")
     if user_id != frame.owner_id and (
-        delivery.sender_id != user_id or not may_send_to(frame, user_id)
+        delivery.sender_id != user_id or not may_send_to(deps, frame, user_id)
     ):
         raise NotFound("This photo is not on that frame.")
-    frame.update(
-        actions=[FrameRecord.show_next.set({"shareId": share_id, "requestedAt": iso(utcnow())})]
-    )
-    frame_sync.publish(frame.frame_id)
+    deps.frames.show_next(frame.frame_id, share_id, deps.clock())
+    deps.frame_channel.publish(frame.frame_id)
 
 
-def expire(share_id: str) -> bool:
+def expire(deps: Deps, share_id: str) -> bool:
     """Job: the share's time is up. Takes it off every frame, then schedules its purge."""
-    try:
-        share = ShareRecord.get(share_id)
-    except DoesNotExist:
-        return False
-    now = utcnow()
-    if share.expires_at is None or share.expires_at > now:
+    share = deps.shares.get(share_id)
+    now = deps.clock()
+    if share is None or share.expires_at is None or share.expires_at > now:
         return False
     changed = False
     for frame_id in share.frame_ids:
-        changed |= leave_frame(frame_id, share_id, "expired", now=now)
-    timers.schedule(
+        changed |= leave_frame(deps, frame_id, share_id, "expired")
+    deps.timers.schedule(
         jobs.PURGE_SHARE_HISTORY, share.expires_at + HISTORY_KEPT, {"shareId": share_id}, now=now
     )
     return changed
 
 
-def purge(share_id: str) -> bool:
+def purge(deps: Deps, share_id: str) -> bool:
     """Job: forget a share's history 14 days after it ended."""
-    try:
-        share = ShareRecord.get(share_id)
-    except DoesNotExist:
+    share = deps.shares.get(share_id)
+    if share is None:
         return False
-    deliveries = list(DeliveryRecord.batch_get([(f, share_id) for f in share.frame_ids]))
+    deliveries = deps.shares.deliveries(share)
     if any(d.state in LIVE for d in deliveries):
         return False
-    for d in deliveries:
-        d.delete()
-    share.delete()
+    deps.shares.purge(share, deliveries)
     return True

@@ -1,0 +1,303 @@
+"""DynamoDB repositories: the ports of ``services/ports.py`` over the models of ``tables.py``.
+
+Each method is one access pattern on a key or an index (no scans); the condition expressions
+that keep counters, claims and both sides of a friendship right live here, nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters import device_ca, iot_registry
+from chalicelib.adapters.conditional import delete_if, save_if, update_if
+from chalicelib.adapters.tables import (
+    DeliveryRecord,
+    FrameRecord,
+    FriendCodeRecord,
+    FriendshipRecord,
+    ImageRecord,
+    PairingSessionRecord,
+    ShareRecord,
+    UserEmailRecord,
+    UserRecord,
+)
+from chalicelib.domain.timefmt import iso
+
+LIVE = ("queued", "delivered", "displayed")
+
+
+class DynamoUsers:
+    def get(self, user_id: str) -> UserRecord | None:
+        try:
+            return UserRecord.get(user_id)
+        except DoesNotExist:
+            return None
+
+    def many(self, user_ids: Iterable[str]) -> dict[str, UserRecord]:
+        wanted = list(dict.fromkeys(user_ids))
+        return {u.user_id: u for u in UserRecord.batch_get(wanted)} if wanted else {}
+
+    def id_by_email(self, address: str) -> str | None:
+        try:
+            return UserEmailRecord.get(address).user_id
+        except DoesNotExist:
+            return None
+
+    def id_by_friend_code(self, code: str) -> str | None:
+        try:
+            return FriendCodeRecord.get(code).user_id
+        except DoesNotExist:
+            return None
+
+    def reserve_photo_slot(self, user_id: str, quota: int) -> bool:
+        return update_if(
+            UserRecord(user_id),
+            [UserRecord.photo_count.add(1)],
+            UserRecord.user_id.exists()
+            & (UserRecord.photo_count.does_not_exist() | (UserRecord.photo_count < quota)),
+        )
+
+    def release_photo_slot(self, user_id: str) -> None:
+        update_if(
+            UserRecord(user_id),
+            [UserRecord.photo_count.add(-1)],
+            UserRecord.user_id.exists() & (UserRecord.photo_count > 0),
+        )
+
+
+class DynamoImages:
+    def get(self, user_id: str, image_id: str) -> ImageRecord | None:
+        try:
+            return ImageRecord.get(user_id, image_id)
+        except DoesNotExist:
+            return None
+
+    def add(self, image: ImageRecord) -> None:
+        image.save()
+
+    def remove_pending(self, image: ImageRecord) -> bool:
+        return delete_if(image, ImageRecord.state == "pending")
+
+    def keep_renditions_until(self, image: ImageRecord, until: datetime) -> None:
+        image.update(actions=[ImageRecord.shares_until.set(until)])
+
+
+class DynamoFrames:
+    def get(self, frame_id: str) -> FrameRecord | None:
+        try:
+            return FrameRecord.get(frame_id)
+        except DoesNotExist:
+            return None
+
+    def many(self, frame_ids: Iterable[str]) -> dict[str, FrameRecord]:
+        wanted = list(dict.fromkeys(frame_ids))
+        return {f.frame_id: f for f in FrameRecord.batch_get(wanted)} if wanted else {}
+
+    def of_owner(self, owner_id: str) -> list[FrameRecord]:
+        return list(FrameRecord.by_owner.query(owner_id))
+
+    def add(self, frame: FrameRecord) -> bool:
+        return save_if(frame, FrameRecord.frame_id.does_not_exist())
+
+    def count_item(self, frame_id: str, change: int) -> None:
+        if change >= 0:
+            FrameRecord(frame_id).update(actions=[FrameRecord.active_items.add(change)])
+            return
+        update_if(
+            FrameRecord(frame_id),
+            [FrameRecord.active_items.add(change)],
+            FrameRecord.frame_id.exists() & (FrameRecord.active_items >= -change),
+        )
+
+    def show_next(self, frame_id: str, share_id: str, at: datetime) -> None:
+        FrameRecord(frame_id).update(
+            actions=[FrameRecord.show_next.set({"shareId": share_id, "requestedAt": iso(at)})]
+        )
+
+
+class DynamoShares:
+    def get(self, share_id: str) -> ShareRecord | None:
+        try:
+            return ShareRecord.get(share_id)
+        except DoesNotExist:
+            return None
+
+    def deliveries(self, share: ShareRecord) -> list[DeliveryRecord]:
+        found = list(DeliveryRecord.batch_get([(f, share.share_id) for f in share.frame_ids]))
+        found.sort(key=lambda d: share.frame_ids.index(d.frame_id))
+        return found
+
+    def delivery(self, frame_id: str, share_id: str) -> DeliveryRecord | None:
+        try:
+            return DeliveryRecord.get(frame_id, share_id)
+        except DoesNotExist:
+            return None
+
+    def live_on(self, frame_id: str) -> list[DeliveryRecord]:
+        return list(
+            DeliveryRecord.query(frame_id, filter_condition=DeliveryRecord.state.is_in(*LIVE))
+        )
+
+    def add(self, share: ShareRecord, deliveries: list[DeliveryRecord]) -> None:
+        share.save()
+        for delivery in deliveries:
+            delivery.save()
+
+    def leave(self, frame_id: str, share_id: str, state: str) -> bool:
+        return update_if(
+            DeliveryRecord(frame_id, share_id),
+            [DeliveryRecord.state.set(state)],
+            DeliveryRecord.frame_id.exists() & DeliveryRecord.state.is_in(*LIVE),
+        )
+
+    def purge(self, share: ShareRecord, deliveries: list[DeliveryRecord]) -> None:
+        for delivery in deliveries:
+            delivery.delete()
+        share.delete()
+
+
+class DynamoFriendships:
+    def get(self, user_id: str, other_id: str) -> FriendshipRecord | None:
+        try:
+            return FriendshipRecord.get(user_id, other_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def friend_ids(self, user_id: str) -> list[str]:
+        return [r.other_id for r in self.of_state(user_id, "friends")]
+
+    def of_state(self, user_id: str, state: str) -> list[FriendshipRecord]:
+        return list(
+            FriendshipRecord.query(user_id, filter_condition=FriendshipRecord.state == state)
+        )
+
+    def request(self, sender: UserRecord, recipient: UserRecord, at: datetime) -> None:
+        with TransactWrite(connection=Connection()) as tx:
+            tx.save(
+                FriendshipRecord(
+                    sender.user_id,
+                    recipient.user_id,
+                    state="outgoing",
+                    other_name=recipient.display_name,
+                    created_at=at,
+                )
+            )
+            tx.save(
+                FriendshipRecord(
+                    recipient.user_id,
+                    sender.user_id,
+                    state="incoming",
+                    other_name=sender.display_name,
+                    created_at=at,
+                )
+            )
+
+    def settle(
+        self, user_id: str, other_id: str, expect: str, then: str | None, at: datetime
+    ) -> bool:
+        opposite = {"incoming": "outgoing", "outgoing": "incoming"}[expect]
+        try:
+            with TransactWrite(connection=Connection()) as tx:
+                for side, state in (
+                    (FriendshipRecord(user_id, other_id), expect),
+                    (FriendshipRecord(other_id, user_id), opposite),
+                ):
+                    condition = FriendshipRecord.state == state
+                    if then is None:
+                        tx.delete(side, condition=condition)
+                    else:
+                        tx.update(
+                            side,
+                            actions=[
+                                FriendshipRecord.state.set(then),
+                                FriendshipRecord.created_at.set(at),
+                            ],
+                            condition=condition,
+                        )
+        except TransactWriteError:
+            return False
+        return True
+
+    def unfriend(self, user_id: str, other_id: str) -> None:
+        theirs = self.get(other_id, user_id)
+        with TransactWrite(connection=Connection()) as tx:
+            tx.delete(FriendshipRecord(user_id, other_id))
+            if theirs is not None and theirs.state == "friends":
+                tx.delete(theirs)
+
+    def block(self, user_id: str, other: UserRecord, at: datetime) -> None:
+        theirs = self.get(other.user_id, user_id)
+        with TransactWrite(connection=Connection()) as tx:
+            tx.save(
+                FriendshipRecord(
+                    user_id,
+                    other.user_id,
+                    state="blocked",
+                    other_name=other.display_name,
+                    created_at=at,
+                )
+            )
+            if theirs is not None and theirs.state != "blocked":
+                tx.delete(theirs)
+
+    def unblock(self, user_id: str, other_id: str) -> bool:
+        return delete_if(FriendshipRecord(user_id, other_id), FriendshipRecord.state == "blocked")
+
+
+class DynamoPairingSessions:
+    def open(self, session: PairingSessionRecord) -> bool:
+        return save_if(session, PairingSessionRecord.code.does_not_exist())
+
+    def get(self, code: str) -> PairingSessionRecord | None:
+        try:
+            return PairingSessionRecord.get(code, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def take(self, session: PairingSessionRecord, frame_id: str) -> bool:
+        return update_if(
+            session,
+            [
+                PairingSessionRecord.state.set("claiming"),
+                PairingSessionRecord.frame_id.set(frame_id),
+            ],
+            PairingSessionRecord.state == "pending",
+        )
+
+    def give_back(self, session: PairingSessionRecord) -> None:
+        session.update(
+            actions=[
+                PairingSessionRecord.state.set("pending"),
+                PairingSessionRecord.frame_id.remove(),
+            ]
+        )
+
+    def complete(self, session: PairingSessionRecord, certificate_pem: str) -> None:
+        session.update(
+            actions=[
+                PairingSessionRecord.state.set("claimed"),
+                PairingSessionRecord.certificate_pem.set(certificate_pem),
+            ]
+        )
+
+
+class DeviceRegistry:
+    """The project's device CA issues the certificate; the IoT registry registers the thing."""
+
+    def validate_csr(self, csr_pem: str) -> None:
+        device_ca.validate_csr(csr_pem)
+
+    def provision(self, csr_pem: str, frame_id: str) -> tuple[str, str]:
+        certificate = device_ca.issue_certificate(csr_pem, frame_id)
+        registered = iot_registry.register_frame(
+            frame_id, certificate, device_ca.device_ca().certificate_pem
+        )
+        return certificate, registered.certificate_id
+
+    def server_root_pem(self) -> str:
+        return device_ca.device_ca().server_root_pem
