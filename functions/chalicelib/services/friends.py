@@ -21,6 +21,7 @@ from chalicelib.adapters.tables import (
     UserEmailRecord,
     UserRecord,
 )
+from chalicelib.api.models.friends import SendFriendRequest
 from chalicelib.config import settings
 from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
@@ -65,12 +66,13 @@ def _user(user_id: str) -> UserRecord:
     return UserRecord.get(user_id)
 
 
-def send_request(user_id: str, friend_code: object, email: object = None) -> dict[str, Any]:
+def send_request(user_id: str, command: SendFriendRequest) -> dict[str, Any]:
     """Ask someone to be friends, by their friend code or by their exact e-mail address.
 
     A friend code always works (whoever has it was given it); an address finds only people
     who allow it, and "not found" looks the same either way, so addresses cannot be probed.
     """
+    friend_code, email = command.friend_code, command.email
     by_email = email is not None and friend_code is None
     field = "email" if by_email else "friendCode"
     nobody = NotFound(
@@ -79,7 +81,7 @@ def send_request(user_id: str, friend_code: object, email: object = None) -> dic
         else "No one with this friend code can be found.",
         field=field,
     )
-    code = codes.normalise_code(friend_code) if isinstance(friend_code, str) else None
+    code = codes.normalise_code(friend_code) if friend_code is not None else None
     address = accounts.normalise_email(email) if by_email else None
     if not by_email and code is None:
         raise ValidationFailed("A friend code looks like ABCD-EFGH.", field="friendCode")

@@ -16,6 +16,7 @@ from chalicelib.adapters.tables import (
     ShareRecord,
     UserRecord,
 )
+from chalicelib.api.models.shares import ListSharesQuery, SendPhoto
 from chalicelib.config import settings
 from chalicelib.domain import jobs, sharing
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -98,34 +99,13 @@ def preview(user_id: str, image_id: str, frame_id: str, caption: object = None) 
     }
 
 
-def _validate_targets(frame_ids: object) -> list[str]:
-    if (
-        not isinstance(frame_ids, list)
-        or not 1 <= len(frame_ids) <= sharing.MAX_TARGETS
-        or not all(isinstance(f, str) for f in frame_ids)
-    ):
-        raise ValidationFailed(
-            f"frameIds must list 1 to {sharing.MAX_TARGETS} frames.", field="frameIds"
-        )
-    return list(dict.fromkeys(frame_ids))
-
-
-def create(
-    sender_id: str,
-    image_id: object,
-    frame_ids: object,
-    *,
-    duration: object = None,
-    expires_at: object = None,
-    caption: object = None,
-) -> dict[str, Any]:
-    if not isinstance(image_id, str):
-        raise ValidationFailed("imageId is required.", field="imageId")
-    wanted = _validate_targets(frame_ids)
+def create(sender_id: str, command: SendPhoto) -> dict[str, Any]:
+    """Send one ready photo to 1-20 frames (the command's shape was checked at the edge)."""
+    wanted = list(dict.fromkeys(command.frame_ids))
     now = utcnow()
-    until = sharing.expiry(now, duration, expires_at)
-    text = sharing.validate_caption(caption)
-    image = images.get(sender_id, image_id)
+    until = sharing.expiry(now, command.duration, command.expires_at)
+    text = sharing.validate_caption(command.caption)
+    image = images.get(sender_id, command.image_id)
     if image.state != "ready":
         raise ValidationFailed("This photo is not ready yet.", field="imageId")
     found = _frames([f for f in wanted if is_id(f, "frm")])
@@ -327,23 +307,11 @@ def remove(user_id: str, share_id: str, frame_id: str) -> None:
         )
 
 
-def history(
-    user_id: str,
-    direction: str | None,
-    *,
-    frame_id: str | None,
-    other_id: str | None,
-    state: str | None,
-    limit: int,
-    cursor: str | None,
-) -> dict[str, Any]:
-    if state is not None and state not in (*LIVE, "removed", "expired"):
-        raise ValidationFailed("Unknown state.", field="state")
-    if direction in (None, "sent"):
-        return _sent(user_id, frame_id, other_id, state, limit, cursor)
-    if direction == "received":
-        return _received(user_id, frame_id, other_id, state, limit, cursor)
-    raise ValidationFailed("direction must be sent or received.", field="direction")
+def history(user_id: str, query: ListSharesQuery) -> dict[str, Any]:
+    """One page of sent or received shares, newest first (direction and state checked at the
+    edge)."""
+    found = _sent if query.direction == "sent" else _received
+    return found(user_id, query.frame_id, query.user_id, query.state, query.limit, query.cursor)
 
 
 def _sent(
