@@ -130,3 +130,12 @@ def test_the_document_names_exactly_the_error_codes_the_api_answers_with():
     codes = document["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"]
     assert {BadJson.code, RateLimited.code, "validation_failed", "not_found"} <= set(codes)
     assert not {"gone", "payload_too_large"} & set(codes)
+
+
+def test_the_models_name_exactly_the_panels_the_renderer_knows():
+    from typing import get_args
+
+    from chalicelib import rendering
+    from chalicelib.api.models.common import Panel
+
+    assert sorted(get_args(Panel)) == sorted(rendering.PANELS)

@@ -34,7 +34,7 @@ api = Api(blueprint, "frames")
     status=201,
 )
 def claim(call: Call, body: ClaimFrame) -> dict[str, Any]:
-    return frames.describe(pairing.claim(call.user_id, body.code, body.name))
+    return frames.describe(pairing.claim(call.user_id, body))
 
 
 @api.route(

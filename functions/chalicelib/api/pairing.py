@@ -30,7 +30,7 @@ api = Api(blueprint, "pairing")
     status=201,
 )
 def start(call: Call, body: StartPairing) -> dict[str, Any]:
-    return pairing.start(body.csr, body.panel, body.firmware, source=call.source)
+    return pairing.start(body, source=call.source)
 
 
 @api.route(

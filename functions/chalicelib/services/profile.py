@@ -125,7 +125,7 @@ def cancel_pending_email(user_id: str) -> UserRecord:
     return user
 
 
-def follow_email_link(token: object) -> None:
+def follow_email_link(token: str) -> None:
     """The web app's /verify page: confirms a new account's address or an address change."""
     if tokens.link_purpose(token) == "email_change":
         confirm_email_change(token)
@@ -133,7 +133,7 @@ def follow_email_link(token: object) -> None:
         accounts.verify_email(token)
 
 
-def confirm_email_change(token: object) -> None:
+def confirm_email_change(token: str) -> None:
     """Follow the link sent to the new address: the account moves to it atomically."""
     claims = tokens.read_link_token(token, "email_change")
     invalid = ValidationFailed("This link is not valid or has expired.", field="token")
@@ -157,7 +157,7 @@ def confirm_email_change(token: object) -> None:
     emails.email_changed(old, user.display_name, new)
 
 
-def cancel_email_change_by_link(token: object) -> None:
+def cancel_email_change_by_link(token: str) -> None:
     """The old address's "this wasn't me" link: stop the change and end every session.
 
     A change still pending is dropped. One already confirmed (the attacker was quick) is undone:
@@ -211,9 +211,9 @@ def _move_address(
         )
 
 
-def delete(user_id: str, password: object) -> None:
+def delete(user_id: str, password: str) -> None:
     user = get(user_id)
-    if not isinstance(password, str) or not passwords.verify(user.password_hash, password):
+    if not passwords.verify(user.password_hash, password):
         raise Forbidden("The password is wrong.", field="password")
     account_deletion.start(user_id)
 

@@ -73,7 +73,7 @@ def sender_label(frame: FrameRecord, sender_id: str, sender_name: str) -> str | 
     return f"from {sender_name}"
 
 
-def preview(user_id: str, image_id: str, frame_id: str, caption: object = None) -> dict[str, Any]:
+def preview(user_id: str, image_id: str, frame_id: str, caption: str | None) -> dict[str, Any]:
     """Exactly what ``frame_id`` will show if this photo is sent to it with this caption: the
     same rendition (crop, dithering, caption band and sender label) the share would make."""
     text = sharing.validate_caption(caption)
@@ -412,11 +412,10 @@ def on_frame(user_id: str, frame: FrameRecord) -> list[dict[str, Any]]:
     ]
 
 
-def show_now(user_id: str, frame: FrameRecord, share_id: object) -> None:
+def show_now(user_id: str, frame: FrameRecord, share_id: str) -> None:
     """Ask a frame to show one of its photos next (it still respects its panel's refresh limit)."""
     if not is_id(share_id, "shr"):
         raise ValidationFailed("shareId is required.", field="shareId")
-    assert isinstance(share_id, str)
     try:
         delivery = DeliveryRecord.get(frame.frame_id, share_id)
     except DoesNotExist as err:

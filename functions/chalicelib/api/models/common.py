@@ -1,4 +1,4 @@
-"""Shapes every route shares: the error answer.
+"""Shapes every route shares: the base model, panels and orientations, the error answer.
 
 The error codes are not listed here: ``chalicelib.api.openapi_gen`` reads them from the
 ``DomainError`` classes, so the document names exactly the codes the code can answer with.
@@ -6,8 +6,14 @@ The error codes are not listed here: ``chalicelib.api.openapi_gen`` reads them f
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 from msgspec import UNSET, UnsetType
+
+# The panels the renderer knows (chalicelib.rendering.PANELS; a test keeps the two equal).
+Panel = Literal["acep_7in3", "grey4_7in5", "spectra6_13in3", "spectra6_7in3", "waveshare_7in5_v2"]
+Orientation = Literal["landscape", "portrait"]
 
 
 class Model(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from chalicelib.api.models.common import Model
+from chalicelib.api.models.common import Model, Orientation, Panel
 
 
 class QuietHours(Model, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -29,10 +29,8 @@ class Frame(Model, frozen=True, kw_only=True):
     frame_id: Annotated[str, Meta(pattern="^frm_")]
     name: str
     owner_id: str
-    panel: Literal[
-        "acep_7in3", "grey4_7in5", "spectra6_13in3", "spectra6_7in3", "waveshare_7in5_v2"
-    ]
-    orientation: Literal["landscape", "portrait"]
+    panel: Panel
+    orientation: Orientation
     interval_seconds: int
     order: Literal["newest_first", "shuffle"]
     quiet_hours: QuietHours | None
@@ -50,10 +48,8 @@ class Target(Model, frozen=True, kw_only=True):
     name: str
     owner_id: str
     owner_name: str | None = None
-    panel: Literal[
-        "acep_7in3", "grey4_7in5", "spectra6_13in3", "spectra6_7in3", "waveshare_7in5_v2"
-    ]
-    orientation: Literal["landscape", "portrait"]
+    panel: Panel
+    orientation: Orientation
     online: bool | None
 
 
@@ -86,11 +82,8 @@ class ListTargetsResult(Model, frozen=True, kw_only=True):
 class UpdateFrame(Model, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=40)] | UnsetType = UNSET
     interval_seconds: Annotated[int, Meta(ge=180, le=86400)] | UnsetType = UNSET
-    orientation: Literal["landscape", "portrait"] | UnsetType = UNSET
-    panel: (
-        Literal["acep_7in3", "grey4_7in5", "spectra6_13in3", "spectra6_7in3", "waveshare_7in5_v2"]
-        | UnsetType
-    ) = UNSET
+    orientation: Orientation | UnsetType = UNSET
+    panel: Panel | UnsetType = UNSET
     order: Literal["newest_first", "shuffle"] | UnsetType = UNSET
     quiet_hours: QuietHours | None = None
     time_zone: Annotated[str, Meta(max_length=64, description="An IANA time zone.")] | UnsetType = (

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from chalicelib.api.models.common import Model
+from chalicelib.api.models.common import Model, Orientation, Panel
 
 
 class FocalPoint(Model, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -75,14 +75,12 @@ class DeleteImageResult(Model, frozen=True, kw_only=True):
 
 
 class GetRenditionQuery(Model, frozen=True, kw_only=True):
-    orientation: Literal["landscape", "portrait"] = "landscape"
+    orientation: Orientation = "landscape"
 
 
 class GetRenditionResult(Model, frozen=True, kw_only=True):
-    panel: Literal[
-        "acep_7in3", "grey4_7in5", "spectra6_13in3", "spectra6_7in3", "waveshare_7in5_v2"
-    ]
-    orientation: Literal["landscape", "portrait"]
+    panel: Panel
+    orientation: Orientation
     preview_url: str
     width: int
     height: int
@@ -97,10 +95,8 @@ class GetFramePreviewQuery(Model, frozen=True, kw_only=True):
 
 class GetFramePreviewResult(Model, frozen=True, kw_only=True):
     frame_id: str
-    panel: Literal[
-        "acep_7in3", "grey4_7in5", "spectra6_13in3", "spectra6_7in3", "waveshare_7in5_v2"
-    ]
-    orientation: Literal["landscape", "portrait"]
+    panel: Panel
+    orientation: Orientation
     preview_url: str
     width: int
     height: int

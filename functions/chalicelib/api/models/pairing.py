@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from chalicelib.api.models.common import Model
+from chalicelib.api.models.common import Model, Panel
 
 
 class StartPairing(Model, frozen=True, kw_only=True):
@@ -14,9 +14,7 @@ class StartPairing(Model, frozen=True, kw_only=True):
         str,
         Meta(max_length=8192, description="A PEM certificate signing request (EC P-256 or RSA)."),
     ]
-    panel: Literal[
-        "acep_7in3", "grey4_7in5", "spectra6_13in3", "spectra6_7in3", "waveshare_7in5_v2"
-    ]
+    panel: Panel
     firmware: Annotated[str, Meta(min_length=1, max_length=32)]
 
 
