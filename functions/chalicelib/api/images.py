@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.http import Api, Call, sent_fields
+from chalicelib.api.http import Api, Call
 from chalicelib.api.models.images import (
     CreateUpload,
     CreateUploadResult,
@@ -75,7 +75,7 @@ def get_image(call: Call, image_id: str) -> dict[str, Any]:
     response=Image,
 )
 def update_image(call: Call, image_id: str, body: UpdateImage) -> dict[str, Any]:
-    return images.describe(images.update(call.user_id, image_id, sent_fields(body)))
+    return images.describe(images.update(call.user_id, image_id, body))
 
 
 @api.route(

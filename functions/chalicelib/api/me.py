@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.http import Api, Call, sent_fields
+from chalicelib.api.http import Api, Call
 from chalicelib.api.models.auth import Session
 from chalicelib.api.models.me import (
     ChangePassword,
@@ -38,7 +38,7 @@ def get_me(call: Call) -> dict[str, Any]:
     response=Profile,
 )
 def update_me(call: Call, body: UpdateMe) -> dict[str, Any]:
-    return accounts.profile(profile.update(call.user_id, sent_fields(body)))
+    return accounts.profile(profile.update(call.user_id, body))
 
 
 @api.route(
