@@ -66,6 +66,10 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy functions/app.py functions/chalicelib device_firmware infra
 
+.PHONY: contract
+contract: venv ## regenerate the OpenAPI document from the API's models (functions/chalicelib/data/openapi.json)
+	cd functions && $(CURDIR)/$(PY) -m chalicelib.api.openapi_gen --write
+
 # --- AWS (docs/deploy.md) -------------------------------------------------------------------
 
 STAGE ?= dev

@@ -5,7 +5,8 @@ Chalice packages the code (``app.py``, ``chalicelib/``, Chalice's own runtime mo
 The requirements are installed from the wheelhouse for the target architecture and split into
 layers by distribution (their ``RECORD`` files say which files are whose):
 
-- ``Base``: everything no other layer claims (boto3 and botocore, PynamoDB, PyJWT): every function;
+- ``Base``: everything no other layer claims (boto3 and botocore, PynamoDB, PyJWT, msgspec):
+  every function;
 - ``Crypto``: cryptography and argon2 (pairing certificates, password hashes): the API;
 - ``Imaging``: Pillow, the ditherer, numpy (rendering): the API and upload processing;
 - ``Heif``: pillow-heif (HEIC uploads are decoded once, on upload): upload processing.

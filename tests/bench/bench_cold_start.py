@@ -151,6 +151,9 @@ def main() -> int:
     parser.add_argument("--compare", type=Path, default=None, help="another build to compare")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--python", default=sys.executable, help="a Python 3.12 interpreter")
+    parser.add_argument(
+        "--only", action="append", default=[], help="a function's logical id (repeatable)"
+    )
     args = parser.parse_args()
     build = args.package
     if build is None:
@@ -165,6 +168,8 @@ def main() -> int:
         package(stage.name, build, stage_prefix=stage.prefix, arch=arch)  # what runs here
     builds = {"after": build} if args.compare is None else {"before": args.compare, "after": build}
     measured = {label: functions_of(path, path / "unpacked") for label, path in builds.items()}
+    if args.only:
+        measured = {k: [f for f in v if f.logical_id in args.only] for k, v in measured.items()}
     # Functions with the same handler module and the same paths import exactly the same code
     # (the 11 schedules, say): measured once, reported for each.
     unique: dict[tuple[str, tuple[str, ...]], Function] = {}

@@ -110,3 +110,32 @@ def test_the_document_is_strict_enough_to_catch_a_broken_answer():
         answer(200, b'{"userId": 1}'), checks=[response_schema_conformance]
     )
     assert "Server error" in failures_of(answer(500, b'{"message": "boom"}'))
+
+
+def test_the_committed_document_is_the_one_the_code_generates():
+    """openapi.json is generated from the models and the route declarations (``make
+    contract``): a model or a route changed without regenerating the file fails here."""
+    from chalicelib.api import openapi_gen
+
+    committed = openapi_gen.DOCUMENT.read_text(encoding="utf-8")
+    assert openapi_gen.render() == committed, "openapi.json is stale: run `make contract`"
+
+
+def test_the_document_names_exactly_the_error_codes_the_api_answers_with():
+    from chalicelib.api import openapi_gen
+    from chalicelib.api.http import BadJson
+    from chalicelib.domain.errors import RateLimited
+
+    document = json.loads(openapi_gen.DOCUMENT.read_text(encoding="utf-8"))
+    codes = document["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"]
+    assert {BadJson.code, RateLimited.code, "validation_failed", "not_found"} <= set(codes)
+    assert not {"gone", "payload_too_large"} & set(codes)
+
+
+def test_the_models_name_exactly_the_panels_the_renderer_knows():
+    from typing import get_args
+
+    from chalicelib import rendering
+    from chalicelib.api.models.common import Panel
+
+    assert sorted(get_args(Panel)) == sorted(rendering.PANELS)

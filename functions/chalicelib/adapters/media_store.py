@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-import boto3
 import botocore.auth
 import botocore.exceptions
 from botocore.config import Config
@@ -84,6 +83,8 @@ class _WindowedQueryAuth(botocore.auth.S3SigV4QueryAuth):  # type: ignore[misc]
 
 @cache
 def _windowed_client() -> Any:
+    import boto3  # on first use, as in adapters/aws.py: boto3 is a large share of a cold import
+
     botocore.auth.AUTH_TYPE_MAPS[_WINDOWED] = _WindowedQueryAuth  # a new name: no one else's
     s3 = boto3.session.Session().client(
         "s3", config=Config(signature_version="s3v4", connect_timeout=5, read_timeout=20)

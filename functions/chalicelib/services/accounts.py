@@ -91,9 +91,7 @@ def profile(user: UserRecord) -> dict[str, Any]:
     }
 
 
-def register(
-    email: object, password: object, display_name: object, *, source: str
-) -> UserRecord | None:
+def register(email: str, password: str, display_name: str, *, source: str) -> UserRecord | None:
     """Create an unverified account and mail its verification link.
 
     The caller's answer must not depend on whether the address already has an account (that
@@ -188,7 +186,7 @@ def _send_verification(user: UserRecord) -> None:
     emails.account_confirmation(user.email, user.display_name, token, deadline=deadline)
 
 
-def verify_email(token: object) -> None:
+def verify_email(token: str) -> None:
     claims = tokens.read_link_token(token, "verify")
     try:
         user = UserRecord.get(claims["sub"])
@@ -200,7 +198,7 @@ def verify_email(token: object) -> None:
         user.update(actions=[UserRecord.verified.set(True)])
 
 
-def resend_verification(email: object) -> None:
+def resend_verification(email: str) -> None:
     """Answers the same whether or not the address exists; rate-limited per address."""
     address = normalise_email(email)
     rate_limiter.hit(
@@ -224,10 +222,10 @@ def _user_by_email(address: str) -> UserRecord | None:
 
 
 def login(
-    email: object, password: object, *, source: str, user_agent: str | None
+    email: str, password: str, *, source: str, user_agent: str | None
 ) -> tuple[Session, UserRecord]:
     address = normalise_email(email)
-    if not isinstance(password, str) or len(password) > passwords.MAX_LENGTH:
+    if len(password) > passwords.MAX_LENGTH:
         raise InvalidCredentials("The e-mail address or password is wrong.")
     rate_limiter.hit(
         "login-source",
@@ -294,18 +292,14 @@ def _start_session(user_id: str, user_agent: str | None) -> Session:
     )
 
 
-def _split_refresh(refresh_token: object) -> tuple[str, str]:
-    if (
-        not isinstance(refresh_token, str)
-        or refresh_token.count(".") != 1
-        or len(refresh_token) > 200
-    ):
+def _split_refresh(refresh_token: str) -> tuple[str, str]:
+    if refresh_token.count(".") != 1 or len(refresh_token) > 200:
         raise Unauthorized("Your session has ended. Please log in again.")
     session_id, secret = refresh_token.split(".")
     return session_id, secret
 
 
-def refresh(refresh_token: object) -> Session:
+def refresh(refresh_token: str) -> Session:
     """Rotate the refresh token. Presenting an already-rotated one revokes the whole family."""
     session_id, secret = _split_refresh(refresh_token)
     ended = Unauthorized("Your session has ended. Please log in again.")
@@ -332,7 +326,7 @@ def refresh(refresh_token: object) -> Session:
     )
 
 
-def logout(refresh_token: object) -> None:
+def logout(refresh_token: str) -> None:
     session_id, secret = _split_refresh(refresh_token)
     try:
         record = SessionRecord.get(session_id)
@@ -372,7 +366,7 @@ def authenticate(access_token: str) -> str:
     return user.user_id
 
 
-def request_password_reset(email: object) -> None:
+def request_password_reset(email: str) -> None:
     """Same answer whether or not the address has an account."""
     address = normalise_email(email)
     rate_limiter.hit(
@@ -392,7 +386,7 @@ def request_password_reset(email: object) -> None:
     emails.password_reset(user.email, user.display_name, token)
 
 
-def confirm_password_reset(token: object, password: object) -> None:
+def confirm_password_reset(token: str, password: str) -> None:
     claims = tokens.read_link_token(token, "reset")
     new_password = passwords.check_strength(password)
     try:
@@ -407,12 +401,10 @@ def confirm_password_reset(token: object, password: object) -> None:
         user.update(actions=[UserRecord.verified.set(True)])
 
 
-def change_password(
-    user_id: str, current: object, new: object, *, user_agent: str | None
-) -> Session:
+def change_password(user_id: str, current: str, new: str, *, user_agent: str | None) -> Session:
     """Set a new password, end every session, and start a fresh one for the caller."""
     user = UserRecord.get(user_id, consistent_read=True)
-    if not isinstance(current, str) or not passwords.verify(user.password_hash, current):
+    if not passwords.verify(user.password_hash, current):
         raise Forbidden("The current password is wrong.", field="currentPassword")
     _set_password(user, passwords.check_strength(new, field="newPassword"))
     return _start_session(user_id, user_agent)

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.api.models.friends import SendFriendRequest
 from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id
@@ -33,14 +34,13 @@ def friend_ids(deps: Deps, user_id: str) -> list[str]:
     return deps.friendships.friend_ids(user_id)
 
 
-def send_request(
-    deps: Deps, user_id: str, friend_code: object, email: object = None
-) -> dict[str, Any]:
+def send_request(deps: Deps, user_id: str, command: SendFriendRequest) -> dict[str, Any]:
     """Ask someone to be friends, by their friend code or by their exact e-mail address.
 
     A friend code always works (whoever has it was given it); an address finds only people
     who allow it, and "not found" looks the same either way, so addresses cannot be probed.
     """
+    friend_code, email = command.friend_code, command.email
     by_email = email is not None and friend_code is None
     field = "email" if by_email else "friendCode"
     nobody = NotFound(
@@ -49,7 +49,7 @@ def send_request(
         else "No one with this friend code can be found.",
         field=field,
     )
-    code = codes.normalise_code(friend_code) if isinstance(friend_code, str) else None
+    code = codes.normalise_code(friend_code) if friend_code is not None else None
     address = accounts.normalise_email(email) if by_email else None
     if not by_email and code is None:
         raise ValidationFailed("A friend code looks like ABCD-EFGH.", field="friendCode")

@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from msgspec import UNSET
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
@@ -17,6 +18,7 @@ from chalicelib import rendering
 from chalicelib.adapters import media_store, timers
 from chalicelib.adapters.conditional import update_if
 from chalicelib.adapters.tables import ImageRecord, UserRecord
+from chalicelib.api.models.images import UpdateImage
 from chalicelib.config import settings
 from chalicelib.domain import jobs, titles
 from chalicelib.domain.errors import Conflict, NotFound, QuotaExceeded, ValidationFailed
@@ -38,7 +40,7 @@ CONTENT_TYPES = {
 # (load_upload's) serves master, preview and thumbnail, and still has 1.25x the pixels of
 # the largest panel (1600x1200).
 MASTER_MAX_SIDE = 2000
-MAX_TITLE = 120
+MAX_TITLE = 120  # as UpdateImage.title's max_length
 ABANDONED_AFTER = timedelta(days=1)
 
 
@@ -273,33 +275,16 @@ def list_page(user_id: str, limit: int, cursor: str | None) -> tuple[list[ImageR
     return items, paging.encode(result.last_evaluated_key)
 
 
-def update(user_id: str, image_id: str, changes: dict[str, Any]) -> ImageRecord:
+def update(user_id: str, image_id: str, command: UpdateImage) -> ImageRecord:
+    """Change the title and/or the focal point; a field the client left out stays as it is."""
     record = get(user_id, image_id)
-    unknown = sorted(set(changes) - {"title", "focalPoint"})
-    if unknown:
-        raise ValidationFailed(f"Unknown field: {unknown[0]}.", field=unknown[0])
     actions: list[Action] = []
-    if "title" in changes:
-        title = changes["title"]
-        if not isinstance(title, str) or len(title) > MAX_TITLE:
-            raise ValidationFailed(f"A title is at most {MAX_TITLE} characters.", field="title")
-        actions.append(ImageRecord.title.set(title.strip()))
-    if "focalPoint" in changes:
-        point = changes["focalPoint"]
-        if not (
-            isinstance(point, dict)
-            and set(point) == {"x", "y"}
-            and all(
-                isinstance(point[k], int | float) and not isinstance(point[k], bool) for k in "xy"
-            )
-            and all(0.0 <= float(point[k]) <= 1.0 for k in "xy")
-        ):
-            raise ValidationFailed(
-                "focalPoint must be {x, y} with values from 0 to 1.", field="focalPoint"
-            )
+    if command.title is not UNSET:
+        actions.append(ImageRecord.title.set(command.title.strip()))
+    if command.focal_point is not UNSET:
         actions += [
-            ImageRecord.focal_x.set(round(float(point["x"]), 3)),
-            ImageRecord.focal_y.set(round(float(point["y"]), 3)),
+            ImageRecord.focal_x.set(round(command.focal_point.x, 3)),
+            ImageRecord.focal_y.set(round(command.focal_point.y, 3)),
         ]
     if actions:
         record.update(actions=actions)

@@ -8,10 +8,11 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from chalicelib import rendering
 from chalicelib.adapters.tables import FrameRecord, PairingSessionRecord
+from chalicelib.api.models.frames import ClaimFrame
+from chalicelib.api.models.pairing import StartPairing
 from chalicelib.domain import codes, jobs
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.frame_settings import validate_name
 from chalicelib.domain.timefmt import iso
 from chalicelib.services.ports import Deps
@@ -26,16 +27,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(
-    deps: Deps, csr: object, panel: object, firmware: object, *, source: str
-) -> dict[str, Any]:
-    if not isinstance(csr, str):
-        raise ValidationFailed("csr must be a PEM certificate request.", field="csr")
+def start(deps: Deps, command: StartPairing, *, source: str) -> dict[str, Any]:
+    """A frame asks for a code (the panel and the firmware string were checked at the edge)."""
+    csr, panel, firmware = command.csr, command.panel, command.firmware
     deps.devices.validate_csr(csr)
-    if panel not in rendering.PANELS:
-        raise ValidationFailed("Unknown panel.", field="panel")
-    if not isinstance(firmware, str) or not 1 <= len(firmware) <= 32:
-        raise ValidationFailed("firmware must be a version string.", field="firmware")
     deps.rate_limiter.hit(
         "pairing-start",
         source,
@@ -52,7 +47,7 @@ def start(
             code,
             poll_token_hash=_hash(poll_token),
             csr_pem=csr,
-            panel=str(panel),
+            panel=panel,
             firmware=firmware,
             created_at=now,
             expires_at=expires,
@@ -80,11 +75,9 @@ def _live_session(deps: Deps, code: object) -> PairingSessionRecord:
     return session
 
 
-def poll(deps: Deps, code: str, poll_token: object) -> dict[str, Any]:
+def poll(deps: Deps, code: str, poll_token: str) -> dict[str, Any]:
     session = _live_session(deps, code)
-    if not isinstance(poll_token, str) or not secrets.compare_digest(
-        session.poll_token_hash, _hash(poll_token)
-    ):
+    if not secrets.compare_digest(session.poll_token_hash, _hash(poll_token)):
         raise NotFound("This pairing code is not valid or has expired.")
     if session.state != "claimed" or not session.certificate_pem:
         return {"status": "pending"}
@@ -98,9 +91,10 @@ def poll(deps: Deps, code: str, poll_token: object) -> dict[str, Any]:
     }
 
 
-def claim(deps: Deps, user_id: str, code: object, name: object) -> FrameRecord:
+def claim(deps: Deps, user_id: str, command: ClaimFrame) -> FrameRecord:
     """Claim a code: create the thing, its certificate and the frame; single use."""
-    frame_name = validate_name(name)
+    code = command.code
+    frame_name = validate_name(command.name)
     deps.rate_limiter.hit(
         "pairing-claim",
         user_id,

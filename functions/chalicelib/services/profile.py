@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
 
+import msgspec
+from msgspec import UNSET
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -14,10 +15,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import rate_limiter
 from chalicelib.adapters.tables import UserEmailRecord, UserRecord
+from chalicelib.api.models.me import UpdateMe
 from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.domain.frame_settings import validate_time_zone
 from chalicelib.services import account_deletion, accounts, emails, passwords, tokens
-from chalicelib.services.notifications import KINDS
 
 EMAIL_CHANGE_TTL = 48 * 3600
 # The "this wasn't me" link outlives the confirmation link, so that a change an attacker
@@ -29,47 +30,32 @@ def get(user_id: str) -> UserRecord:
     return UserRecord.get(user_id)
 
 
-def update(user_id: str, changes: dict[str, Any]) -> UserRecord:
+def update(user_id: str, command: UpdateMe) -> UserRecord:
+    """Change profile fields; a field the client left out stays as it is."""
     user = get(user_id)
-    unknown = sorted(
-        set(changes)
-        - {"displayName", "findable", "timeZone", "notifications", "email", "currentPassword"}
-    )
-    if unknown:
-        raise ValidationFailed(f"Unknown field: {unknown[0]}.", field=unknown[0])
     actions: list[Action] = []
-    if "displayName" in changes:
-        actions.append(
-            UserRecord.display_name.set(accounts.validate_display_name(changes["displayName"]))
-        )
-    if "findable" in changes:
-        if not isinstance(changes["findable"], bool):
-            raise ValidationFailed("findable must be true or false.", field="findable")
-        actions.append(UserRecord.findable.set(changes["findable"]))
-    if "timeZone" in changes:
-        actions.append(UserRecord.time_zone.set(validate_time_zone(changes["timeZone"])))
-    if "notifications" in changes:
-        wanted = changes["notifications"]
-        if (
-            not isinstance(wanted, dict)
-            or set(wanted) - set(KINDS)
-            or not all(isinstance(v, bool) for v in wanted.values())
-        ):
-            raise ValidationFailed(
-                f"notifications maps {', '.join(KINDS)} to true or false.", field="notifications"
-            )
+    if command.display_name is not UNSET:
+        name = accounts.validate_display_name(command.display_name)
+        actions.append(UserRecord.display_name.set(name))
+    if command.findable is not UNSET:
+        actions.append(UserRecord.findable.set(command.findable))
+    if command.time_zone is not UNSET:
+        actions.append(UserRecord.time_zone.set(validate_time_zone(command.time_zone)))
+    if command.notifications is not UNSET:
+        wanted = msgspec.to_builtins(command.notifications)  # only the kinds sent, camelCase
         actions.append(UserRecord.notifications.set({**(user.notifications or {}), **wanted}))
-    if "email" in changes:
-        address = accounts.normalise_email(changes["email"])
+    if command.email is not UNSET:
+        address = accounts.normalise_email(command.email)
         if address != user.email:
-            _start_email_change(user, address, changes.get("currentPassword"))
+            password = command.current_password
+            _start_email_change(user, address, None if password is UNSET else password)
             actions.append(UserRecord.pending_email.set(address))
     if actions:
         user.update(actions=actions)
     return user
 
 
-def _start_email_change(user: UserRecord, address: str, current_password: object) -> None:
+def _start_email_change(user: UserRecord, address: str, current_password: str | None) -> None:
     """Ask the new address to confirm and tell the old one how to stop it.
 
     Moving the account to another address hands over every password reset, so a stolen access
@@ -84,7 +70,7 @@ def _start_email_change(user: UserRecord, address: str, current_password: object
         window_seconds=3600,
         message="Too many address changes. Please try again in an hour.",
     )
-    if not isinstance(current_password, str) or not current_password:
+    if not current_password:
         raise ValidationFailed(
             "Enter your current password to change the address.", field="currentPassword"
         )
@@ -125,7 +111,7 @@ def cancel_pending_email(user_id: str) -> UserRecord:
     return user
 
 
-def follow_email_link(token: object) -> None:
+def follow_email_link(token: str) -> None:
     """The web app's /verify page: confirms a new account's address or an address change."""
     if tokens.link_purpose(token) == "email_change":
         confirm_email_change(token)
@@ -133,7 +119,7 @@ def follow_email_link(token: object) -> None:
         accounts.verify_email(token)
 
 
-def confirm_email_change(token: object) -> None:
+def confirm_email_change(token: str) -> None:
     """Follow the link sent to the new address: the account moves to it atomically."""
     claims = tokens.read_link_token(token, "email_change")
     invalid = ValidationFailed("This link is not valid or has expired.", field="token")
@@ -157,7 +143,7 @@ def confirm_email_change(token: object) -> None:
     emails.email_changed(old, user.display_name, new)
 
 
-def cancel_email_change_by_link(token: object) -> None:
+def cancel_email_change_by_link(token: str) -> None:
     """The old address's "this wasn't me" link: stop the change and end every session.
 
     A change still pending is dropped. One already confirmed (the attacker was quick) is undone:
@@ -211,9 +197,9 @@ def _move_address(
         )
 
 
-def delete(user_id: str, password: object) -> None:
+def delete(user_id: str, password: str) -> None:
     user = get(user_id)
-    if not isinstance(password, str) or not passwords.verify(user.password_hash, password):
+    if not passwords.verify(user.password_hash, password):
         raise Forbidden("The password is wrong.", field="password")
     account_deletion.start(user_id)
 

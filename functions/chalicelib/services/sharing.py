@@ -12,6 +12,7 @@ from chalicelib.adapters.tables import (
     ImageRecord,
     ShareRecord,
 )
+from chalicelib.api.models.shares import ListSharesQuery, SendPhoto
 from chalicelib.domain import jobs, sharing
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.ids import is_id
@@ -74,7 +75,7 @@ def sender_label(frame: FrameRecord, sender_id: str, sender_name: str) -> str | 
 
 
 def preview(
-    deps: Deps, user_id: str, image_id: str, frame_id: str, caption: object = None
+    deps: Deps, user_id: str, image_id: str, frame_id: str, caption: str | None
 ) -> dict[str, Any]:
     """Exactly what ``frame_id`` will show if this photo is sent to it with this caption: the
     same rendition (crop, dithering, caption band and sender label) the share would make."""
@@ -100,18 +101,6 @@ def preview(
     }
 
 
-def _validate_targets(frame_ids: object) -> list[str]:
-    if (
-        not isinstance(frame_ids, list)
-        or not 1 <= len(frame_ids) <= sharing.MAX_TARGETS
-        or not all(isinstance(f, str) for f in frame_ids)
-    ):
-        raise ValidationFailed(
-            f"frameIds must list 1 to {sharing.MAX_TARGETS} frames.", field="frameIds"
-        )
-    return list(dict.fromkeys(frame_ids))
-
-
 def _name(deps: Deps, user_id: str) -> str:
     user = deps.users.get(user_id)
     if user is None:
@@ -119,23 +108,13 @@ def _name(deps: Deps, user_id: str) -> str:
     return user.display_name
 
 
-def create(
-    deps: Deps,
-    sender_id: str,
-    image_id: object,
-    frame_ids: object,
-    *,
-    duration: object = None,
-    expires_at: object = None,
-    caption: object = None,
-) -> dict[str, Any]:
-    if not isinstance(image_id, str):
-        raise ValidationFailed("imageId is required.", field="imageId")
-    wanted = _validate_targets(frame_ids)
+def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
+    """Send one ready photo to 1-20 frames (the command's shape was checked at the edge)."""
+    wanted = list(dict.fromkeys(command.frame_ids))
     now = deps.clock()
-    until = sharing.expiry(now, duration, expires_at)
-    text = sharing.validate_caption(caption)
-    image = _image(deps, sender_id, image_id)
+    until = sharing.expiry(now, command.duration, command.expires_at)
+    text = sharing.validate_caption(command.caption)
+    image = _image(deps, sender_id, command.image_id)
     if image.state != "ready":
         raise ValidationFailed("This photo is not ready yet.", field="imageId")
     found = deps.frames.many(f for f in wanted if is_id(f, "frm"))
@@ -320,24 +299,13 @@ def remove(deps: Deps, user_id: str, share_id: str, frame_id: str) -> None:
         )
 
 
-def history(
-    deps: Deps,
-    user_id: str,
-    direction: str | None,
-    *,
-    frame_id: str | None,
-    other_id: str | None,
-    state: str | None,
-    limit: int,
-    cursor: str | None,
-) -> dict[str, Any]:
-    if state is not None and state not in (*LIVE, "removed", "expired"):
-        raise ValidationFailed("Unknown state.", field="state")
-    if direction in (None, "sent"):
-        return _sent(deps, user_id, frame_id, other_id, state, limit, cursor)
-    if direction == "received":
-        return _received(deps, user_id, frame_id, other_id, state, limit, cursor)
-    raise ValidationFailed("direction must be sent or received.", field="direction")
+def history(deps: Deps, user_id: str, query: ListSharesQuery) -> dict[str, Any]:
+    """One page of sent or received shares, newest first (direction and state checked at the
+    edge)."""
+    found = _sent if query.direction == "sent" else _received
+    return found(
+        deps, user_id, query.frame_id, query.user_id, query.state, query.limit, query.cursor
+    )
 
 
 def _sent(
@@ -439,11 +407,10 @@ def on_frame(deps: Deps, user_id: str, frame: FrameRecord) -> list[dict[str, Any
     ]
 
 
-def show_now(deps: Deps, user_id: str, frame: FrameRecord, share_id: object) -> None:
+def show_now(deps: Deps, user_id: str, frame: FrameRecord, share_id: str) -> None:
     """Ask a frame to show one of its photos next (it still respects its panel's refresh limit)."""
     if not is_id(share_id, "shr"):
         raise ValidationFailed("shareId is required.", field="shareId")
-    assert isinstance(share_id, str)
     delivery = deps.shares.delivery(frame.frame_id, share_id)
     if delivery is None or delivery.state not in LIVE:
         raise NotFound("This photo is not on that frame.")
