@@ -1,8 +1,8 @@
 """The frame protocol's one schema (``schema.json``, docs/protocol.md), and checks against it.
 
 The same directory serves both sides: it ships inside the frame bundle, and the backend imports
-it as ``chalicelib.frame_protocol`` (a link to this directory, packaged as a copy by Chalice;
-tests/deploy checks the copy). Stdlib only; no import from either package.
+it as ``chalicelib.frame_protocol`` (a directory of links to these files, which Chalice
+packages as copies; tests/deploy checks them). Stdlib only; no import from either package.
 
     >>> check("desired", message)              # raises ProtocolError, or returns
     >>> check_event({"type": "resync", ...})   # the kind comes from ``type``

@@ -12,7 +12,7 @@ Deviation, on purpose: a ``pattern`` is searched with ECMA 262 semantics for ``$
 end of the string); Python's ``$`` would also match before a final newline.
 
 Stdlib only, no imports from either package: the backend reaches this directory through the
-link ``functions/chalicelib/frame_protocol``.
+links in ``functions/chalicelib/frame_protocol/``.
 """
 
 from __future__ import annotations
