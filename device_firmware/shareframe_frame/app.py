@@ -524,7 +524,8 @@ class FrameApp:
             "firmware": self.config.firmware_version,
             "panel": self.config.panel.panel_id,
             "freeBytes": self.store.free_bytes(),
-            "showing": showing,
+            # a share id or null: never the blank screen's marker (BLANK is " ")
+            "showing": showing if showing not in (EMPTY, BLANK) else None,
             "stateVersion": current.version if current else None,
             "battery": None,
             "nextWakeAt": None,

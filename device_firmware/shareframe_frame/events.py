@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from shareframe_frame import frame_protocol
 from shareframe_frame.connection import Transport, topics_for
 from shareframe_frame.store import Store
 
@@ -66,7 +67,15 @@ class EventSender:
         self._thread.start()
 
     def emit(self, event: dict[str, Any]) -> None:
-        """Queue one event durably; it is sent when connected. Never blocks on the network."""
+        """Queue one event durably; it is sent when connected. Never blocks on the network.
+
+        An event the protocol's schema refuses is a bug here: it is logged and dropped, never
+        queued (the backend would drop it anyway, and it would sit first in the outbox)."""
+        try:
+            frame_protocol.check_event(event)
+        except frame_protocol.ProtocolError as exc:
+            log.error("refusing to send an invalid event", extra={"error": str(exc)})
+            return
         try:
             self._store.append_outbox(event)
         except OSError as exc:

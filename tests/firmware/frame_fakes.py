@@ -18,6 +18,7 @@ from cryptography import x509
 from PIL import Image
 
 from chalicelib import pki
+from shareframe_frame import frame_protocol
 
 FRAME_ID = "frm_01JD2ZK3Q4X7H8M9N0PQRSTVWX"
 
@@ -174,11 +175,13 @@ def serve_files(server: FileServer) -> Iterator[FileServer]:
 
 @dataclass
 class FakeTransport:
-    """In-memory transport: ``published`` collects (topic, payload dict, qos, retain)."""
+    """In-memory transport: ``published`` collects (topic, payload dict, qos, retain);
+    ``invalid`` what the protocol's schema refuses (every test can assert it stays empty)."""
 
     connected: bool = False
     accept: bool = True
     published: list[tuple[str, dict[str, Any], int, bool]] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
     started: bool = False
 
     def start(self) -> None:
@@ -189,7 +192,15 @@ class FakeTransport:
     ) -> bool:
         if not self.connected or not self.accept:
             return False
-        self.published.append((topic, json.loads(payload), qos, retain))
+        message = json.loads(payload)
+        try:
+            if topic.endswith("/status"):
+                frame_protocol.check("status", message)
+            else:
+                frame_protocol.check_event(message)
+        except frame_protocol.ProtocolError as exc:
+            self.invalid.append(str(exc))
+        self.published.append((topic, message, qos, retain))
         return True
 
     def stop(self, timeout: float = 2.0) -> None:

@@ -165,6 +165,7 @@ def test_pair_receive_show_pixel_exact_and_report(
         elapsed = frame.stop()
     assert elapsed < 5
     assert cloud.transport.statuses()[-1]["online"] is False
+    assert cloud.transport.invalid == []  # every status and event matched the protocol's schema
 
 
 def test_events_wait_in_the_outbox_while_offline_and_go_out_in_order(
@@ -364,3 +365,4 @@ def test_firmware_check_is_asked_for_when_connected_and_not_again_within_six_hou
         wait_for(lambda: [e["type"] for e in cloud.transport.events()] == ["update_requested"])
     finally:
         frame.stop()
+    assert cloud.transport.invalid == []

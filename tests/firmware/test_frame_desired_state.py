@@ -25,7 +25,7 @@ PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
 
 def protocol_example() -> dict[str, Any]:
-    """The desired-state example from protocol.md §3, with its placeholder hash made real."""
+    """The desired-state example from protocol.md §3."""
     return copy.deepcopy(_protocol_example())
 
 
@@ -33,10 +33,9 @@ def protocol_example() -> dict[str, Any]:
 def _protocol_example() -> dict[str, Any]:
     text = PROTOCOL.read_text()
     section = text.split("## 3. Desired state", 1)[1]
-    block = re.search(r"```json\n(.*?)```", section, re.S)
+    block = re.search(r"```json message=desired\n(.*?)```", section, re.S)
     assert block is not None
     message: dict[str, Any] = json.loads(block.group(1))
-    message["items"][0]["file"]["sha256"] = "9f2c" + "0" * 60
     return message
 
 

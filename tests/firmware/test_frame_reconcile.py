@@ -313,3 +313,26 @@ def test_reading_the_applied_state_never_waits_for_a_download(
     assert current is not None and current.version == 2
     worker.join(5)
     assert h.store.has_file(sha(b))
+
+
+def test_a_new_share_whose_file_is_on_disk_is_delivered_at_once_without_a_download(
+    h: Harness, file_server: FileServer
+) -> None:
+    """protocol.md §3: files are stored by verified SHA-256, so the same photo sent again (here
+    with a URL that has already expired and a server that no longer has it) needs no network."""
+    data = png_bytes()
+    publish(file_server, "shr_a", data)
+    first = item("shr_a", data, file_server.url, sent_at=NOW)
+    h.reconciler.apply(encode(desired(1, [first])))
+    again = item(
+        "shr_b", data, file_server.url, sent_at=NOW, url_expires_at=NOW - timedelta(hours=1)
+    )
+    h.reconciler.apply(encode(desired(2, [again, first])))
+    assert [(e["type"], e["shareId"]) for e in h.events] == [
+        ("delivered", "shr_a"),
+        ("delivered", "shr_b"),
+    ]
+    assert [r[0] for r in file_server.requests] == ["/files/shr_a.png"]  # and no resync
+    h.reconciler.apply(encode(desired(3, [again])))  # the first share is taken back
+    assert h.store.has_file(sha(data))
+    assert h.kinds() == ["delivered", "delivered"]

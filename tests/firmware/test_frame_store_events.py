@@ -188,3 +188,14 @@ def test_the_status_is_republished_as_a_heartbeat(
     finally:
         sender.stop()
     assert 2 <= len(transport.statuses()) <= 5  # the first, then heartbeats
+
+
+def test_an_event_the_protocol_schema_refuses_is_logged_and_never_queued(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(tmp_path)
+    sender = EventSender(store, FakeTransport(), FRAME_ID, lambda: {"online": True})
+    sender.emit(make_event("delivered", AT))  # a receipt without its shareId
+    sender.emit(make_event("delivered", AT, shareId="shr_a"))
+    assert [entry.event.get("shareId") for entry in store.outbox()] == ["shr_a"]
+    assert "refusing to send an invalid event" in caplog.text

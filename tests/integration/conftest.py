@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -246,7 +248,14 @@ def pair_frame(
 
 
 def frame_reports(client: Client, frame_id: str, **event: Any) -> str:
-    result: str = client.lambda_.invoke("frame_events", {**event, "frameId": frame_id}).payload
+    """Invoke the events rule's function as IoT Core would: a frame's event (with a fresh
+    ``eventId`` and ``at`` unless given) plus the topic's frame id."""
+    defaults = {
+        "eventId": str(uuid.uuid4()),
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    message = {**defaults, **event, "frameId": frame_id}
+    result: str = client.lambda_.invoke("frame_events", message).payload
     return result
 
 

@@ -86,7 +86,7 @@ def test_progress_reports_build_the_history_and_confirmation_sets_the_version(
     assert [h["state"] for h in info["history"]] == ["confirmed", "installing", "downloading"]
     assert (
         frame_reports(client, frame["frameId"], type="firmware", version="0.2.0", state="exploded")
-        == "ignored: malformed firmware event"
+        == "ignored: malformed"
     )
 
 

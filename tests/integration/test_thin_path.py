@@ -104,12 +104,16 @@ def test_sending_publishes_the_desired_state_and_receipts_reach_the_share(client
 
     assert (
         frame_reports(
-            client, frame["frameId"], type="displayed", shareId=share["shareId"], eventId="e1"
+            client,
+            frame["frameId"],
+            type="displayed",
+            shareId=share["shareId"],
+            eventId="receipt-1",
         )
         == "displayed"
     )
     assert frame_reports(
-        client, frame["frameId"], type="delivered", shareId=share["shareId"], eventId="e2"
+        client, frame["frameId"], type="delivered", shareId=share["shareId"], eventId="receipt-2"
     ).startswith("ignored")
     after = json.loads(call(client, "GET", f"/shares/{share['shareId']}", user=ana).body)
     delivery = after["deliveries"][0]

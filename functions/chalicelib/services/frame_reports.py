@@ -2,11 +2,13 @@
 
 The frame id always comes from the topic (``topic(3)`` in the rule), which the broker has
 authenticated against the frame's certificate; nothing in a payload can speak for another frame.
+Messages arrive parsed and checked against the protocol's schema (events/frame_messages.py).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,13 +16,13 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.adapters import timers
+from chalicelib.adapters import seen_events, timers
 from chalicelib.adapters.conditional import update_if
 from chalicelib.adapters.tables import DeliveryRecord, FrameRecord, UserRecord
 from chalicelib.domain import jobs, sharing
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.ids import is_id
 from chalicelib.domain.timefmt import iso, parse_iso, utcnow
+from chalicelib.events.frame_messages import FrameEvent, FramePresence, FrameStatus
 from chalicelib.services import activity, frame_sync, notifications, releases
 
 log = logging.getLogger(__name__)
@@ -34,68 +36,92 @@ RESYNC_WINDOW_SECONDS = 60
 STATUS_REWRITE_AFTER = timedelta(minutes=5)
 
 
-def _when(value: object) -> datetime:
-    """The frame's clock, unless it is missing or absurd; then ours."""
+def _when(value: str) -> datetime:
+    """The frame's clock (the schema has checked the form), unless it is absurd; then ours."""
     now = utcnow()
-    if isinstance(value, str) and len(value) <= 40:
-        try:
-            at = parse_iso(value)
-        except ValueError:
-            return now
-        if abs((at - now).total_seconds()) < 24 * 3600:
-            return at
-    return now
+    try:
+        at = parse_iso(value)
+    except ValueError:
+        return now
+    return at if abs((at - now).total_seconds()) < 24 * 3600 else now
 
 
-def handle_event(message: dict[str, Any]) -> str:
-    frame_id = message.get("frameId")
-    kind = message.get("type")
-    if not is_id(frame_id, "frm") or not isinstance(kind, str):
-        return "ignored: malformed"
-    assert isinstance(frame_id, str)
-    if kind in ("delivered", "displayed"):
-        share_id = message.get("shareId")
-        if not is_id(share_id, "shr"):
-            return "ignored: malformed shareId"
-        assert isinstance(share_id, str)
-        return _advance(frame_id, share_id, kind, _when(message.get("at")))
-    if kind in ("resync", "firmware_check"):
-        return _resync(frame_id)
-    if kind == "firmware":
-        return releases.record_progress(frame_id, message)
-    if kind == "update_requested":  # the owner pressed "update" on the frame's own dashboard
+def handle_event(event: FrameEvent) -> str:
+    """Act on one event a frame published, at most once per ``eventId`` where that matters.
+
+    Receipts need no memory (a delivery only moves forward, so a repeated one costs a read).
+    Every other event's id is remembered (one conditional write) before acting on it, and
+    forgotten again if acting fails, so the rule's retry is not taken for a duplicate.
+    """
+    if event.type in ("delivered", "displayed"):
+        assert event.share_id is not None  # the schema requires it
+        return _advance(event.frame_id, event.share_id, event.type, _when(event.at))
+    if event.type in ("resync", "firmware_check"):
+        return _resync(event)
+    return _once(event, _act)
+
+
+def _once(event: FrameEvent, act: Callable[[FrameEvent], str]) -> str:
+    if not seen_events.first_sighting(event.frame_id, event.event_id, now=utcnow()):
+        log.info(
+            "duplicate frame event ignored",
+            extra={"frameId": event.frame_id, "eventId": event.event_id, "type": event.type},
+        )
+        return "ignored: duplicate"
+    try:
+        return act(event)
+    except Exception:
+        seen_events.forget(event.frame_id, event.event_id)
+        raise
+
+
+def _act(event: FrameEvent) -> str:
+    frame_id = event.frame_id
+    if event.type == "firmware":
+        return releases.record_progress(
+            frame_id,
+            {
+                "eventId": event.event_id,
+                "version": event.version,
+                "state": event.state,
+                "reason": event.reason,
+            },
+        )
+    if event.type == "update_requested":  # the owner pressed "update" on the frame's dashboard
         frame = FrameRecord.get(frame_id)
         with suppress(Conflict):
             releases.request_update(frame)
             frame_sync.publish(frame_id)
         return "update requested"
-    if kind == "error":
-        log.warning(
-            "frame reported an error",
-            extra={"frameId": frame_id, "reason": str(message.get("reason"))[:200]},
-        )
-        return "logged"
-    return "ignored: unknown type"
+    log.warning(  # "error": the schema knows no other type
+        "frame reported an error",
+        extra={"frameId": frame_id, "shareId": event.share_id, "reason": event.reason},
+    )
+    return "logged"
 
 
-def _resync(frame_id: str) -> str:
-    """Republish the frame's desired state, at most RESYNC_BUDGET times a minute.
+def _resync(event: FrameEvent) -> str:
+    """Republish the frame's desired state, at most RESYNC_BUDGET times a minute, once per id.
 
-    The budget check is a read; only a resync that is let through writes (a conditional
-    update), so a frame sending a hundred resyncs a second costs at most RESYNC_BUDGET writes
-    and publishes a minute.
+    The budget check is a read; only a resync that is let through writes (its id, then a
+    conditional update of the count), so a frame sending a hundred resyncs a second costs at
+    most 2 x RESYNC_BUDGET writes and RESYNC_BUDGET publishes a minute.
     """
     try:
-        frame = FrameRecord.get(frame_id)
+        frame = FrameRecord.get(event.frame_id)
     except FrameRecord.DoesNotExist:
         return "ignored: unknown frame"
     window = int(utcnow().timestamp()) // RESYNC_WINDOW_SECONDS
     if frame.resync_window == window and (frame.resync_count or 0) >= RESYNC_BUDGET:
         return "coalesced"
-    if not _take_resync(frame, window):
-        return "coalesced"
-    frame_sync.publish(frame_id)
-    return "republished"
+
+    def republish(_: FrameEvent) -> str:
+        if not _take_resync(frame, window):
+            return "coalesced"
+        frame_sync.publish(frame.frame_id)
+        return "republished"
+
+    return _once(event, republish)
 
 
 def _take_resync(frame: FrameRecord, window: int) -> bool:
@@ -161,34 +187,27 @@ def _displayed(frame_id: str, share_id: str, at: datetime) -> None:
         notifications.photo_displayed(UserRecord.get(delivery.sender_id), frame_name)
 
 
-def handle_status(message: dict[str, Any]) -> str:
+def handle_status(status: FrameStatus) -> str:
     """A frame's status (sent on connect and every half hour): one small write, no timer.
 
     Whether the frame is online comes from IoT Core's lifecycle events (``handle_presence``),
     not from here: the retained status and the last will say nothing the broker does not.
     """
-    frame_id = message.get("frameId")
-    if not is_id(frame_id, "frm"):
-        return "ignored: malformed"
-    if message.get("online") is not True:
+    frame_id = status.frame_id
+    if not status.online:
         return "ignored: presence comes from lifecycle events"
-    reported: dict[str, Any] = {  # FrameRecord attribute -> value
+    reported: dict[str, Any] = {  # FrameRecord attribute -> value, for what the frame said
         name: value
-        for key, name, limit in (
-            ("firmware", "firmware", 32),
-            ("showing", "showing", 40),
-            ("nextWakeAt", "next_wake_at", 40),
+        for name, value in (
+            ("firmware", status.firmware),
+            ("showing", status.showing),
+            ("next_wake_at", status.next_wake_at),
+            ("free_bytes", status.free_bytes),
+            ("battery", status.battery),
         )
-        if isinstance(value := message.get(key), str) and len(value) <= limit
+        if value is not None
     }
-    reported |= {
-        name: number
-        for key, name in (("freeBytes", "free_bytes"), ("battery", "battery"))
-        if isinstance(number := message.get(key), int | float)
-        and not isinstance(number, bool)
-        and 0 <= number < 2**53
-    }
-    unchanged = _stored_if_repeated(str(frame_id), reported)
+    unchanged = _stored_if_repeated(frame_id, reported)
     if unchanged is not None:  # nothing to write; a release it missed still reaches it
         _catch_up_firmware(unchanged)
         return "ignored: unchanged"
@@ -215,24 +234,15 @@ def _stored_if_repeated(frame_id: str, reported: dict[str, Any]) -> FrameRecord 
     return stored
 
 
-def handle_presence(event: dict[str, Any]) -> str:
+def handle_presence(presence: FramePresence) -> str:
     """IoT Core's lifecycle event for a client: the frame is online or offline, at once.
 
     IoT Core does not promise order: an event older than the last one applied is dropped
     (``timestamp`` is in milliseconds). A disconnect files one timer, for the "frame offline"
     mail after its grace period; the mail job ignores it if the frame is back by then.
     """
-    frame_id = event.get("clientId")
-    kind = event.get("eventType")
-    stamp = event.get("timestamp")
-    if (
-        not is_id(frame_id, "frm")
-        or kind not in ("connected", "disconnected")
-        or not isinstance(stamp, int)
-        or isinstance(stamp, bool)
-    ):
-        return "ignored: malformed"
-    online = kind == "connected"
+    frame_id, stamp = presence.frame_id, presence.timestamp_ms
+    online = presence.connected
     now = utcnow()
     actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.presence_at.set(stamp)]
     if online:
@@ -248,7 +258,7 @@ def handle_presence(event: dict[str, Any]) -> str:
     if online:
         _catch_up_firmware(frame)
         return "online"
-    if event.get("clientInitiatedDisconnect") is not True:  # not a frame going to sleep
+    if not presence.client_initiated:  # not a frame going to sleep
         activity.record(
             frame.owner_id, "frame_offline", now, frameId=frame.frame_id, frameName=frame.name
         )

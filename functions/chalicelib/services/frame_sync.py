@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
+from chalicelib import frame_protocol
 from chalicelib.adapters import frame_channel, media_store
 from chalicelib.adapters.conditional import update_if
 from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
@@ -93,7 +95,9 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
         show_next=frame.show_next,
         firmware=firmware,
     )
-    size = frame_channel.publish_desired(frame_id, message)
+    size = _publish_checked(frame_id, message)
+    if size is None:
+        return 0
     log.info(
         "desired state published",
         extra={
@@ -107,4 +111,21 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
 
 
 def publish_unpaired(frame_id: str, version: int) -> None:
-    frame_channel.publish_desired(frame_id, desired_state.unpaired(frame_id, version, utcnow()))
+    _publish_checked(frame_id, desired_state.unpaired(frame_id, version, utcnow()))
+
+
+def _publish_checked(frame_id: str, message: dict[str, Any]) -> int | None:
+    """Publish a desired state the protocol's schema accepts; log and drop any other.
+
+    The frame would refuse it anyway and keep its current state; a message it refuses must
+    not replace the retained one it can read. Returns the size published, or None.
+    """
+    try:
+        frame_protocol.check("desired", message)
+    except frame_protocol.ProtocolError as exc:
+        log.error(
+            "desired state breaks the protocol schema; not published",
+            extra={"frameId": frame_id, "error": str(exc)},
+        )
+        return None
+    return frame_channel.publish_desired(frame_id, message)

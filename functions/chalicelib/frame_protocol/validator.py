@@ -1,0 +1,1 @@
+../../../device_firmware/shareframe_frame/frame_protocol/validator.py
