@@ -44,9 +44,8 @@ describe("photo helpers", () => {
     expect(focalFromClick(500, -10, { left: 100, top: 50, width: 200, height: 100 })).toEqual({ x: 1, y: 0 });
   });
   it("warns when a deleted photo is still on frames", () => {
-    expect(deletedNotice(0)).toBe("The photo was deleted.");
-    expect(deletedNotice(2)).toMatch(/still on 2 frames/);
-    expect(deletedNotice(1)).toMatch(/still on 1 frame /);
+    expect(deletedNotice(false)).toBe("The photo was deleted.");
+    expect(deletedNotice(true)).toMatch(/keep showing it until it expires/);
   });
 });
 
