@@ -40,7 +40,8 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-web/dist/index.html: web/node_modules/.installed $(shell find web/src web/index.html -type f 2>/dev/null)
+# The build generates web/src/api/openapi.gen.ts from the API's OpenAPI document first.
+web/dist/index.html: web/node_modules/.installed functions/chalicelib/data/openapi.json web/scripts/gen-api.mjs $(shell find web/src web/index.html -type f 2>/dev/null)
 	cd web && npm run build --silent
 
 .PHONY: web

@@ -1,7 +1,9 @@
-// Typed calls for every endpoint of docs/api.md the web app uses.
+// One function per endpoint the web app uses, each typed by the OpenAPI document (see call()).
 
-import { ApiClient, localStorageTokenStore, memoryTokenStore } from "./client";
+import { ApiClient, localStorageTokenStore, memoryTokenStore, type RequestOptions } from "./client";
+import type { paths } from "./openapi.gen";
 import type * as T from "./types";
+import type { Method, PathParams, PathWith, QueryParams, RequestBody, ResponseBody } from "./types";
 
 function defaultStore() {
   try {
@@ -15,18 +17,37 @@ function defaultStore() {
 /** The app's client. Its base URL is set at startup from /config.json (see config.ts). */
 export const api = new ApiClient({ store: defaultStore() });
 
-const enc = encodeURIComponent;
+/**
+ * One call of the document's operation `method path`: the path must exist with that method, and
+ * the path parameters, query, body and answer have the document's types (types.ts).
+ */
+export function call<M extends Method, P extends PathWith<M>>(method: M, path: P, ...[args]: OptionalIfEmpty<CallArgs<P, M>>): Promise<ResponseBody<P, M>> {
+  const a = (args ?? {}) as { params?: Record<string, string>; query?: RequestOptions["query"]; body?: unknown; auth?: boolean };
+  const url = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = a.params?.[name];
+    if (value === undefined) throw new Error(`${path}: no value for {${name}}`);
+    return encodeURIComponent(value);
+  });
+  return api.request<ResponseBody<P, M>>(method.toUpperCase(), url, { query: a.query, body: a.body, auth: a.auth });
+}
+
+type CallArgs<P extends keyof paths, M extends Method> = { auth?: boolean } & (PathParams<P, M> extends undefined
+  ? { params?: undefined }
+  : { params: PathParams<P, M> }) &
+  (undefined extends QueryParams<P, M> ? { query?: QueryParams<P, M> } : { query: QueryParams<P, M> }) &
+  (undefined extends RequestBody<P, M> ? { body?: RequestBody<P, M> } : { body: RequestBody<P, M> });
+type OptionalIfEmpty<A> = Partial<A> extends A ? [args?: A] : [args: A];
+
+const PUBLIC = { auth: false } as const;
 
 // ---- Auth
 export const auth = {
-  register: (b: T.RegisterBody) => api.post<T.RegisterResult>("/auth/register", b, { auth: false }),
-  verify: (token: string) => api.post<{ verified: true }>("/auth/verify", { token }, { auth: false }),
-  cancelEmailChange: (token: string) =>
-    api.post<{ cancelled: true; sessionsEnded: true }>("/auth/email-change/cancel", { token }, { auth: false }),
-  resendVerification: (email: string) =>
-    api.post<void>("/auth/resend-verification", { email }, { auth: false }),
+  register: (body: T.RegisterBody) => call("post", "/auth/register", { body, ...PUBLIC }),
+  verify: (token: string) => call("post", "/auth/verify", { body: { token }, ...PUBLIC }),
+  cancelEmailChange: (token: string) => call("post", "/auth/email-change/cancel", { body: { token }, ...PUBLIC }),
+  resendVerification: (email: string) => call("post", "/auth/resend-verification", { body: { email }, ...PUBLIC }),
   async login(email: string, password: string): Promise<T.LoginResult> {
-    const r = await api.post<T.LoginResult>("/auth/login", { email, password }, { auth: false });
+    const r = await call("post", "/auth/login", { body: { email, password }, ...PUBLIC });
     api.setTokens(r);
     return r;
   },
@@ -35,101 +56,94 @@ export const auth = {
     api.clearTokens();
     if (s) {
       try {
-        await api.post<void>("/auth/logout", { refreshToken: s.refreshToken }, { auth: false });
+        await call("post", "/auth/logout", { body: { refreshToken: s.refreshToken }, ...PUBLIC });
       } catch {
         // the tokens are gone locally either way
       }
     }
   },
-  requestPasswordReset: (email: string) =>
-    api.post<void>("/auth/password-reset", { email }, { auth: false }),
+  requestPasswordReset: (email: string) => call("post", "/auth/password-reset", { body: { email }, ...PUBLIC }),
   confirmPasswordReset: (token: string, password: string) =>
-    api.post<void>("/auth/password-reset/confirm", { token, password }, { auth: false }),
+    call("post", "/auth/password-reset/confirm", { body: { token, password }, ...PUBLIC }),
 };
 
 // ---- Me
 export const me = {
-  get: () => api.get<T.Me>("/me"),
-  update: (p: T.MePatch) => api.patch<T.Me>("/me", p),
-  cancelPendingEmail: () => api.delete<T.Me>("/me/pending-email"),
-  changePassword: (currentPassword: string, newPassword: string) =>
-    api.post<void>("/me/password", { currentPassword, newPassword }),
-  export: () => api.post<{ exportId: string }>("/me/export"),
-  delete: (password: string) => api.delete<void>("/me", { password }),
+  get: () => call("get", "/me"),
+  update: (body: T.MePatch) => call("patch", "/me", { body }),
+  cancelPendingEmail: () => call("delete", "/me/pending-email"),
+  /** The answer is a new session: the old refresh tokens stop working. */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    api.setTokens(await call("post", "/me/password", { body: { currentPassword, newPassword } }));
+  },
+  export: () => call("post", "/me/export"),
+  delete: (password: string) => call("delete", "/me", { body: { password } }),
 };
 
 // ---- Images
 export const images = {
-  create: (b: T.CreateImageBody) => api.post<T.CreateImageResult>("/images", b),
-  list: (cursor?: string | null, limit = 30) =>
-    api.get<T.Page<T.Image>>("/images", { query: { limit, cursor } }),
-  get: (id: string) => api.get<T.Image>(`/images/${enc(id)}`),
-  update: (id: string, p: { title?: string; focalPoint?: T.FocalPoint }) =>
-    api.patch<T.Image>(`/images/${enc(id)}`, p),
-  delete: (id: string) => api.delete<T.DeleteImageResult>(`/images/${enc(id)}`),
+  create: (body: T.CreateImageBody) => call("post", "/images", { body }),
+  list: (cursor?: string | null, limit = 30) => call("get", "/images", { query: { limit, cursor: cursor ?? undefined } }),
+  get: (id: string) => call("get", "/images/{image_id}", { params: { image_id: id } }),
+  update: (id: string, body: T.ImagePatch) => call("patch", "/images/{image_id}", { params: { image_id: id }, body }),
+  delete: (id: string) => call("delete", "/images/{image_id}", { params: { image_id: id } }),
   framePreview: (id: string, frameId: string, caption: string) =>
-    api.get<T.FramePreview>(`/images/${enc(id)}/frames/${enc(frameId)}/preview`, { query: caption ? { caption } : {} }),
-  rendition: (id: string, panel: string, orientation: T.Orientation) =>
-    api.get<T.Rendition>(`/images/${enc(id)}/renditions/${enc(panel)}`, { query: { orientation } }),
+    call("get", "/images/{image_id}/frames/{frame_id}/preview", {
+      params: { image_id: id, frame_id: frameId },
+      query: caption ? { caption } : {},
+    }),
+  rendition: (id: string, panel: T.Panel, orientation: T.Orientation) =>
+    call("get", "/images/{image_id}/renditions/{panel}", { params: { image_id: id, panel }, query: { orientation } }),
 };
 
 // ---- Frames
 export const frames = {
-  claim: (code: string, name: string) => api.post<T.Frame>("/frames", { code, name }),
-  list: () => api.get<T.ItemList<T.Frame>>("/frames"),
-  get: (id: string) => api.get<T.Frame>(`/frames/${enc(id)}`),
-  update: (id: string, p: T.FramePatch) => api.patch<T.Frame>(`/frames/${enc(id)}`, p),
-  unpair: (id: string) => api.delete<void>(`/frames/${enc(id)}`),
-  items: (id: string) => api.get<T.ItemList<T.Delivery>>(`/frames/${enc(id)}/items`),
-  showNow: (id: string, shareId: string) => api.post<void>(`/frames/${enc(id)}/show-now`, { shareId }),
-  targets: () => api.get<T.ItemList<T.FrameTarget>>("/frames/targets"),
-  firmware: (id: string) => api.get<T.FirmwareInfo>(`/frames/${enc(id)}/firmware`),
-  updateFirmware: (id: string) => api.post<void>(`/frames/${enc(id)}/firmware/update`),
+  claim: (code: string, name: string) => call("post", "/frames", { body: { code, name } }),
+  list: () => call("get", "/frames"),
+  get: (id: string) => call("get", "/frames/{frame_id}", { params: { frame_id: id } }),
+  update: (id: string, body: T.FramePatch) => call("patch", "/frames/{frame_id}", { params: { frame_id: id }, body }),
+  unpair: (id: string) => call("delete", "/frames/{frame_id}", { params: { frame_id: id } }),
+  items: (id: string) => call("get", "/frames/{frame_id}/items", { params: { frame_id: id } }),
+  showNow: (id: string, shareId: string) =>
+    call("post", "/frames/{frame_id}/show-now", { params: { frame_id: id }, body: { shareId } }),
+  targets: () => call("get", "/frames/targets"),
+  firmware: (id: string) => call("get", "/frames/{frame_id}/firmware", { params: { frame_id: id } }),
+  updateFirmware: (id: string) => call("post", "/frames/{frame_id}/firmware/update", { params: { frame_id: id } }),
 };
 
 // ---- Friends
 export const friends = {
-  list: () => api.get<T.ItemList<T.Friend>>("/friends"),
-  requests: (direction: "incoming" | "outgoing") =>
-    api.get<T.ItemList<T.FriendRequest>>("/friends/requests", { query: { direction } }),
-  request: (friendCode: string) => api.post<{ requestId: string }>("/friends/requests", { friendCode }),
-  requestByEmail: (email: string) => api.post<{ requestId: string }>("/friends/requests", { email }),
-  accept: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/accept`),
-  reject: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/reject`),
-  cancel: (id: string) => api.post<void>(`/friends/requests/${enc(id)}/cancel`),
-  remove: (userId: string) => api.delete<void>(`/friends/${enc(userId)}`),
-  blocks: () => api.get<T.ItemList<T.Block>>("/blocks"),
-  block: (userId: string) => api.post<void>("/blocks", { userId }),
-  unblock: (userId: string) => api.delete<void>(`/blocks/${enc(userId)}`),
+  list: () => call("get", "/friends"),
+  requests: (direction: "incoming" | "outgoing") => call("get", "/friends/requests", { query: { direction } }),
+  request: (friendCode: string) => call("post", "/friends/requests", { body: { friendCode } }),
+  requestByEmail: (email: string) => call("post", "/friends/requests", { body: { email } }),
+  accept: (userId: string) => call("post", "/friends/requests/{user_id}/accept", { params: { user_id: userId } }),
+  reject: (userId: string) => call("post", "/friends/requests/{user_id}/reject", { params: { user_id: userId } }),
+  cancel: (userId: string) => call("post", "/friends/requests/{user_id}/cancel", { params: { user_id: userId } }),
+  remove: (userId: string) => call("delete", "/friends/{user_id}", { params: { user_id: userId } }),
+  blocks: () => call("get", "/blocks"),
+  block: (userId: string) => call("post", "/blocks", { body: { userId } }),
+  unblock: (userId: string) => call("delete", "/blocks/{user_id}", { params: { user_id: userId } }),
 };
 
 // ---- Shares
-export interface ShareFilter {
-  direction: "sent" | "received";
-  frameId?: string;
-  userId?: string;
-  state?: T.DeliveryState;
-  limit?: number;
-  cursor?: string | null;
-}
+export type ShareFilter = T.ShareQuery;
 export const shares = {
-  create: (b: T.CreateShareBody) => api.post<T.Share>("/shares", b),
-  list: (f: ShareFilter) => api.get<T.Page<T.Share>>("/shares", { query: { ...f } }),
-  get: (id: string) => api.get<T.Share>(`/shares/${enc(id)}`),
+  create: (body: T.CreateShareBody) => call("post", "/shares", { body }),
+  list: (query: ShareFilter) => call("get", "/shares", { query }),
+  get: (id: string) => call("get", "/shares/{share_id}", { params: { share_id: id } }),
   removeFromFrame: (shareId: string, frameId: string) =>
-    api.delete<void>(`/shares/${enc(shareId)}/frames/${enc(frameId)}`),
+    call("delete", "/shares/{share_id}/frames/{frame_id}", { params: { share_id: shareId, frame_id: frameId } }),
 };
 
 // ---- Dashboard, releases
 export const dashboard = {
-  get: () => api.get<T.Dashboard>("/dashboard"),
+  get: () => call("get", "/dashboard"),
 };
 
 export const releases = {
-  async list(channel = "stable"): Promise<T.Release[]> {
-    const r = await api.get<T.Release[] | { items: T.Release[] }>("/releases", { query: { channel }, auth: api.isLoggedIn() });
-    return Array.isArray(r) ? r : (r?.items ?? []);
-  },
+  list: (channel: T.Release["channel"] = "stable") =>
+    call("get", "/releases", { query: { channel }, auth: api.isLoggedIn() }),
 };
 
 /** Query keys, in one place so invalidation stays consistent. */

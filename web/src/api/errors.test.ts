@@ -43,7 +43,7 @@ describe("userMessage", () => {
       "You have 500 photos already.",
     );
     expect(userMessage(new ApiError({ status: 404, code: "not_found" }))).toMatch(/couldn't find/);
-    expect(userMessage(new ApiError({ status: 410, code: "gone" }))).toMatch(/expired/);
+    expect(userMessage(new ApiError({ status: 409, code: "conflict" }))).toMatch(/clashes/);
     expect(userMessage(new ApiError({ status: 500, code: "internal", message: "Traceback..." }))).toMatch(/on our side/);
   });
 

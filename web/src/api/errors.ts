@@ -92,9 +92,7 @@ export function codeForStatus(status: number): string {
       return "not_found";
     case 409:
       return "conflict";
-    case 410:
-      return "gone";
-    case 413:
+    case 413: // API Gateway's own answer to a body over its limit; the API has no such code
       return "payload_too_large";
     case 429:
       return "rate_limited";
@@ -126,7 +124,6 @@ const BY_CODE: Record<string, string> = {
   forbidden: "You're not allowed to do that.",
   not_found: "We couldn't find that. It may have been removed.",
   conflict: "That clashes with something that already exists.",
-  gone: "This link has expired or was already used.",
   quota_exceeded: "You've reached the limit for this. Remove something and try again.",
   server_error: "Something went wrong on our side. Please try again in a moment.",
 };

@@ -1,279 +1,83 @@
-// Types from docs/api.md (the contract). Fields the contract leaves open are optional.
+// Names for the API's types. Nothing here describes a shape: every type comes from
+// openapi.gen.ts, which `npm run gen:api` generates from the backend's OpenAPI document
+// (functions/chalicelib/data/openapi.json). Named components are aliased; everything else is
+// looked up by path and method, so an inline schema that later becomes a component changes nothing.
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+import type { components, paths } from "./openapi.gen";
 
-export interface ItemList<T> {
-  items: T[];
-}
+type Schemas = components["schemas"];
 
-export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string };
-}
+// ---- Reaching an operation by its path and method
 
-// ---- Auth
-export interface RegisterBody {
-  email: string;
-  password: string;
-  displayName: string;
-}
-export interface RegisterResult {
-  email: string;
-  verificationRequired: true;
-}
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-}
-export interface LoginResult extends TokenPair {
-  user: Me;
-}
+export type Method = "get" | "post" | "patch" | "put" | "delete";
 
-// ---- Me
-export interface NotificationPrefs {
-  friendRequest: boolean;
-  photoDisplayed: boolean;
-  frameOffline: boolean;
-}
-export interface Me {
-  userId: string;
-  email: string;
-  /** An address change waiting for its link to be opened, else null. */
-  pendingEmail: string | null;
-  displayName: string;
-  friendCode: string;
-  findable: boolean;
-  timeZone: string;
-  notifications: NotificationPrefs;
-  createdAt: string;
-}
-export type MePatch = Partial<Pick<Me, "displayName" | "findable" | "timeZone" | "email">> & {
-  notifications?: Partial<NotificationPrefs>;
-  /** Required with email. */
-  currentPassword?: string;
-};
+/** The document's paths that have an operation for `M`. */
+export type PathWith<M extends Method> = {
+  [P in keyof paths]: paths[P][M] extends { responses: unknown } ? P : never;
+}[keyof paths];
 
-// ---- Images
-export type ImageState = "pending" | "ready" | "rejected";
-export interface FocalPoint {
-  x: number;
-  y: number;
-}
-export interface Image {
-  imageId: string;
-  state: ImageState;
-  reason?: string;
-  title: string;
-  createdAt: string;
-  capturedAt?: string;
-  width?: number;
-  height?: number;
-  focalPoint: FocalPoint;
-  thumbnailUrl?: string;
-  previewUrl?: string;
-  duplicateOf?: string;
-  deleteAt?: string;
-}
-export interface CreateImageBody {
-  contentType: string;
-  bytes: number;
-  filename?: string;
-  sendAndForgetHours?: number;
-}
-export interface CreateImageResult {
-  imageId: string;
-  upload: { url: string; fields: Record<string, string> };
-  maxBytes: number;
-  expiresAt: string;
-}
-export interface DeleteImageResult {
-  deleted: true;
-  sharesStillOnFrames: number;
-}
-export type Orientation = "landscape" | "portrait";
-export interface FramePreview extends Rendition {
-  frameId: string;
-}
-export interface Rendition {
-  panel: string;
-  orientation: Orientation;
-  previewUrl: string;
-  width: number;
-  height: number;
-}
+type Operation<P extends keyof paths, M extends Method> = Extract<paths[P][M], { responses: unknown }>;
+type Json<T> = T extends { content: { "application/json": infer B } } ? B : never;
 
-// ---- Frames
-export type SendPolicy = "owner" | "friends" | "chosen";
-export type SlideOrder = "newest_first" | "shuffle";
-export interface QuietHours {
-  start: string;
-  end: string;
-  mode: "clear" | "keep";
-}
-export interface FrameStatus {
-  online: boolean;
-  lastSeenAt: string | null;
-  firmware: string | null;
-  freeBytes: number | null;
-  battery: number | null;
-  nextWakeAt: string | null;
-  showing: string | null;
-}
-export interface Frame {
-  frameId: string;
-  name: string;
-  ownerId: string;
-  panel: string;
-  orientation: Orientation;
-  intervalSeconds: number;
-  order: SlideOrder | string;
-  quietHours: QuietHours | null;
-  timeZone: string;
-  showStatus: boolean;
-  sendPolicy: SendPolicy;
-  allowedSenders: string[];
-  status: FrameStatus;
-  createdAt: string;
-}
-export type FramePatch = Partial<
-  Pick<
-    Frame,
-    | "name"
-    | "intervalSeconds"
-    | "orientation"
-    | "panel"
-    | "order"
-    | "quietHours"
-    | "timeZone"
-    | "showStatus"
-    | "sendPolicy"
-    | "allowedSenders"
-  >
->;
-export interface FrameTarget {
-  frameId: string;
-  name: string;
-  ownerId: string;
-  ownerName: string;
-  panel: string;
-  orientation: Orientation;
-  online: boolean;
-}
+/** The JSON request body, `undefined` when the operation takes none. */
+export type RequestBody<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { requestBody: infer R } ? Json<R> : Operation<P, M> extends { requestBody?: infer R } ? Json<R> | undefined : undefined;
 
-// ---- Friends
-export interface Friend {
-  userId: string;
-  displayName: string;
-  since: string;
-}
-export interface FriendRequest {
-  /** The contract's request id; some servers key requests by the other user's id instead. */
-  requestId?: string;
-  userId: string;
-  displayName: string;
-  createdAt?: string;
-  since?: string;
-}
-export interface Block {
-  userId: string;
-  displayName?: string;
-  createdAt?: string;
-}
+/** The path parameters, `undefined` when the path has none. */
+export type PathParams<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { parameters: { path: infer A } } ? A : undefined;
 
-// ---- Shares
-export type DeliveryState = "queued" | "delivered" | "displayed" | "removed" | "expired";
-export type Duration = "24h" | "7d" | "14d" | "30d" | "forever";
-export interface Delivery {
-  frameId: string;
-  frameName: string;
-  ownerId: string;
-  state: DeliveryState;
-  deliveredAt?: string;
-  displayedAt?: string;
-  expectedAt?: string;
-  // GET /frames/{id}/items returns deliveries; the backend may add share fields to them.
-  shareId?: string;
-  imageId?: string;
-  senderName?: string;
-  caption?: string | null;
-  thumbnailUrl?: string | null;
-  previewUrl?: string | null;
-  expiresAt?: string | null;
-}
-export interface Share {
-  shareId: string;
-  imageId: string;
-  senderId: string;
-  senderName: string;
-  caption: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  deliveries: Delivery[];
-  thumbnailUrl?: string | null;
-  previewUrl?: string | null;
-}
-export interface CreateShareBody {
-  imageId: string;
-  frameIds: string[];
-  duration?: Duration;
-  expiresAt?: string;
-  caption?: string;
-}
+/** The query parameters, `undefined` when the operation takes none. */
+export type QueryParams<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { parameters: { query?: infer Q } } ? ([Q] extends [never] ? undefined : Q) : undefined;
 
-// ---- Dashboard
-export interface ActivityDay {
-  date: string;
-  sent: number;
-  received: number;
-  displayed: number;
-}
-export interface RecentEvent {
-  type: string;
-  at: string;
-  [key: string]: unknown;
-}
-export interface Dashboard {
-  photos: number;
-  activeOnMyFrames: number;
-  sentThisWeek: number;
-  framesOnline: number;
-  framesOffline: number;
-  activity: ActivityDay[];
-  recent: RecentEvent[];
-}
+type Responses<P extends keyof paths, M extends Method> = Operation<P, M>["responses"];
+type SuccessCode<R> = Extract<keyof R, 200 | 201 | 202 | 204>;
 
-// ---- Releases / firmware (the contract names the endpoints, not every field)
-export interface Release {
-  version: string;
-  channel?: string;
-  publishedAt?: string;
-  releasedAt?: string;
-  critical?: boolean;
-  /** "critical" | "important" | "minor" | "patch" */
-  criticality?: string;
-  notes?: string;
-  title?: string;
-}
-export interface FirmwareUpdateState {
-  version?: string;
-  state?: string;
-  reason?: string | null;
-  at?: string;
-}
-export interface FirmwareInfo {
-  /** The installed version (the server may call it `current` or `version`). */
-  current?: string | null;
-  version?: string | null;
-  latest?: Release | null;
-  available?: Release | null;
-  updateAvailable?: boolean;
-  /** Releases newer than the installed one, newest first. */
-  whatsNew?: Release[];
-  autoUpdate?: boolean;
-  state?: string;
-  update?: FirmwareUpdateState | string | null;
-  [key: string]: unknown;
-}
+/** The JSON body of the operation's success answer; `void` when it answers 204 without one. */
+export type ResponseBody<P extends keyof paths, M extends Method> =
+  Json<Responses<P, M>[SuccessCode<Responses<P, M>>]> extends infer B ? ([B] extends [never] ? void : B) : never;
+
+// ---- Named components
+
+export type ApiErrorBody = Schemas["Error"];
+export type TokenPair = Schemas["Session"];
+export type Me = Schemas["Profile"];
+export type NotificationPrefs = Me["notifications"];
+export type FocalPoint = Schemas["FocalPoint"];
+export type Image = Schemas["Image"];
+export type ImageState = Image["state"];
+export type QuietHours = NonNullable<Schemas["QuietHours"]>;
+export type Frame = Schemas["Frame"];
+export type FrameStatus = Frame["status"];
+export type Panel = Frame["panel"];
+export type Orientation = Frame["orientation"];
+export type SlideOrder = Frame["order"];
+export type SendPolicy = Frame["sendPolicy"];
+export type FrameTarget = Schemas["Target"];
+export type Delivery = Schemas["Delivery"];
+export type DeliveryState = Delivery["state"];
+export type Share = Schemas["Share"];
+export type FrameItem = Schemas["FrameItem"];
+export type Friend = Schemas["Person"];
+export type Dashboard = Schemas["Dashboard"];
+export type ActivityDay = Dashboard["activity"][number];
+export type RecentEvent = Dashboard["recent"][number];
+export type Release = Schemas["Release"];
+
+// ---- Inline schemas, by operation
+
+export type RegisterBody = RequestBody<"/auth/register", "post">;
+export type LoginResult = ResponseBody<"/auth/login", "post">;
+export type MePatch = NonNullable<RequestBody<"/me", "patch">>;
+export type CreateImageBody = RequestBody<"/images", "post">;
+export type ImagePatch = NonNullable<RequestBody<"/images/{image_id}", "patch">>;
+export type Rendition = ResponseBody<"/images/{image_id}/renditions/{panel}", "get">;
+export type FramePreview = ResponseBody<"/images/{image_id}/frames/{frame_id}/preview", "get">;
+export type FramePatch = NonNullable<RequestBody<"/frames/{frame_id}", "patch">>;
+export type FriendRequest = ResponseBody<"/friends/requests", "get">["items"][number];
+export type Block = ResponseBody<"/blocks", "get">["items"][number];
+export type CreateShareBody = RequestBody<"/shares", "post">;
+export type Duration = NonNullable<CreateShareBody["duration"]>;
+export type ShareQuery = NonNullable<QueryParams<"/shares", "get">>;
+export type FirmwareInfo = ResponseBody<"/frames/{frame_id}/firmware", "get">;

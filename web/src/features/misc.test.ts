@@ -26,8 +26,12 @@ describe("returning to the page after log in", () => {
 
 describe("dashboard helpers", () => {
   it("words recent activity, including kinds it doesn't know", () => {
-    expect(describeRecent({ type: "share_received", at: "", senderName: "Ana", frameName: "Kitchen" })).toBe("Ana sent a photo to Kitchen");
-    expect(describeRecent({ type: "frame_offline", at: "", frameName: "Hall" })).toBe("Hall went offline");
+    // The kinds and details the backend records (services/activity.py callers).
+    expect(describeRecent({ type: "photo_received", at: "", shareId: "shr_1", userId: "usr_2", fromName: "Ana" })).toBe("Ana sent you a photo");
+    expect(describeRecent({ type: "photo_displayed", at: "", shareId: "shr_1", frameName: "Kitchen" })).toBe("A photo you sent is now showing on Kitchen");
+    expect(describeRecent({ type: "friend_request", at: "", userId: "usr_2", displayName: "Ben" })).toBe("Ben wants to be your friend");
+    expect(describeRecent({ type: "friend_accepted", at: "", userId: "usr_2", displayName: "Ben" })).toBe("You and Ben are now friends");
+    expect(describeRecent({ type: "frame_offline", at: "", frameId: "frm_1", frameName: "Hall" })).toBe("Hall went offline");
     expect(describeRecent({ type: "something_new", at: "" })).toBe("Something new");
   });
   it("rounds the chart scale", () => {
@@ -44,9 +48,8 @@ describe("photo helpers", () => {
     expect(focalFromClick(500, -10, { left: 100, top: 50, width: 200, height: 100 })).toEqual({ x: 1, y: 0 });
   });
   it("warns when a deleted photo is still on frames", () => {
-    expect(deletedNotice(0)).toBe("The photo was deleted.");
-    expect(deletedNotice(2)).toMatch(/still on 2 frames/);
-    expect(deletedNotice(1)).toMatch(/still on 1 frame /);
+    expect(deletedNotice(false)).toBe("The photo was deleted.");
+    expect(deletedNotice(true)).toMatch(/keep showing it until it expires/);
   });
 });
 

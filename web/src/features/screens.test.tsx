@@ -4,6 +4,7 @@ import axe from "axe-core";
 import { Routes, Route, useLocation } from "react-router-dom";
 import { App } from "../App";
 import { api } from "../api/endpoints";
+import type { LoginResult, Share } from "../api/types";
 import { LandingPage } from "./landing/LandingPage";
 import { LoginPage } from "./auth/LoginPage";
 import { SignUpPage } from "./auth/SignUpPage";
@@ -55,7 +56,23 @@ describe("log in", () => {
   it("stores the tokens and returns to the remembered page", async () => {
     mockApi((_m, u) =>
       u.pathname === "/auth/login"
-        ? json(200, { accessToken: "A", refreshToken: "R", expiresIn: 900, user: { userId: "usr_1" } })
+        ? json(200, {
+            accessToken: "A",
+            refreshToken: "R",
+            expiresIn: 900,
+            user: {
+              userId: "usr_1",
+              email: "ana@example.org",
+              pendingEmail: null,
+              displayName: "Ana",
+              friendCode: "AB12CD34",
+              timeZone: "Europe/Berlin",
+              findable: true,
+              notifications: { friendRequest: true, photoDisplayed: false, frameOffline: true },
+              photoCount: 0,
+              createdAt: "2026-11-01T10:00:00Z",
+            },
+          } satisfies LoginResult)
         : undefined,
     );
     renderAt(
@@ -107,7 +124,7 @@ describe("watching a sent photo", () => {
               { frameId: "frm_1", frameName: "Kitchen", ownerId: "usr_1", state: "displayed", displayedAt: "2026-11-25T12:00:05Z" },
               { frameId: "frm_2", frameName: "Gran", ownerId: "usr_2", state: "queued" },
             ],
-          })
+          } satisfies Share)
         : undefined,
     );
     renderAt(

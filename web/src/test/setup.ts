@@ -3,5 +3,6 @@ import { cleanup } from "@testing-library/react";
 
 afterEach(() => {
   cleanup();
-  window.localStorage.clear();
+  // Tests of build scripts run in the node environment: no DOM there.
+  if (typeof window !== "undefined") window.localStorage.clear();
 });

@@ -5,45 +5,40 @@ import type { FirmwareInfo, Frame, Release } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { formatDate } from "../../lib/format";
 
-/** The release the frame could move to, whatever the server calls it. */
+/** The release the frame could move to, or null when it runs it already. */
 export function availableRelease(info: FirmwareInfo | undefined, current: string | null | undefined): Release | null {
-  if (!info) return null;
-  const r = (info.available ?? info.latest ?? null) as Release | null;
-  if (!r || !r.version) return null;
-  if (info.updateAvailable === false) return null;
-  if (current && r.version === current) return null;
+  const r = info?.available ?? null;
+  if (!r || (current && r.version === current)) return null;
   return r;
 }
 
 export function installedVersion(info: FirmwareInfo | undefined, fallback: string | null | undefined): string | null {
-  return info?.current ?? info?.version ?? fallback ?? null;
+  return info?.version ?? fallback ?? null;
 }
 
 export function isCritical(r: Release): boolean {
-  return r.critical === true || r.criticality === "critical";
+  return r.criticality === "critical";
+}
+
+/** The frame's last update report; the document leaves `update` untyped, so check its shape. */
+function lastReport(info: FirmwareInfo | undefined): { state: string; version?: string } | null {
+  const u: unknown = info?.update;
+  if (typeof u !== "object" || u === null || !("state" in u) || typeof u.state !== "string") return null;
+  return { state: u.state, version: "version" in u && typeof u.version === "string" ? u.version : undefined };
 }
 
 /** Words for the state of an update in progress, or null when there is none to tell. */
 export function updateStateText(info: FirmwareInfo | undefined): string | null {
-  const u = info?.update ?? info?.state ?? null;
-  const state = typeof u === "string" ? u : u?.state;
-  const version = typeof u === "object" && u ? u.version : undefined;
-  if (!state || state === "idle" || state === "confirmed") return null;
+  const report = lastReport(info);
+  if (!report || report.state === "confirmed") return null;
   const words: Record<string, string> = {
-    requested: "Update requested",
-    update_requested: "Update requested",
     downloading: "Downloading the update",
     installing: "Installing the update",
-    installed: "Installed, restarting",
     failed: "The last update failed; the frame kept its old version",
     rolled_back: "The last update failed; the frame went back to its old version",
   };
-  const text = words[state] ?? state.replace(/_/g, " ");
-  return version ? `${text} (${version})` : text;
-}
-
-export function releaseDate(r: Release): string | undefined {
-  return r.publishedAt ?? r.releasedAt;
+  const text = words[report.state] ?? report.state.replace(/_/g, " ");
+  return report.version ? `${text} (${report.version})` : text;
 }
 
 export function FirmwarePanel({ frame }: { frame: Frame }) {
@@ -56,7 +51,7 @@ export function FirmwarePanel({ frame }: { frame: Frame }) {
   const current = installedVersion(q.data, frame.status?.firmware);
   const next = availableRelease(q.data, current);
   const progress = updateStateText(q.data);
-  const notes = (q.data?.whatsNew?.length ? q.data.whatsNew : next ? [next] : []).filter((r) => r.notes);
+  const notes = (q.data?.whatsNew.length ? q.data.whatsNew : next ? [next] : []).filter((r) => r.notes);
   return (
     <section className="card" aria-labelledby="fw-title">
       <h2 id="fw-title">Frame software</h2>
@@ -77,7 +72,7 @@ export function FirmwarePanel({ frame }: { frame: Frame }) {
         <div>
           <p>
             Version <strong>{next.version}</strong> is available
-            {releaseDate(next) ? ` (${formatDate(releaseDate(next))})` : ""}
+            {` (${formatDate(next.releasedAt)})`}
             {isCritical(next) ? ". It fixes an important problem and installs by itself." : "."}
           </p>
           {notes.map((r) => (

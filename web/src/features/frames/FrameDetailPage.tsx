@@ -2,10 +2,11 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { frames, friends as friendsApi, qk, shares } from "../../api/endpoints";
-import type { Delivery, Frame } from "../../api/types";
+import type { Frame, FrameItem } from "../../api/types";
 import { ErrorAlert, Loading, Notice } from "../../components/Alert";
 import { CheckboxField, SelectField, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
+import { stringField } from "../../api/undocumented";
 import { PhotoThumb } from "../../components/PhotoThumb";
 import { UndoableRemove } from "../../components/UndoableRemove";
 import { DeliveryBadge, OnlineBadge } from "../../components/StateBadge";
@@ -13,6 +14,11 @@ import { formatBytes, formatDateTime, formatInterval, relativeTime } from "../..
 import { PANELS } from "../../lib/panels";
 import { FirmwarePanel } from "./FirmwarePanel";
 import { INTERVALS, formFromFrame, framePatch, timeZones, type FrameForm } from "./frameSettings";
+
+const ORDERS: { value: Frame["order"]; label: string }[] = [
+  { value: "newest_first", label: "Newest first" },
+  { value: "shuffle", label: "Shuffle" },
+];
 
 function StatusCard({ f }: { f: Frame }) {
   const s = f.status ?? ({} as Frame["status"]);
@@ -47,20 +53,20 @@ function StatusCard({ f }: { f: Frame }) {
   );
 }
 
-function ItemRow({ frame, d }: { frame: Frame; d: Delivery }) {
+function ItemRow({ frame, d }: { frame: Frame; d: FrameItem }) {
   const qc = useQueryClient();
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: qk.frameItems(frame.frameId) });
     void qc.invalidateQueries({ queryKey: qk.frame(frame.frameId) });
     void qc.invalidateQueries({ queryKey: ["shares"] });
   };
-  const showNow = useMutation({ mutationFn: () => frames.showNow(frame.frameId, d.shareId!), onSuccess: refresh });
-  const remove = useMutation({ mutationFn: () => shares.removeFromFrame(d.shareId!, frame.frameId), onSuccess: refresh });
-  const showing = frame.status?.showing && frame.status.showing === d.shareId;
+  const showNow = useMutation({ mutationFn: () => frames.showNow(frame.frameId, d.shareId), onSuccess: refresh });
+  const remove = useMutation({ mutationFn: () => shares.removeFromFrame(d.shareId, frame.frameId), onSuccess: refresh });
+  const showing = stringField(frame.status.showing) === d.shareId;
   const label = d.caption || (d.senderName ? `Photo from ${d.senderName}` : "Photo");
   return (
     <li className="item-row">
-      <PhotoThumb thumbnailUrl={d.thumbnailUrl} previewUrl={d.previewUrl} label={label} />
+      <PhotoThumb thumbnailUrl={stringField(d.thumbnailUrl)} previewUrl={d.previewUrl} label={label} />
       <div className="item-body">
         <strong>{label}</strong>
         {showing && <span className="badge badge-good"><span aria-hidden="true">▶</span> On screen now</span>}
@@ -107,8 +113,8 @@ function ItemsCard({ frame }: { frame: Frame }) {
         </p>
       )}
       <ul className="item-list">
-        {items.map((d, i) => (
-          <ItemRow key={d.shareId ?? i} frame={frame} d={d} />
+        {items.map((d) => (
+          <ItemRow key={d.shareId} frame={frame} d={d} />
         ))}
       </ul>
     </section>
@@ -158,12 +164,8 @@ function SettingsCard({ frame }: { frame: Frame }) {
         <SelectField
           label="Order"
           value={form.order}
-          onChange={(e) => set("order", e.target.value)}
-          options={[
-            { value: "newest_first", label: "Newest first" },
-            { value: "shuffle", label: "Shuffle" },
-            ...(["newest_first", "shuffle"].includes(form.order) ? [] : [{ value: form.order, label: form.order }]),
-          ]}
+          onChange={(e) => set("order", ORDERS.find((o) => o.value === e.target.value)?.value ?? form.order)}
+          options={ORDERS}
         />
         <SelectField
           label="The frame hangs"
@@ -178,8 +180,8 @@ function SettingsCard({ frame }: { frame: Frame }) {
           label="Screen type"
           hint="Set by the frame when it paired. Change it only if you swapped the screen."
           value={form.panel}
-          onChange={(e) => set("panel", e.target.value)}
-          options={(PANELS.some((p) => p.id === form.panel) ? PANELS : [...PANELS, { id: form.panel, label: form.panel }]).map((p) => ({ value: p.id, label: p.label }))}
+          onChange={(e) => set("panel", PANELS.find((p) => p.id === e.target.value)?.id ?? form.panel)}
+          options={PANELS.map((p) => ({ value: p.id, label: p.label }))}
         />
         <fieldset>
           <legend>Quiet hours</legend>

@@ -4,8 +4,8 @@ export interface FrameForm {
   name: string;
   intervalSeconds: number;
   orientation: Frame["orientation"];
-  panel: string;
-  order: string;
+  panel: Frame["panel"];
+  order: Frame["order"];
   quietEnabled: boolean;
   quietStart: string;
   quietEnd: string;

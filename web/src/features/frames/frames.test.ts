@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Frame } from "../../api/types";
+import type { FirmwareInfo, Frame, Release } from "../../api/types";
 import { formatPairingCode, pairingCodeProblem } from "./pairingCode";
 import { formFromFrame, framePatch } from "./frameSettings";
 import { availableRelease, installedVersion, isCritical, updateStateText } from "./FirmwarePanel";
@@ -58,21 +58,24 @@ describe("frame settings", () => {
 });
 
 describe("firmware", () => {
+  const release = (version: string, criticality = "minor"): Release => ({ version, channel: "stable", criticality, notes: null, releasedAt: "2026-11-20T10:00:00Z" });
+  const info = (over: Partial<FirmwareInfo> = {}): FirmwareInfo => ({ version: "0.1.0", channel: "stable", available: null, whatsNew: [], history: [], ...over });
   it("offers a newer release, not the one already installed", () => {
-    expect(availableRelease({ available: { version: "0.2.0" } }, "0.1.0")?.version).toBe("0.2.0");
-    expect(availableRelease({ latest: { version: "0.1.0" } }, "0.1.0")).toBeNull();
-    expect(availableRelease({ latest: { version: "0.2.0" }, updateAvailable: false }, "0.1.0")).toBeNull();
+    expect(availableRelease(info({ available: release("0.2.0") }), "0.1.0")?.version).toBe("0.2.0");
+    expect(availableRelease(info({ available: release("0.1.0") }), "0.1.0")).toBeNull();
+    expect(availableRelease(info(), "0.1.0")).toBeNull();
     expect(availableRelease(undefined, "0.1.0")).toBeNull();
   });
-  it("reads the installed version and update state under either name", () => {
-    expect(installedVersion({ version: "0.3.0" }, "0.1.0")).toBe("0.3.0");
-    expect(installedVersion({ current: "0.2.0" }, "0.1.0")).toBe("0.2.0");
+  it("reads the installed version and the last update report", () => {
+    expect(installedVersion(info({ version: "0.3.0" }), "0.1.0")).toBe("0.3.0");
+    expect(installedVersion(info({ version: null }), "0.1.0")).toBe("0.1.0");
     expect(installedVersion(undefined, "0.1.0")).toBe("0.1.0");
-    expect(updateStateText({ update: { version: "0.3.0", state: "downloading" } })).toBe("Downloading the update (0.3.0)");
-    expect(updateStateText({ update: { state: "confirmed" } })).toBeNull();
-    expect(updateStateText({ state: "update_requested" })).toBe("Update requested");
-    expect(updateStateText({})).toBeNull();
-    expect(isCritical({ version: "1", criticality: "critical" })).toBe(true);
-    expect(isCritical({ version: "1", criticality: "minor" })).toBe(false);
+    expect(updateStateText(info({ update: { version: "0.3.0", state: "downloading", reason: null, at: "2026-11-20T10:00:00Z" } }))).toBe("Downloading the update (0.3.0)");
+    expect(updateStateText(info({ update: { version: "0.3.0", state: "rolled_back" } }))).toBe("The last update failed; the frame went back to its old version (0.3.0)");
+    expect(updateStateText(info({ update: { version: "0.3.0", state: "confirmed" } }))).toBeNull();
+    expect(updateStateText(info({ update: null }))).toBeNull();
+    expect(updateStateText(info({ update: "garbage" }))).toBeNull();
+    expect(isCritical(release("1.0.0", "critical"))).toBe(true);
+    expect(isCritical(release("1.0.0", "minor"))).toBe(false);
   });
 });

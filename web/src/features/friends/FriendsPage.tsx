@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { friends, me as meApi, qk } from "../../api/endpoints";
 import { fieldError } from "../../api/errors";
-import type { FriendRequest } from "../../api/types";
+import type { Friend, FriendRequest } from "../../api/types";
 import { ErrorAlert, Loading, Notice } from "../../components/Alert";
 import { TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
@@ -13,9 +13,9 @@ export function inviteLink(friendCode: string, origin = window.location.origin):
   return `${origin}/friends/add?code=${encodeURIComponent(friendCode)}`;
 }
 
-/** The id to accept, reject or cancel a request by: its requestId, else the other user's id. */
-export function requestKey(r: FriendRequest): string {
-  return r.requestId ?? r.userId;
+/** What to call someone whose display name the API left out. */
+function nameOf(p: Friend): string {
+  return p.displayName ?? "Someone";
 }
 
 export function normaliseFriendCode(raw: string): string {
@@ -69,29 +69,30 @@ export function AddFriendForm({ initialCode = "" }: { initialCode?: string }) {
 function RequestRow({ r, incoming }: { r: FriendRequest; incoming: boolean }) {
   const invalidate = useInvalidateFriends();
   const act = useMutation({
-    mutationFn: (what: "accept" | "reject" | "cancel") => friends[what](requestKey(r)),
+    // A request is named by the other person's id: there is at most one between two people.
+    mutationFn: async (what: "accept" | "reject" | "cancel") => void (await friends[what](r.userId)),
     // qk.friends is the prefix of the request lists too.
     onSuccess: invalidate,
   });
   return (
     <li className="list-row">
       <div>
-        <strong>{r.displayName}</strong>
-        <span className="hint"> · {formatDate(r.createdAt ?? r.since)}</span>
+        <strong>{nameOf(r)}</strong>
+        <span className="hint"> · {formatDate(r.since)}</span>
       </div>
       <div className="inline-actions">
         {incoming ? (
           <>
             <button type="button" className="button-small button-primary" onClick={() => act.mutate("accept")} disabled={act.isPending}>
-              Accept<span className="visually-hidden"> {r.displayName}</span>
+              Accept<span className="visually-hidden"> {nameOf(r)}</span>
             </button>
             <button type="button" className="button-small button-secondary" onClick={() => act.mutate("reject")} disabled={act.isPending}>
-              Decline<span className="visually-hidden"> {r.displayName}</span>
+              Decline<span className="visually-hidden"> {nameOf(r)}</span>
             </button>
           </>
         ) : (
           <button type="button" className="button-small button-secondary" onClick={() => act.mutate("cancel")} disabled={act.isPending}>
-            Cancel request<span className="visually-hidden"> to {r.displayName}</span>
+            Cancel request<span className="visually-hidden"> to {nameOf(r)}</span>
           </button>
         )}
       </div>
@@ -100,7 +101,9 @@ function RequestRow({ r, incoming }: { r: FriendRequest; incoming: boolean }) {
   );
 }
 
-function FriendRow({ userId, displayName, since }: { userId: string; displayName: string; since: string }) {
+function FriendRow({ friend }: { friend: Friend }) {
+  const { userId, since } = friend;
+  const displayName = nameOf(friend);
   const invalidate = useInvalidateFriends();
   const qc = useQueryClient();
   const [confirm, setConfirm] = useState<null | "remove" | "block">(null);
@@ -229,14 +232,14 @@ export default function FriendsPage() {
             <ErrorAlert error={incoming.error} />
             {incoming.data?.items.length === 0 && <p className="hint">No requests waiting.</p>}
             <ul className="plain-list">
-              {incoming.data?.items.map((r) => <RequestRow key={requestKey(r)} r={r} incoming />)}
+              {incoming.data?.items.map((r) => <RequestRow key={r.userId} r={r} incoming />)}
             </ul>
           </section>
           {(outgoing.data?.items.length ?? 0) > 0 && (
             <section className="card" aria-labelledby="outgoing-title">
               <h2 id="outgoing-title">Requests you sent</h2>
               <ul className="plain-list">
-                {outgoing.data?.items.map((r) => <RequestRow key={requestKey(r)} r={r} incoming={false} />)}
+                {outgoing.data?.items.map((r) => <RequestRow key={r.userId} r={r} incoming={false} />)}
               </ul>
             </section>
           )}
@@ -246,7 +249,7 @@ export default function FriendsPage() {
             <ErrorAlert error={list.error} />
             {list.data?.items.length === 0 && <p className="hint">No friends yet. Share your code to get started.</p>}
             <ul className="plain-list">
-              {list.data?.items.map((f) => <FriendRow key={f.userId} {...f} />)}
+              {list.data?.items.map((f) => <FriendRow key={f.userId} friend={f} />)}
             </ul>
           </section>
           <BlockedList />

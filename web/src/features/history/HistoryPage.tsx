@@ -4,6 +4,7 @@ import { me as meApi, qk, shares } from "../../api/endpoints";
 import type { Share } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
+import { stringField } from "../../api/undocumented";
 import { PhotoThumb } from "../../components/PhotoThumb";
 import { formatDateTime } from "../../lib/format";
 import { DeliveryRow } from "../send/ShareStatusPage";
@@ -12,7 +13,7 @@ function ShareCard({ share, direction, myId }: { share: Share; direction: "sent"
   return (
     <li className="card share-card">
       <div className="share-head">
-        <PhotoThumb thumbnailUrl={share.thumbnailUrl} previewUrl={share.previewUrl} label={share.caption || `Photo sent ${formatDateTime(share.createdAt)}`} />
+        <PhotoThumb thumbnailUrl={stringField(share.thumbnailUrl)} previewUrl={share.previewUrl} label={share.caption || `Photo sent ${formatDateTime(share.createdAt)}`} />
         <div>
           <p>
             <strong>
@@ -50,7 +51,7 @@ export default function HistoryPage() {
   const me = useQuery({ queryKey: qk.me, queryFn: meApi.get });
   const q = useInfiniteQuery({
     queryKey: [...qk.shares(direction), "list"],
-    queryFn: ({ pageParam }) => shares.list({ direction, cursor: pageParam, limit: 20 }),
+    queryFn: ({ pageParam }) => shares.list({ direction, cursor: pageParam ?? undefined, limit: 20 }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: 20_000,

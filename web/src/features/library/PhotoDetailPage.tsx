@@ -7,7 +7,7 @@ import { ErrorAlert, Loading, Notice } from "../../components/Alert";
 import { TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { ImageBadge } from "../../components/StateBadge";
-import { formatDate, plural } from "../../lib/format";
+import { formatDate } from "../../lib/format";
 import { useImage } from "./hooks";
 
 const clamp01 = (v: number) => Math.round(Math.max(0, Math.min(1, v)) * 1000) / 1000;
@@ -24,9 +24,9 @@ export function focalFromClick(
   };
 }
 
-export function deletedNotice(sharesStillOnFrames: number): string {
-  if (!sharesStillOnFrames) return "The photo was deleted.";
-  return `The photo was deleted from your library. It is still on ${plural(sharesStillOnFrames, "frame")} until it expires or you remove it in History.`;
+export function deletedNotice(stillOnFrames: boolean): string {
+  if (!stillOnFrames) return "The photo was deleted.";
+  return "The photo was deleted from your library. Frames you sent it to keep showing it until it expires or you remove it in History.";
 }
 
 export default function PhotoDetailPage() {
@@ -60,7 +60,7 @@ export default function PhotoDetailPage() {
       qc.removeQueries({ queryKey: qk.image(imageId) });
       void qc.invalidateQueries({ queryKey: qk.images });
       void qc.invalidateQueries({ queryKey: qk.dashboard });
-      navigate("/library", { replace: true, state: { notice: deletedNotice(r?.sharesStillOnFrames ?? 0) } });
+      navigate("/library", { replace: true, state: { notice: deletedNotice(r.stillOnFrames) } });
     },
   });
 

@@ -3,7 +3,6 @@
 
 import { images } from "../../api/endpoints";
 import { NetworkError, UserError } from "../../api/errors";
-import type { CreateImageResult } from "../../api/types";
 import { contentTypeOf, type Uploader } from "./uploadQueue";
 
 type XhrFactory = () => XMLHttpRequest;
@@ -58,7 +57,7 @@ export function storageError(status: number, body: string): UserError {
 export const uploadImage: Uploader<File> = async (file, onProgress, signal) => {
   const contentType = contentTypeOf(file);
   if (!contentType) throw new UserError(`${file.name} isn't a photo we can use.`);
-  const created: CreateImageResult = await images.create({ contentType, bytes: file.size, filename: file.name });
+  const created = await images.create({ contentType, bytes: file.size, filename: file.name });
   if (created.maxBytes && file.size > created.maxBytes) {
     throw new UserError(`This photo is too large. Photos can be up to ${Math.round(created.maxBytes / 1048576)} MB.`);
   }

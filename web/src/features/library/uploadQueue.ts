@@ -2,6 +2,10 @@
 // the others. It knows nothing of HTTP: the `uploader` does the work (see uploadFile.ts).
 
 import { UserError } from "../../api/errors";
+import type { CreateImageBody } from "../../api/types";
+
+/** The content types the API takes for an upload (the document's enum). */
+export type UploadType = CreateImageBody["contentType"];
 
 export interface FileLike {
   name: string;
@@ -49,7 +53,7 @@ export interface QueueSnapshot<F extends FileLike = FileLike> {
 
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 
-const TYPE_BY_EXT: Record<string, string> = {
+const TYPE_BY_EXT: Record<string, UploadType> = {
   jpg: "image/jpeg",
   jpeg: "image/jpeg",
   png: "image/png",
@@ -61,14 +65,17 @@ const TYPE_BY_EXT: Record<string, string> = {
   apng: "image/png",
 };
 /** Types browsers report for files we take as another: the first picture of each. */
-const SAME_AS: Record<string, string> = { "image/apng": "image/png", "image/mpo": "image/jpeg", "image/x-mpo": "image/jpeg" };
-export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
+const SAME_AS: Record<string, UploadType> = { "image/apng": "image/png", "image/mpo": "image/jpeg", "image/x-mpo": "image/jpeg" };
+// Every type of the API's list: the compiler checks this object against the document.
+const ACCEPTED: { [T in UploadType]: true } = { "image/jpeg": true, "image/png": true, "image/webp": true, "image/heic": true, "image/heif": true };
+export const ACCEPTED_TYPES = Object.keys(ACCEPTED) as UploadType[];
+const isAccepted = (t: string): t is UploadType => Object.hasOwn(ACCEPTED, t);
 export const ACCEPT_ATTR = [...ACCEPTED_TYPES, "image/apng", ".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".mpo", ".apng"].join(",");
 
 /** The content type to declare: the browser's, or from the extension (HEIC often has none). */
-export function contentTypeOf(file: FileLike): string | null {
+export function contentTypeOf(file: FileLike): UploadType | null {
   const t = (file.type || "").toLowerCase();
-  if (ACCEPTED_TYPES.includes(t)) return t;
+  if (isAccepted(t)) return t;
   if (SAME_AS[t]) return SAME_AS[t];
   const ext = file.name.toLowerCase().split(".").pop() ?? "";
   if (!t || t === "application/octet-stream") return TYPE_BY_EXT[ext] ?? null;

@@ -3,7 +3,7 @@ import { qk, releases } from "../../api/endpoints";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDate } from "../../lib/format";
-import { isCritical, releaseDate } from "../frames/FirmwarePanel";
+import { isCritical } from "../frames/FirmwarePanel";
 
 export default function ReleasesPage() {
   const q = useQuery({ queryKey: qk.releases("stable"), queryFn: () => releases.list("stable") });
@@ -13,9 +13,9 @@ export default function ReleasesPage() {
       <p>What changed in the software of Shareframe frames. Frames check for updates every few hours.</p>
       {q.isPending && <Loading />}
       <ErrorAlert error={q.error} />
-      {q.isSuccess && q.data.length === 0 && <p>No releases yet.</p>}
+      {q.isSuccess && q.data.items.length === 0 && <p>No releases yet.</p>}
       <ol className="plain-list">
-        {q.data?.map((r) => (
+        {q.data?.items.map((r) => (
           <li key={r.version} className="card">
             <h2>
               Version {r.version}
@@ -25,8 +25,7 @@ export default function ReleasesPage() {
                 </span>
               )}
             </h2>
-            {releaseDate(r) && <p className="hint">{formatDate(releaseDate(r))}</p>}
-            {r.title && <p><strong>{r.title}</strong></p>}
+            <p className="hint">{formatDate(r.releasedAt)}</p>
             {r.notes && <div className="release-notes">{r.notes}</div>}
           </li>
         ))}
