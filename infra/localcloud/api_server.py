@@ -62,7 +62,9 @@ def _count_calls_per_request(settings: Settings) -> None:
             headers[call_tally.HEADER] = call_tally.header_value(tally)
         send_headers(self, headers)
 
-    local.ChaliceRequestHandler._generic_handle = tallied_handle  # type: ignore[method-assign]
+    # do_GET, do_POST, ... are the same function as _generic_handle (chalice/local.py)
+    for verb in ("GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"):
+        setattr(local.ChaliceRequestHandler, f"do_{verb}", tallied_handle)
     local.ChaliceRequestHandler._send_headers = headers_with_calls  # type: ignore[method-assign]
     local.LambdaEventConverter.create_lambda_event = event_with_route  # type: ignore[method-assign]
     call_tally.start_writer(call_tally.tally_file(settings.state_dir, "api"))

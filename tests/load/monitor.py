@@ -44,6 +44,7 @@ class Monitor:
         self.cpu: dict[str, list[tuple[float, float]]] = {}
         self.rss: dict[str, float] = {}
         self.load: list[tuple[float, float]] = []
+        self.machine: list[tuple[float, float, float]] = []  # (at, busy s, all s) of every core
         self.backlog: dict[str, list[tuple[float, int]]] = {}
         self.broker: dict[str, list[tuple[float, float]]] = {}
         self._stop = threading.Event()
@@ -76,6 +77,7 @@ class Monitor:
             self.cpu.setdefault(name, []).append((at, cpu))
             self.rss[name] = round(sum(rss_mb(pid) for pid in pids), 1)
         self.load.append((at, os.getloadavg()[0]))
+        self.machine.append((at, *machine_cpu_seconds()))
 
     def _sample_backlog(self, sqs: Any, dynamodb: Any) -> None:
         at = self.now()
@@ -167,6 +169,14 @@ class Monitor:
         if self._mqtt is not None:
             self._mqtt.disconnect()
             self._mqtt.loop_stop()
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
 
 
 def uptime() -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,13 +83,13 @@ def cpu_percent(
     return 0.0 if elapsed <= 0 else max(0.0, (after[1] - before[1]) / elapsed * 100)
 
 
-def cpu_series(samples: list[tuple[float, float]]) -> list[float]:
+def cpu_series(samples: Sequence[tuple[float, float]]) -> list[float]:
     """Percent of one core over each interval of a process's (time, cpu seconds) samples."""
     return [cpu_percent(a, b) for a, b in itertools.pairwise(samples)]
 
 
 def saturated_first(
-    series: dict[str, list[tuple[float, float]]],
+    series: Mapping[str, Sequence[tuple[float, float]]],
     threshold: float = SATURATED_PERCENT,
     run: int = SATURATED_SAMPLES,
 ) -> tuple[str | None, float | None]:
@@ -109,7 +110,7 @@ def saturated_first(
     return best
 
 
-def busiest(series: dict[str, list[tuple[float, float]]]) -> list[tuple[str, float, float]]:
+def busiest(series: Mapping[str, Sequence[tuple[float, float]]]) -> list[tuple[str, float, float]]:
     """(name, mean %, peak %) of one core per process, busiest first."""
     rows = []
     for name, samples in series.items():
@@ -192,6 +193,13 @@ def render(report: dict[str, Any]) -> str:
         lines.append(
             f"  {row['name']:<18}{row['meanCpu']:>7.1f} %{row['peakCpu']:>8.1f} %"
             f"{row['rssMb']:>9.1f} MB"
+        )
+    machine = report.get("machineCpu") or {}
+    if machine.get("busyPercent") is not None:
+        lines.append(
+            f"machine: both cores {machine['busyPercent']} % busy during the drive, "
+            f"{machine['oursPercentOfBusy']} % of that by the local cloud and the load test "
+            "(the rest: other work on the machine)"
         )
     s = report["saturation"]
     lines.append(

@@ -316,6 +316,11 @@ def handlers_report(state_dir: Path) -> dict[str, Any]:
     return rows
 
 
+def cpu_between(samples: list[tuple[float, float]]) -> float:
+    """CPU seconds a process used between its first and last sample."""
+    return samples[-1][1] - samples[0][1] if len(samples) >= 2 else 0.0
+
+
 def series_summary(series: list[tuple[float, float]]) -> str:
     values = [v / 60 for _, v in series]
     return f"{sum(values) / len(values):.1f} / {max(values):.1f}" if values else "-"
@@ -499,6 +504,12 @@ def build_report(
         {"name": n, "meanCpu": mean, "peakCpu": peak, "rssMb": monitor.rss.get(n, 0.0)}
         for n, mean, peak in busiest
     ]
+    during = [m for m in monitor.machine if window[0] - 1 <= m[0] <= window[1] + 6]
+    ours = sum(cpu_between(samples) for samples in cpu.values())
+    machine_busy = machine_all = 0.0
+    if len(during) >= 2:
+        machine_busy = during[-1][1] - during[0][1]
+        machine_all = during[-1][2] - during[0][2]
     backlog_drained = all(b["end"] == 0 for name, b in backlog.items() if name != "sampling errors")
     sustained = errors == 0 and lag["p99Ms"] <= LAG_SUSTAINED_SECONDS * 1000 and backlog_drained
     return {
@@ -547,6 +558,10 @@ def build_report(
             },
         },
         "processes": processes,
+        "machineCpu": {
+            "busyPercent": round(100 * machine_busy / machine_all, 1) if machine_all else None,
+            "oursPercentOfBusy": round(100 * ours / machine_busy, 1) if machine_busy else None,
+        },
         "saturation": {
             "process": saturated,
             "at": f"{at - window[0]:.0f} s into the drive" if at is not None else None,

@@ -50,7 +50,8 @@ def test_jobs_never_run_more_often_than_the_minimum_period():
     periods = job_periods(1000.0)
     assert min(periods.values()) == MIN_JOB_PERIOD_SECONDS
     assert job_periods(1.0)["expire_shares"] == 300
-    assert job_periods(10.0)["purge_share_history"] == 360
+    assert job_periods(2.0)["expire_shares"] == MIN_JOB_PERIOD_SECONDS
+    assert job_periods(4.0)["purge_share_history"] == 900
 
 
 def test_arrivals_are_ordered_within_the_window_and_near_the_expected_count():
