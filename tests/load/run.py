@@ -60,7 +60,7 @@ from tests.load.seed_world import panel_of  # noqa: E402
 from tests.load.users import Failed, People, SentShare  # noqa: E402
 
 DEFAULT_COMPRESSION = 10.0
-WORKERS = 48
+WORKERS = 96  # people act independently: a slow answer must not hold up the next person
 WARM_UP_PHOTOS = 16
 DRAIN_SECONDS = 300.0  # one period of the most frequent job
 LAG_SUSTAINED_SECONDS = 2.0
@@ -349,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         stack.start()
         processes: list[tuple[Any, Any]] = []
+        drive: Drive | None = None
         try:
             env = {**stack._s.process_env(), "SHAREFRAME_LOG_LEVEL": "WARNING"}
             seeded = subprocess.run(
@@ -430,9 +431,12 @@ def main(argv: list[str] | None = None) -> int:
             for process, pipe in processes:
                 with contextlib.suppress(OSError):
                     pipe.send(("stop",))
-                process.join(20)
+                process.join(5)  # a simulator still driving does not read its pipe
                 if process.is_alive():
                     process.kill()
+            if drive is not None:  # on Ctrl-C: do not wait for requests in flight
+                drive.stop_jobs()
+                drive.pool.shutdown(wait=False, cancel_futures=True)
             stack.stop()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = args.out / f"load-{args.users}u-{args.frames}f-{stamp}"
