@@ -65,7 +65,7 @@ test: deps lint ## run every test (what CI runs)
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy functions/app.py functions/chalicelib device_firmware infra
+	$(VENV)/bin/mypy functions/app.py functions/chalicelib device_firmware infra tests/load
 
 .PHONY: contract
 contract: venv ## regenerate the OpenAPI document from the API's models (functions/chalicelib/data/openapi.json)
@@ -115,6 +115,12 @@ bench: deps ## run the benchmarks and print their figures (docs/quality.md)
 .PHONY: scale
 scale: deps ## 20,000 due timers of mixed jobs worked off on the local cloud within 5 minutes
 	SHAREFRAME_SCALE_TIMERS=$(or $(TIMERS),20000) $(PY) -m pytest -q -s tests/e2e/test_timers_at_scale.py
+
+.PHONY: load
+load: system-deps venv ## load test: USERS=10000 FRAMES=2000 MINUTES=10 [COMPRESSION=x | RATE=ops/s] (docs/scale.md)
+	$(PY) -m tests.load.run --users $(or $(USERS),10000) --frames $(or $(FRAMES),2000) \
+	  --minutes $(or $(MINUTES),10) $(if $(COMPRESSION),--compression $(COMPRESSION)) \
+	  $(if $(RATE),--rate $(RATE))
 
 .PHONY: test-hostile
 test-hostile: deps ## only the hostile tests (also part of make test)

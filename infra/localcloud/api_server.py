@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Any
 
 from chalice import local
 from chalice.cli import main as chalice_main
 
-from infra.localcloud import logs
+from infra.localcloud import call_tally, logs
 from infra.localcloud.settings import Settings
 
 log = logging.getLogger("chalice.local")
@@ -39,8 +40,50 @@ def _serve_forever(server: Any) -> None:
     server.server.serve_forever()
 
 
+def _count_calls_per_request(settings: Settings) -> None:
+    """``SHAREFRAME_CALL_TALLY=1`` (the load test): AWS calls per request, as a response header
+    and per route in a file (infra/localcloud/call_tally.py).
+
+    The event's ``sourceIp`` is then also the client's real address, as API Gateway gives it
+    (chalice local says 127.0.0.1 for everyone): the load test's simulated people come from
+    their own loopback addresses, so per-address limits apply to each as they would in AWS.
+    """
+    call_tally.install()
+    handle = local.ChaliceRequestHandler._generic_handle
+    send_headers = local.ChaliceRequestHandler._send_headers
+    create_event = local.LambdaEventConverter.create_lambda_event
+
+    client = threading.local()
+
+    def tallied_handle(self: Any) -> None:
+        client.address = self.client_address[0]
+        with call_tally.tallying(f"{self.command} (no route)"):
+            handle(self)
+
+    def event_with_route(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        event = create_event(self, method, path, *args, **kwargs)
+        event["requestContext"]["identity"]["sourceIp"] = getattr(client, "address", "127.0.0.1")
+        call_tally.name_current(f"{method} {event['requestContext']['resourcePath']}")
+        return event
+
+    def headers_with_calls(self: Any, headers: Any) -> None:
+        tally = call_tally.current()
+        if tally is not None:
+            headers[call_tally.HEADER] = call_tally.header_value(tally)
+        send_headers(self, headers)
+
+    # do_GET, do_POST, ... are the same function as _generic_handle (chalice/local.py)
+    for verb in ("GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"):
+        setattr(local.ChaliceRequestHandler, f"do_{verb}", tallied_handle)
+    local.ChaliceRequestHandler._send_headers = headers_with_calls  # type: ignore[method-assign]
+    local.LambdaEventConverter.create_lambda_event = event_with_route  # type: ignore[method-assign]
+    call_tally.start_writer(call_tally.tally_file(settings.state_dir, "api"))
+
+
 def serve(settings: Settings) -> None:
     logs.configure()  # chalice's own logging.basicConfig is then a no-op
+    if call_tally.enabled():
+        _count_calls_per_request(settings)
     local.ChaliceRequestHandler.log_message = _request_line
     local.LocalDevServer.serve_forever = _serve_forever  # type: ignore[method-assign,assignment]
     sys.argv = [

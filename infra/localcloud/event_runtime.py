@@ -41,7 +41,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from infra.localcloud import logs
+from infra.localcloud import call_tally, logs
 from infra.localcloud.ca import CaFiles
 from infra.localcloud.mqtt import connect_and_wait, make_client
 from infra.localcloud.presence import PresenceEmitter
@@ -150,7 +150,8 @@ class Invoker:
         started = time.monotonic()
         ok = True
         try:
-            self.handler(name)(event, context)
+            with call_tally.tallying(f"{kind} {name}"):  # a no-op unless the load test asks
+                self.handler(name)(event, context)
         except Exception:
             ok = False
             log.exception("%s %s failed", kind, name)
@@ -455,6 +456,9 @@ def ready_file(settings: Settings) -> Path:
 def run(settings: Settings, ca: CaFiles, stop: threading.Event | None = None) -> None:
     """Run every discovered trigger until ``stop`` is set (or forever)."""
     stop = stop or threading.Event()
+    if call_tally.enabled():  # AWS calls per handler, for the load test (tests/load)
+        call_tally.install()
+        call_tally.start_writer(call_tally.tally_file(settings.state_dir, "events"))
     _, app = load_app(settings)
     invoker = Invoker(settings, app)
     found = discover(app)

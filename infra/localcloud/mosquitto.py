@@ -46,6 +46,10 @@ topic readwrite shareframe/#
 # Lifecycle events: the broker's own log lines in, IoT Core's presence events out
 # (infra/localcloud/presence.py).
 topic read $SYS/broker/log/#
+# Broker statistics (the load test reports publishes per second from them: tests/load).
+topic read $SYS/broker/load/#
+topic read $SYS/broker/clients/#
+topic read $SYS/broker/messages/#
 topic readwrite $aws/events/presence/#
 
 # A frame's username is its certificate CN (= frame id): it may only receive its desired
