@@ -51,14 +51,10 @@ def panel_of(j: int) -> str:
 
 
 def _bind() -> None:
-    """Bind the models to this stack's tables, when the backend binds them at startup."""
-    try:
-        from chalicelib import bootstrap  # type: ignore[attr-defined]
-    except ImportError:
-        return  # the models read their table names from the environment at import
-    start = getattr(bootstrap, "start", None)
-    if callable(start):
-        start()
+    """Bind the models to this stack's tables (the backend binds its configuration at startup)."""
+    from chalicelib import bootstrap
+
+    bootstrap.start()
 
 
 def _write(model: Any, records: list[Any]) -> int:

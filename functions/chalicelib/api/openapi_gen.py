@@ -85,7 +85,11 @@ def openapi30(schema: Any) -> Any:
         return [openapi30(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: openapi30(v) for k, v in schema.items() if k != "title"}
+    out = {
+        k: {name: openapi30(s) for name, s in v.items()} if k == "properties" else openapi30(v)
+        for k, v in schema.items()
+        if k != "title"  # msgspec's titles, not a property named "title"
+    }
     if out.get("required") == []:  # 3.0 wants at least one name, or no list
         del out["required"]
     options = out.get("anyOf")

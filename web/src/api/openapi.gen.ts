@@ -6,23 +6,6 @@
 // Source: functions/chalicelib/data/openapi.json. Regenerate with `npm run gen:api`.
 
 export interface paths {
-    "/openapi.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** This document. */
-        get: operations["getOpenApi"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/auth/register": {
         parameters: {
             query?: never;
@@ -66,7 +49,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The old address's "this wasn't me" link: cancel (or undo) an address change and end every session. */
+        /**
+         * The old address's "this wasn't me" link: cancel (or undo) an address change and end every session.
+         * @description The web page posts the link's token on a button press, never on load.
+         */
         post: operations["cancelEmailChange"];
         delete?: never;
         options?: never;
@@ -176,175 +162,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/me": {
+    "/dashboard": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user's profile. */
-        get: operations["getMe"];
+        /** Counters, 30 days of activity and the recent feed. */
+        get: operations["getDashboard"];
         put?: never;
         post?: never;
-        /** Delete the account (needs the password). */
-        delete: operations["deleteMe"];
-        options?: never;
-        head?: never;
-        /** Change profile fields; unknown fields are refused. */
-        patch: operations["updateMe"];
-        trace?: never;
-    };
-    "/me/pending-email": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Withdraw an address change that is not confirmed yet. */
-        delete: operations["cancelPendingEmail"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Change the password; ends every other session. */
-        post: operations["changePassword"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Export every datum about me (a mail with a link follows). */
-        post: operations["requestExport"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/images": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My library, newest first. */
-        get: operations["listImages"];
-        put?: never;
-        /** Reserve a library slot; answers a presigned POST for the file. */
-        post: operations["createUpload"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/images/{image_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One photo of mine. */
-        get: operations["getImage"];
-        put?: never;
-        post?: never;
-        /** Remove from the library (shares already sent stay until they end). */
-        delete: operations["deleteImage"];
-        options?: never;
-        head?: never;
-        /** Title and focal point. */
-        patch: operations["updateImage"];
-        trace?: never;
-    };
-    "/images/{image_id}/renditions/{panel}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The exact e-paper preview for a panel. */
-        get: operations["getRendition"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/images/{image_id}/frames/{frame_id}/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Exactly what a frame will show if this photo is sent to it (crop, dithering, caption band, sender label). */
-        get: operations["getFramePreview"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/pairing": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A frame asks for a pairing code (unauthenticated, rate-limited). */
-        post: operations["startPairing"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/pairing/{code}/poll": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** The frame polls until its owner has claimed the code. */
-        post: operations["pollPairing"];
         delete?: never;
         options?: never;
         head?: never;
@@ -434,58 +262,6 @@ export interface paths {
         /** Show one of the frame's photos next (owner, or the sender while allowed). */
         post: operations["showNow"];
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/shares": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Sent or received history, newest first. */
-        get: operations["listShares"];
-        put?: never;
-        /** Send a ready photo to 1-20 frames. */
-        post: operations["sendPhoto"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/shares/{share_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A share (sender, or an owner of a target frame: their part only). */
-        get: operations["getShare"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/shares/{share_id}/frames/{frame_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Take the photo off that frame now (sender or frame owner). */
-        delete: operations["removeFromFrame"];
         options?: never;
         head?: never;
         patch?: never;
@@ -629,6 +405,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My library, newest first. */
+        get: operations["listImages"];
+        put?: never;
+        /** Reserve a library slot; answers a presigned POST for the file. */
+        post: operations["createUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One photo of mine. */
+        get: operations["getImage"];
+        put?: never;
+        post?: never;
+        /** Remove from the library (shares already sent stay until they end). */
+        delete: operations["deleteImage"];
+        options?: never;
+        head?: never;
+        /** Title and focal point. */
+        patch: operations["updateImage"];
+        trace?: never;
+    };
+    "/images/{image_id}/renditions/{panel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The exact e-paper preview for a panel. */
+        get: operations["getRendition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/{image_id}/frames/{frame_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Exactly what a frame will show if this photo is sent to it (crop, dithering, caption band, sender label). */
+        get: operations["getFramePreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user's profile. */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        /** Delete the account (needs the password). */
+        delete: operations["deleteMe"];
+        options?: never;
+        head?: never;
+        /** Change profile fields; unknown fields are refused. */
+        patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/me/pending-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an address change that is not confirmed yet. */
+        delete: operations["cancelPendingEmail"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the password; ends every other session. */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export every datum about me (a mail with a link follows). */
+        post: operations["requestExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pairing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A frame asks for a pairing code (unauthenticated, rate-limited). */
+        post: operations["startPairing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pairing/{code}/poll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The frame polls until its owner has claimed the code. */
+        post: operations["pollPairing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/releases": {
         parameters: {
             query?: never;
@@ -680,15 +631,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/dashboard": {
+    "/shares": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Counters, 30 days of activity and the recent feed. */
-        get: operations["getDashboard"];
+        /** Sent or received history, newest first. */
+        get: operations["listShares"];
+        put?: never;
+        /** Send a ready photo to 1-20 frames. */
+        post: operations["sendPhoto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A share (sender, or an owner of a target frame: their part only). */
+        get: operations["getShare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shares/{share_id}/frames/{frame_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take the photo off that frame now (sender or frame owner). */
+        delete: operations["removeFromFrame"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document. */
+        get: operations["getOpenApi"];
         put?: never;
         post?: never;
         delete?: never;
@@ -701,81 +704,139 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Error: {
-            error: {
-                code: string;
-                message: string;
-                field?: string;
-            } & {
-                [key: string]: unknown;
-            };
-        } & {
-            [key: string]: unknown;
+        AcceptFriendRequestResult: {
+            /** @enum {string} */
+            state: "friends";
         };
-        /** @description API Gateway's answer when the authorizer refuses (no or bad token). */
-        GatewayError: {
-            message?: string;
-            Message?: string;
-        };
-        Session: {
-            accessToken: string;
-            refreshToken: string;
-            expiresIn: number;
-        } & {
-            [key: string]: unknown;
-        };
-        Profile: {
+        BlockUser: {
             userId: string;
-            email: string;
-            pendingEmail?: string | null;
-            displayName: string;
-            friendCode: string;
-            timeZone: string;
-            findable: boolean;
-            notifications: {
-                friendRequest: boolean;
-                photoDisplayed: boolean;
-                frameOffline: boolean;
-            } & {
-                [key: string]: unknown;
-            };
-            photoCount: number;
+        };
+        BlockUserResult: {
+            blocked: string;
+        };
+        CancelEmailChange: {
+            token: string;
+        };
+        CancelEmailChangeResult: {
+            cancelled: boolean;
+            sessionsEnded: boolean;
+        };
+        CancelFriendRequestResult: {
+            /** @enum {string} */
+            state: "cancelled";
+        };
+        ChangePassword: {
+            currentPassword: string;
+            newPassword: string;
+        };
+        ClaimFrame: {
+            code: string;
+            name: string;
+        };
+        ConfirmPasswordReset: {
+            token: string;
+            password: string;
+        };
+        ConfirmPasswordResetResult: {
+            reset: boolean;
+        };
+        CreateUpload: {
+            /** @enum {string} */
+            contentType: "image/heic" | "image/heif" | "image/jpeg" | "image/png" | "image/webp";
+            bytes: number;
+            /** @default null */
+            filename?: string | null;
+            /** @default null */
+            sendAndForgetHours?: number | null;
+        };
+        CreateUploadResult: {
+            imageId: string;
+            upload: components["schemas"]["UploadForm"];
+            maxBytes: number;
             /** Format: date-time */
-            createdAt: string;
-        } & {
-            [key: string]: unknown;
+            expiresAt: string;
+        };
+        Dashboard: {
+            photos: number;
+            activeOnMyFrames: number;
+            sentThisWeek: number;
+            framesOnline: number;
+            framesOffline: number;
+            frames?: components["schemas"]["Frame"][];
+            activity: components["schemas"]["DashboardActivity"][];
+            recent: components["schemas"]["DashboardRecent"][];
+        };
+        DashboardActivity: {
+            date: string;
+            sent: number;
+            received: number;
+            displayed: number;
+        };
+        /**
+         * @description One entry of the recent-activity feed; which of the optional fields it carries depends
+         *         on its type.
+         */
+        DashboardRecent: {
+            /** @enum {string} */
+            type: "frame_offline" | "friend_accepted" | "friend_request" | "photo_displayed" | "photo_received";
+            /** Format: date-time */
+            at: string;
+            shareId?: string;
+            userId?: string;
+            frameId?: string;
+            displayName?: string;
+            fromName?: string;
+            frameName?: string;
+            thumbnailUrl?: string;
+        };
+        DeleteImageResult: {
+            deleted: boolean;
+            stillOnFrames: boolean;
+        };
+        DeleteMe: {
+            password: string;
+        };
+        Delivery: {
+            frameId: string;
+            /** @default null */
+            frameName?: string | null;
+            ownerId: string;
+            /** @enum {string} */
+            state: "delivered" | "displayed" | "expired" | "queued" | "removed";
+            /**
+             * Format: date-time
+             * @default null
+             */
+            deliveredAt?: string | null;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            displayedAt?: string | null;
+            /** @default null */
+            expectedAt?: string | null;
+            /** @default null */
+            thumbnailUrl?: string | null;
+            /**
+             * @description What this frame shows (its panel's colours).
+             * @default null
+             */
+            previewUrl?: string | null;
+        };
+        /** @description Every answer the API itself refuses with: ``{"error": {"code", "message", "field"}}``. */
+        Error: {
+            error: components["schemas"]["ErrorBody"];
+        };
+        ErrorBody: {
+            /** @enum {string} */
+            code: "bad_json" | "bad_request" | "conflict" | "email_not_verified" | "forbidden" | "invalid_credentials" | "not_found" | "quota_exceeded" | "rate_limited" | "unauthorized" | "validation_failed";
+            message: string;
+            field?: string;
         };
         FocalPoint: {
             x: number;
             y: number;
         };
-        Image: {
-            imageId: string;
-            /** @enum {string} */
-            state: "pending" | "ready" | "rejected";
-            reason?: string | null;
-            title: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            capturedAt?: string | null;
-            width?: number | null;
-            height?: number | null;
-            focalPoint: components["schemas"]["FocalPoint"];
-            duplicateOf?: string | null;
-            /** Format: date-time */
-            deleteAt?: string | null;
-            thumbnailUrl?: string | null;
-            previewUrl?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        QuietHours: {
-            start: string;
-            end: string;
-            /** @enum {string} */
-            mode?: "clear" | "keep";
-        } | null;
         Frame: {
             frameId: string;
             name: string;
@@ -787,132 +848,408 @@ export interface components {
             intervalSeconds: number;
             /** @enum {string} */
             order: "newest_first" | "shuffle";
-            quietHours: components["schemas"]["QuietHours"];
+            quietHours: components["schemas"]["QuietHours"] | null;
             timeZone: string;
             showStatus: boolean;
             /** @enum {string} */
-            sendPolicy: "owner" | "friends" | "chosen";
+            sendPolicy: "chosen" | "friends" | "owner";
             allowedSenders: string[];
-            status: {
-                online: boolean | null;
-                /** Format: date-time */
-                lastSeenAt: string | null;
-                firmware: string | null;
-                freeBytes: number | null;
-                battery: number | null;
-                nextWakeAt: string | null;
-                showing: unknown;
-            } & {
-                [key: string]: unknown;
-            };
+            status: components["schemas"]["FrameStatus"];
+            /** @default null */
             autoUpdate?: boolean | null;
             /** Format: date-time */
             createdAt: string;
-        } & {
-            [key: string]: unknown;
+        };
+        FrameItem: {
+            shareId: string;
+            imageId: string;
+            senderId: string;
+            /** @default null */
+            senderName?: string | null;
+            /** @default null */
+            caption?: string | null;
+            /** Format: date-time */
+            sentAt: string;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            expiresAt?: string | null;
+            /** @enum {string} */
+            state: "delivered" | "displayed" | "queued";
+            /**
+             * Format: date-time
+             * @default null
+             */
+            displayedAt?: string | null;
+            /** @default null */
+            thumbnailUrl?: string | null;
+            /** @default null */
+            previewUrl?: string | null;
+        };
+        FrameStatus: {
+            online: boolean | null;
+            /** Format: date-time */
+            lastSeenAt: string | null;
+            firmware: string | null;
+            freeBytes: number | null;
+            battery: number | null;
+            nextWakeAt: string | null;
+            /** @description The share on screen now. */
+            showing: string | null;
+        };
+        /** @description API Gateway's answer when the authorizer refuses (no or bad token). */
+        GatewayError: {
+            message?: string;
+            Message?: string;
+        };
+        GetFrameFirmwareResult: {
+            version: string | null;
+            channel: string | null;
+            /** @default null */
+            autoUpdate?: boolean | null;
+            available: components["schemas"]["Release"] | null;
+            whatsNew: components["schemas"]["Release"][];
+            /** @default null */
+            update?: unknown;
+            history: components["schemas"]["GetFrameFirmwareResultHistory"][];
+        };
+        GetFrameFirmwareResultHistory: {
+            version: string;
+            state: string;
+            /** @default null */
+            reason?: string | null;
+            at: string;
+        };
+        GetFramePreviewResult: {
+            frameId: string;
+            /** @enum {string} */
+            panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
+            /** @enum {string} */
+            orientation: "landscape" | "portrait";
+            previewUrl: string;
+            width: number;
+            height: number;
+        };
+        GetRenditionResult: {
+            /** @enum {string} */
+            panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
+            /** @enum {string} */
+            orientation: "landscape" | "portrait";
+            previewUrl: string;
+            width: number;
+            height: number;
+        };
+        Image: {
+            imageId: string;
+            /** @enum {string} */
+            state: "pending" | "ready" | "rejected";
+            /** @default null */
+            reason?: string | null;
+            title: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            capturedAt?: string | null;
+            /** @default null */
+            width?: number | null;
+            /** @default null */
+            height?: number | null;
+            focalPoint: components["schemas"]["FocalPoint"];
+            /** @default null */
+            duplicateOf?: string | null;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            deleteAt?: string | null;
+            /** @default null */
+            thumbnailUrl?: string | null;
+            /** @default null */
+            previewUrl?: string | null;
+        };
+        ListBlocksResult: {
+            items: components["schemas"]["Person"][];
+        };
+        ListFrameItemsResult: {
+            items: components["schemas"]["FrameItem"][];
+        };
+        ListFramesResult: {
+            items: components["schemas"]["Frame"][];
+        };
+        ListFriendRequestsResult: {
+            items: components["schemas"]["Person"][];
+        };
+        ListFriendsResult: {
+            items: components["schemas"]["Person"][];
+        };
+        ListImagesResult: {
+            items: components["schemas"]["Image"][];
+            nextCursor: string | null;
+        };
+        ListReleasesResult: {
+            items: components["schemas"]["Release"][];
+        };
+        ListSharesResult: {
+            items: components["schemas"]["Share"][];
+            nextCursor: string | null;
+        };
+        ListTargetsResult: {
+            items: components["schemas"]["Target"][];
+        };
+        Login: {
+            /** Format: email */
+            email: string;
+            password: string;
+        };
+        LoginResult: {
+            accessToken: string;
+            refreshToken: string;
+            expiresIn: number;
+            user: components["schemas"]["Profile"];
+        };
+        Logout: {
+            refreshToken: string;
+        };
+        Person: {
+            userId: string;
+            /** @default null */
+            displayName?: string | null;
+            /** Format: date-time */
+            since: string;
+        };
+        PollPairing: {
+            pollToken: string;
+        };
+        PollPairingResult: {
+            /** @enum {string} */
+            status: "paired" | "pending";
+            frameId?: string;
+            certificatePem?: string;
+            serverCaPem?: string;
+            mqtt?: components["schemas"]["PollPairingResultMqtt"];
+        };
+        PollPairingResultMqtt: {
+            host: string;
+            port: number;
+        };
+        Profile: {
+            userId: string;
+            email: string;
+            /** @default null */
+            pendingEmail?: string | null;
+            displayName: string;
+            friendCode: string;
+            timeZone: string;
+            findable: boolean;
+            notifications: components["schemas"]["ProfileNotifications"];
+            photoCount: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ProfileNotifications: {
+            friendRequest: boolean;
+            photoDisplayed: boolean;
+            frameOffline: boolean;
+        };
+        QuietHours: {
+            start: string;
+            end: string;
+            /** @enum {string} */
+            mode?: "clear" | "keep";
+        };
+        Refresh: {
+            refreshToken: string;
+        };
+        Register: {
+            /** Format: email */
+            email: string;
+            password: string;
+            displayName: string;
+        };
+        RegisterResult: {
+            email: string;
+            /** @enum {boolean} */
+            verificationRequired: true;
+        };
+        RejectFriendRequestResult: {
+            /** @enum {string} */
+            state: "rejected";
+        };
+        Release: {
+            version: string;
+            /** @enum {string} */
+            channel: "beta" | "stable";
+            criticality: string;
+            /** @default null */
+            notes?: string | null;
+            /** Format: date-time */
+            releasedAt: string;
+        };
+        RequestExportResult: {
+            exportId: string;
+        };
+        RequestPasswordReset: {
+            /** Format: email */
+            email: string;
+        };
+        RequestPasswordResetResult: {
+            sent: boolean;
+        };
+        ResendVerification: {
+            /** Format: email */
+            email: string;
+        };
+        ResendVerificationResult: {
+            sent: boolean;
+        };
+        SendFriendRequest: {
+            /** @default null */
+            friendCode?: string | null;
+            /**
+             * @description An exact e-mail address, for people who allow being found by it.
+             * @default null
+             */
+            email?: string | null;
+        };
+        SendFriendRequestResult: {
+            userId: string;
+            /** @default null */
+            displayName?: string | null;
+            /** @enum {string} */
+            state: "friends" | "outgoing";
+        };
+        SendPhoto: {
+            imageId: string;
+            frameIds: string[];
+            /**
+             * @description Give either duration or expiresAt.
+             * @default null
+             * @enum {string|null}
+             */
+            duration?: "14d" | "24h" | "30d" | "7d" | "forever" | null;
+            /**
+             * Format: date-time
+             * @description At least 5 minutes and at most a year ahead.
+             * @default null
+             */
+            expiresAt?: string | null;
+            /** @default null */
+            caption?: string | null;
+        };
+        Session: {
+            accessToken: string;
+            refreshToken: string;
+            expiresIn: number;
+        };
+        Share: {
+            shareId: string;
+            imageId: string;
+            senderId: string;
+            /** @default null */
+            senderName?: string | null;
+            /** @default null */
+            caption?: string | null;
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @default null */
+            thumbnailUrl?: string | null;
+            /**
+             * @description The first frame's rendition.
+             * @default null
+             */
+            previewUrl?: string | null;
+            deliveries: components["schemas"]["Delivery"][];
+        };
+        ShowNow: {
+            shareId: string;
+        };
+        ShowNowResult: {
+            requested: boolean;
+        };
+        StartPairing: {
+            /** @description A PEM certificate signing request (EC P-256 or RSA). */
+            csr: string;
+            /** @enum {string} */
+            panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
+            firmware: string;
+        };
+        StartPairingResult: {
+            code: string;
+            pollToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+            pollIntervalSeconds: number;
+            claimUrl: string;
         };
         Target: {
             frameId: string;
             name: string;
             ownerId: string;
+            /** @default null */
             ownerName?: string | null;
             /** @enum {string} */
             panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
             /** @enum {string} */
             orientation: "landscape" | "portrait";
             online: boolean | null;
-        } & {
-            [key: string]: unknown;
         };
-        Delivery: {
-            frameId: string;
-            frameName?: string | null;
-            ownerId: string;
-            /** @enum {string} */
-            state: "queued" | "delivered" | "displayed" | "removed" | "expired";
-            /** Format: date-time */
-            deliveredAt?: string | null;
-            /** Format: date-time */
-            displayedAt?: string | null;
-            expectedAt?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        Share: {
-            shareId: string;
-            imageId: string;
-            senderId: string;
-            senderName?: string | null;
-            caption?: string | null;
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt: string | null;
-            /** @description Received shares only. */
-            previewUrl?: string;
-            deliveries: components["schemas"]["Delivery"][];
-        } & {
-            [key: string]: unknown;
-        };
-        FrameItem: {
-            shareId: string;
-            imageId: string;
-            senderId: string;
-            senderName?: string | null;
-            caption?: string | null;
-            /** Format: date-time */
-            sentAt: string;
-            /** Format: date-time */
-            expiresAt?: string | null;
-            /** @enum {string} */
-            state: "queued" | "delivered" | "displayed";
-            /** Format: date-time */
-            displayedAt?: string | null;
-            previewUrl: string;
-        } & {
-            [key: string]: unknown;
-        };
-        Person: {
-            userId: string;
-            displayName?: string | null;
-            /** Format: date-time */
-            since: string;
-        } & {
-            [key: string]: unknown;
-        };
-        Dashboard: {
-            photos: number;
-            activeOnMyFrames: number;
-            sentThisWeek: number;
-            framesOnline: number;
-            framesOffline: number;
-            frames?: components["schemas"]["Frame"][];
-            activity: ({
-                date: string;
-                sent: number;
-                received: number;
-                displayed: number;
-            } & {
-                [key: string]: unknown;
-            })[];
-            recent: ({
-                type: string;
-                at: string;
-            } & {
-                [key: string]: unknown;
-            })[];
-        } & {
-            [key: string]: unknown;
-        };
-        Release: {
+        UpdateFirmwareNowResult: {
             version: string;
+        };
+        UpdateFrame: {
+            name?: string;
+            intervalSeconds?: number;
             /** @enum {string} */
-            channel: "stable" | "beta";
-            criticality: string;
-            notes?: string | null;
-            /** Format: date-time */
-            releasedAt: string;
-        } & {
-            [key: string]: unknown;
+            orientation?: "landscape" | "portrait";
+            /** @enum {string} */
+            panel?: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
+            /** @enum {string} */
+            order?: "newest_first" | "shuffle";
+            quietHours?: components["schemas"]["QuietHours"] | null;
+            /** @description An IANA time zone. */
+            timeZone?: string;
+            showStatus?: boolean;
+            /** @enum {string} */
+            sendPolicy?: "chosen" | "friends" | "owner";
+            allowedSenders?: string[];
+            autoUpdate?: boolean;
+        };
+        UpdateImage: {
+            title?: string;
+            focalPoint?: components["schemas"]["FocalPoint"];
+        };
+        UpdateMe: {
+            displayName?: string;
+            findable?: boolean;
+            /** @description An IANA time zone. */
+            timeZone?: string;
+            notifications?: components["schemas"]["UpdateMeNotifications"];
+            /** Format: email */
+            email?: string;
+            /** @description Required with email: an address change needs the current password. */
+            currentPassword?: string;
+        };
+        UpdateMeNotifications: {
+            friendRequest?: boolean;
+            photoDisplayed?: boolean;
+            frameOffline?: boolean;
+        };
+        UploadForm: {
+            url: string;
+            fields: {
+                [key: string]: string;
+            };
+        };
+        VerifyEmail: {
+            token: string;
+        };
+        VerifyEmailResult: {
+            verified: boolean;
         };
     };
     responses: never;
@@ -923,35 +1260,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    getOpenApi: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
     register: {
         parameters: {
             query?: never;
@@ -961,14 +1269,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** Format: email */
-                    email: string;
-                    password: string;
-                    displayName: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["Register"];
             };
         };
         responses: {
@@ -978,13 +1279,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        email: string;
-                        /** @enum {boolean} */
-                        verificationRequired: true;
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RegisterResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1007,11 +1302,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    token: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["VerifyEmail"];
             };
         };
         responses: {
@@ -1021,11 +1312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        verified: boolean;
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["VerifyEmailResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1048,11 +1335,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    token: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["CancelEmailChange"];
             };
         };
         responses: {
@@ -1062,12 +1345,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        cancelled: boolean;
-                        sessionsEnded: boolean;
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CancelEmailChangeResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1090,12 +1368,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** Format: email */
-                    email: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ResendVerification"];
             };
         };
         responses: {
@@ -1105,11 +1378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        sent: boolean;
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ResendVerificationResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1132,13 +1401,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** Format: email */
-                    email: string;
-                    password: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["Login"];
             };
         };
         responses: {
@@ -1148,11 +1411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"] & ({
-                        user: components["schemas"]["Profile"];
-                    } & {
-                        [key: string]: unknown;
-                    });
+                    "application/json": components["schemas"]["LoginResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1175,11 +1434,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    refreshToken: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["Refresh"];
             };
         };
         responses: {
@@ -1212,11 +1467,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    refreshToken: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["Logout"];
             };
         };
         responses: {
@@ -1247,12 +1498,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** Format: email */
-                    email: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["RequestPasswordReset"];
             };
         };
         responses: {
@@ -1262,11 +1508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        sent: boolean;
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RequestPasswordResetResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1289,12 +1531,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    token: string;
-                    password: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ConfirmPasswordReset"];
             };
         };
         responses: {
@@ -1304,11 +1541,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        reset: boolean;
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ConfirmPasswordResetResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1322,7 +1555,7 @@ export interface operations {
             };
         };
     };
-    getMe: {
+    getDashboard: {
         parameters: {
             query?: never;
             header?: never;
@@ -1337,586 +1570,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Profile"];
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    deleteMe: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    password: string;
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description Done; no body. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    updateMe: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    displayName?: string;
-                    findable?: boolean;
-                    /** @description An IANA time zone. */
-                    timeZone?: string;
-                    notifications?: {
-                        friendRequest?: boolean;
-                        photoDisplayed?: boolean;
-                        frameOffline?: boolean;
-                    };
-                    /** Format: email */
-                    email?: string;
-                    /** @description Required with email: an address change needs the current password. */
-                    currentPassword?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Profile"];
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    cancelPendingEmail: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Profile"];
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    changePassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    currentPassword: string;
-                    newPassword: string;
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Session"];
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    requestExport: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        exportId: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    listImages: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description Opaque; the nextCursor of the previous page. */
-                cursor?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["Image"][];
-                        nextCursor: string | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    createUpload: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @enum {string} */
-                    contentType: "image/jpeg" | "image/png" | "image/webp" | "image/heic" | "image/heif";
-                    bytes: number;
-                    filename?: string;
-                    sendAndForgetHours?: number;
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        imageId: string;
-                        upload: {
-                            url: string;
-                            fields: {
-                                [key: string]: string;
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        maxBytes: number;
-                        /** Format: date-time */
-                        expiresAt: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    getImage: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description An image id (img_...). */
-                image_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Image"];
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    deleteImage: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description An image id (img_...). */
-                image_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        deleted: boolean;
-                        stillOnFrames: boolean;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    updateImage: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description An image id (img_...). */
-                image_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    title?: string;
-                    focalPoint?: components["schemas"]["FocalPoint"];
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Image"];
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    getRendition: {
-        parameters: {
-            query?: {
-                orientation?: "landscape" | "portrait";
-            };
-            header?: never;
-            path: {
-                /** @description An image id (img_...). */
-                image_id: string;
-                panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
-                        /** @enum {string} */
-                        orientation: "landscape" | "portrait";
-                        previewUrl: string;
-                        width: number;
-                        height: number;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    getFramePreview: {
-        parameters: {
-            query?: {
-                /** @description The caption the share would carry. */
-                caption?: string;
-            };
-            header?: never;
-            path: {
-                /** @description An image id (img_...). */
-                image_id: string;
-                /** @description A frame id (frm_...) the caller may send to. */
-                frame_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        frameId: string;
-                        /** @enum {string} */
-                        panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
-                        /** @enum {string} */
-                        orientation: "landscape" | "portrait";
-                        previewUrl: string;
-                        width: number;
-                        height: number;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    startPairing: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description A PEM certificate signing request (EC P-256 or RSA). */
-                    csr: string;
-                    /** @enum {string} */
-                    panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
-                    firmware: string;
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code: string;
-                        pollToken: string;
-                        /** Format: date-time */
-                        expiresAt: string;
-                        pollIntervalSeconds: number;
-                        claimUrl: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    pollPairing: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The pairing code, e.g. K7QM-T4ZP. */
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    pollToken: string;
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "pending" | "paired";
-                        frameId?: string;
-                        certificatePem?: string;
-                        serverCaPem?: string;
-                        mqtt?: {
-                            host: string;
-                            port: number;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1945,11 +1599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Frame"][];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ListFramesResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -1972,12 +1622,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    code: string;
-                    name: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ClaimFrame"];
             };
         };
         responses: {
@@ -2016,11 +1661,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Target"][];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ListTargetsResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -2108,24 +1749,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    name?: string;
-                    intervalSeconds?: number;
-                    /** @enum {string} */
-                    orientation?: "landscape" | "portrait";
-                    /** @enum {string} */
-                    panel?: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
-                    /** @enum {string} */
-                    order?: "newest_first" | "shuffle";
-                    quietHours?: components["schemas"]["QuietHours"];
-                    /** @description An IANA time zone. */
-                    timeZone?: string;
-                    showStatus?: boolean;
-                    /** @enum {string} */
-                    sendPolicy?: "owner" | "friends" | "chosen";
-                    allowedSenders?: string[];
-                    autoUpdate?: boolean;
-                };
+                "application/json": components["schemas"]["UpdateFrame"];
             };
         };
         responses: {
@@ -2167,11 +1791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["FrameItem"][];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ListFrameItemsResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -2197,11 +1817,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    shareId: string;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ShowNow"];
             };
         };
         responses: {
@@ -2211,11 +1827,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        requested: boolean;
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ShowNowResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -2229,13 +1841,320 @@ export interface operations {
             };
         };
     };
-    listShares: {
+    listFriends: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListFriendsResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    listFriendRequests: {
         parameters: {
             query?: {
-                direction?: "sent" | "received";
-                frameId?: string;
-                userId?: string;
-                state?: "queued" | "delivered" | "displayed" | "removed" | "expired";
+                direction?: "incoming" | "outgoing";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListFriendRequestsResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    sendFriendRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendFriendRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendFriendRequestResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    acceptFriendRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The other user's id (usr_...). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptFriendRequestResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    rejectFriendRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The other user's id (usr_...). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RejectFriendRequestResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    cancelFriendRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The other user's id (usr_...). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelFriendRequestResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    removeFriend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The other user's id (usr_...). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    listBlocks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBlocksResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    blockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlockUser"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockUserResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    unblockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The other user's id (usr_...). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    listImages: {
+        parameters: {
+            query?: {
                 limit?: number;
                 /** @description Opaque; the nextCursor of the previous page. */
                 cursor?: string;
@@ -2252,12 +2171,600 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Share"][];
-                        nextCursor: string | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ListImagesResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUpload"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateUploadResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An image id (img_...). */
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    deleteImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An image id (img_...). */
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImageResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    updateImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An image id (img_...). */
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpdateImage"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    getRendition: {
+        parameters: {
+            query?: {
+                orientation?: "landscape" | "portrait";
+            };
+            header?: never;
+            path: {
+                /** @description An image id (img_...). */
+                image_id: string;
+                /** @description A panel model. */
+                panel: "acep_7in3" | "grey4_7in5" | "spectra6_13in3" | "spectra6_7in3" | "waveshare_7in5_v2";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetRenditionResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    getFramePreview: {
+        parameters: {
+            query?: {
+                /** @description The caption the share would carry. */
+                caption?: string;
+            };
+            header?: never;
+            path: {
+                /** @description An image id (img_...). */
+                image_id: string;
+                /** @description A frame id (frm_...) the caller may send to. */
+                frame_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetFramePreviewResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteMe"];
+            };
+        };
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpdateMe"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    cancelPendingEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    requestExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestExportResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    startPairing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartPairing"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartPairingResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    pollPairing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pairing code, e.g. K7QM-T4ZP. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PollPairing"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PollPairingResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    listReleases: {
+        parameters: {
+            query?: {
+                channel?: "beta" | "stable";
+                /** @description Only releases newer than this version. */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListReleasesResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    getFrameFirmware: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A frame id (frm_...). */
+                frame_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetFrameFirmwareResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    updateFirmwareNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A frame id (frm_...). */
+                frame_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateFirmwareNowResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    listShares: {
+        parameters: {
+            query?: {
+                direction?: "received" | "sent";
+                frameId?: string;
+                userId?: string;
+                state?: "delivered" | "displayed" | "expired" | "queued" | "removed";
+                limit?: number;
+                /** @description Opaque; the nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSharesResult"];
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
@@ -2280,23 +2787,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    imageId: string;
-                    frameIds: string[];
-                    /**
-                     * @description Give either duration or expiresAt.
-                     * @enum {string}
-                     */
-                    duration?: "24h" | "7d" | "14d" | "30d" | "forever";
-                    /**
-                     * Format: date-time
-                     * @description At least 5 minutes and at most a year ahead.
-                     */
-                    expiresAt?: string;
-                    caption?: string | null;
-                } & {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["SendPhoto"];
             };
         };
         responses: {
@@ -2384,7 +2875,7 @@ export interface operations {
             };
         };
     };
-    listFriends: {
+    getOpenApi: {
         parameters: {
             query?: never;
             header?: never;
@@ -2399,487 +2890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Person"][];
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    listFriendRequests: {
-        parameters: {
-            query?: {
-                direction?: "incoming" | "outgoing";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["Person"][];
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    sendFriendRequest: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    friendCode?: string;
-                    /** @description An exact e-mail address, for people who allow being found by it. */
-                    email?: string;
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        userId: string;
-                        displayName?: string | null;
-                        /** @enum {string} */
-                        state: "outgoing" | "friends";
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    acceptFriendRequest: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The other user's id (usr_...). */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        state: "friends";
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    rejectFriendRequest: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The other user's id (usr_...). */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        state: "rejected";
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    cancelFriendRequest: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The other user's id (usr_...). */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        state: "cancelled";
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    removeFriend: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The other user's id (usr_...). */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done; no body. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    listBlocks: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["Person"][];
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    blockUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    userId: string;
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        blocked: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    unblockUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The other user's id (usr_...). */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done; no body. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    listReleases: {
-        parameters: {
-            query?: {
-                channel?: "stable" | "beta";
-                since?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["Release"][];
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    getFrameFirmware: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A frame id (frm_...). */
-                frame_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        version: string | null;
-                        channel: string | null;
-                        autoUpdate?: boolean | null;
-                        available: components["schemas"]["Release"] | null;
-                        whatsNew: components["schemas"]["Release"][];
-                        update?: unknown;
-                        history: ({
-                            version: string;
-                            state: string;
-                            reason?: string | null;
-                            at: string;
-                        } & {
-                            [key: string]: unknown;
-                        })[];
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    updateFirmwareNow: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A frame id (frm_...). */
-                frame_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        version: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
-                };
-            };
-        };
-    };
-    getDashboard: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Dashboard"];
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
@@ -18,8 +18,20 @@ class DashboardActivity(Model, frozen=True, kw_only=True):
 
 
 class DashboardRecent(Model, frozen=True, kw_only=True):
-    type_: str
-    at: str
+    """One entry of the recent-activity feed; which of the optional fields it carries depends
+    on its type."""
+
+    type_: Literal[
+        "photo_received", "photo_displayed", "frame_offline", "friend_request", "friend_accepted"
+    ]
+    at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
+    share_id: str | UnsetType = UNSET
+    user_id: str | UnsetType = UNSET
+    frame_id: str | UnsetType = UNSET
+    display_name: str | UnsetType = UNSET
+    from_name: str | UnsetType = UNSET
+    frame_name: str | UnsetType = UNSET
+    thumbnail_url: str | UnsetType = UNSET
 
 
 class Dashboard(Model, frozen=True, kw_only=True):

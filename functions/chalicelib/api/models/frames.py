@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
@@ -22,7 +22,7 @@ class FrameStatus(Model, frozen=True, kw_only=True):
     free_bytes: int | None
     battery: float | None
     next_wake_at: str | None
-    showing: Any
+    showing: Annotated[str, Meta(description="The share on screen now.")] | None
 
 
 class Frame(Model, frozen=True, kw_only=True):
@@ -63,7 +63,8 @@ class FrameItem(Model, frozen=True, kw_only=True):
     expires_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None = None
     state: Literal["queued", "delivered", "displayed"]
     displayed_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None = None
-    preview_url: str
+    thumbnail_url: str | None = None
+    preview_url: str | None = None
 
 
 class ClaimFrame(Model, frozen=True, kw_only=True):
@@ -85,7 +86,7 @@ class UpdateFrame(Model, frozen=True, kw_only=True, forbid_unknown_fields=True):
     orientation: Orientation | UnsetType = UNSET
     panel: Panel | UnsetType = UNSET
     order: Literal["newest_first", "shuffle"] | UnsetType = UNSET
-    quiet_hours: QuietHours | None = None
+    quiet_hours: QuietHours | UnsetType | None = UNSET
     time_zone: Annotated[str, Meta(max_length=64, description="An IANA time zone.")] | UnsetType = (
         UNSET
     )

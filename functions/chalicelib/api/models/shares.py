@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import Meta
 
 from chalicelib.api.models.common import Model
 from chalicelib.domain.sharing import MAX_CAPTION, MAX_TARGETS
@@ -18,6 +18,10 @@ class Delivery(Model, frozen=True, kw_only=True):
     delivered_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None = None
     displayed_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None = None
     expected_at: str | None = None
+    thumbnail_url: str | None = None
+    preview_url: (
+        Annotated[str, Meta(description="What this frame shows (its panel's colours).")] | None
+    ) = None
 
 
 class Share(Model, frozen=True, kw_only=True):
@@ -28,7 +32,8 @@ class Share(Model, frozen=True, kw_only=True):
     caption: str | None = None
     created_at: str
     expires_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None
-    preview_url: Annotated[str, Meta(description="Received shares only.")] | UnsetType = UNSET
+    thumbnail_url: str | None = None
+    preview_url: Annotated[str, Meta(description="The first frame's rendition.")] | None = None
     deliveries: list[Delivery]
 
 

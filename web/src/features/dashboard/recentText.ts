@@ -1,7 +1,7 @@
 import type { RecentEvent } from "../../api/types";
 
-// The document gives a recent event only `type` and `at`; the details each kind carries come from
-// the backend's activity records (services/activity.py and its callers), read defensively here.
+// Which details an event carries depends on its kind (DashboardRecent in the API document);
+// read defensively, since a newer backend may add kinds.
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
 
 /** One line of words for an item of the dashboard's "recent" list; unknown kinds still read well. */

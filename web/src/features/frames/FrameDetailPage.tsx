@@ -6,7 +6,6 @@ import type { Frame, FrameItem } from "../../api/types";
 import { ErrorAlert, Loading, Notice } from "../../components/Alert";
 import { CheckboxField, SelectField, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
-import { stringField } from "../../api/undocumented";
 import { PhotoThumb } from "../../components/PhotoThumb";
 import { UndoableRemove } from "../../components/UndoableRemove";
 import { DeliveryBadge, OnlineBadge } from "../../components/StateBadge";
@@ -62,11 +61,11 @@ function ItemRow({ frame, d }: { frame: Frame; d: FrameItem }) {
   };
   const showNow = useMutation({ mutationFn: () => frames.showNow(frame.frameId, d.shareId), onSuccess: refresh });
   const remove = useMutation({ mutationFn: () => shares.removeFromFrame(d.shareId, frame.frameId), onSuccess: refresh });
-  const showing = stringField(frame.status.showing) === d.shareId;
+  const showing = frame.status.showing === d.shareId;
   const label = d.caption || (d.senderName ? `Photo from ${d.senderName}` : "Photo");
   return (
     <li className="item-row">
-      <PhotoThumb thumbnailUrl={stringField(d.thumbnailUrl)} previewUrl={d.previewUrl} label={label} />
+      <PhotoThumb thumbnailUrl={d.thumbnailUrl} previewUrl={d.previewUrl} label={label} />
       <div className="item-body">
         <strong>{label}</strong>
         {showing && <span className="badge badge-good"><span aria-hidden="true">▶</span> On screen now</span>}

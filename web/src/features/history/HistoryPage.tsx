@@ -4,7 +4,6 @@ import { me as meApi, qk, shares } from "../../api/endpoints";
 import type { Share } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
-import { stringField } from "../../api/undocumented";
 import { PhotoThumb } from "../../components/PhotoThumb";
 import { formatDateTime } from "../../lib/format";
 import { DeliveryRow } from "../send/ShareStatusPage";
@@ -13,7 +12,7 @@ function ShareCard({ share, direction, myId }: { share: Share; direction: "sent"
   return (
     <li className="card share-card">
       <div className="share-head">
-        <PhotoThumb thumbnailUrl={stringField(share.thumbnailUrl)} previewUrl={share.previewUrl} label={share.caption || `Photo sent ${formatDateTime(share.createdAt)}`} />
+        <PhotoThumb thumbnailUrl={share.thumbnailUrl} previewUrl={share.previewUrl} label={share.caption || `Photo sent ${formatDateTime(share.createdAt)}`} />
         <div>
           <p>
             <strong>

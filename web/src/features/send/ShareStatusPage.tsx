@@ -3,7 +3,6 @@ import { Link, useParams } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { qk, shares } from "../../api/endpoints";
 import type { Delivery, Share } from "../../api/types";
-import { stringField } from "../../api/undocumented";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
 import { PhotoThumb } from "../../components/PhotoThumb";
@@ -88,7 +87,7 @@ export default function ShareStatusPage() {
           {!allFinal && <span className="hint"> This page updates by itself.</span>}
         </p>
         <div className="share-head">
-          <PhotoThumb thumbnailUrl={stringField(share.thumbnailUrl)} previewUrl={share.previewUrl} label={share.caption || "The photo you sent"} />
+          <PhotoThumb thumbnailUrl={share.thumbnailUrl} previewUrl={share.previewUrl} label={share.caption || "The photo you sent"} />
           <div>{share.caption && <p>“{share.caption}”</p>}</div>
         </div>
         <p className="hint">
