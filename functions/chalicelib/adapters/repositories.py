@@ -13,7 +13,6 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters import device_ca, iot_registry
 from chalicelib.adapters.conditional import delete_if, save_if, update_if
 from chalicelib.adapters.tables import (
     DeliveryRecord,
@@ -287,12 +286,20 @@ class DynamoPairingSessions:
 
 
 class DeviceRegistry:
-    """The project's device CA issues the certificate; the IoT registry registers the thing."""
+    """The project's device CA issues the certificate; the IoT registry registers the thing.
+
+    ``cryptography`` is imported on first use: only the API and pairing need it, and the
+    functions without the Crypto layer (uploads, jobs) build the same bundle.
+    """
 
     def validate_csr(self, csr_pem: str) -> None:
+        from chalicelib.adapters import device_ca
+
         device_ca.validate_csr(csr_pem)
 
     def provision(self, csr_pem: str, frame_id: str) -> tuple[str, str]:
+        from chalicelib.adapters import device_ca, iot_registry
+
         certificate = device_ca.issue_certificate(csr_pem, frame_id)
         registered = iot_registry.register_frame(
             frame_id, certificate, device_ca.device_ca().certificate_pem
@@ -300,4 +307,6 @@ class DeviceRegistry:
         return certificate, registered.certificate_id
 
     def server_root_pem(self) -> str:
+        from chalicelib.adapters import device_ca
+
         return device_ca.device_ca().server_root_pem
