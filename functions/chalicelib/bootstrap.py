@@ -12,6 +12,7 @@ built on first use, not at import, so a cold start pays only for what its first 
 from __future__ import annotations
 
 from functools import cache
+from typing import TextIO
 
 from chalicelib import config, observability
 from chalicelib.adapters import tables
@@ -21,7 +22,7 @@ from chalicelib.domain.timefmt import utcnow
 from chalicelib.services.ports import Deps
 
 
-def start(settings: Settings | None = None) -> Settings:
+def start(settings: Settings | None = None, *, log_stream: TextIO | None = None) -> Settings:
     """Bind ``settings`` (default: what is bound already, else the environment's) everywhere.
 
     Idempotent: a second entry module in the same process (``app.py`` imports the blueprints)
@@ -30,7 +31,7 @@ def start(settings: Settings | None = None) -> Settings:
     chosen = settings or config.bound() or Settings.from_env()
     config.bind(chosen)
     tables.bind(chosen)
-    observability.configure()
+    observability.configure(log_stream)
     return chosen
 
 

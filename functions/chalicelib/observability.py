@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -24,12 +24,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure() -> None:
-    """Route the ``chalicelib`` loggers to stdout as JSON (Lambda sends stdout to CloudWatch)."""
+def configure(stream: TextIO | None = None) -> None:
+    """Route the ``chalicelib`` loggers to ``stream`` as JSON: stdout by default (Lambda sends
+    it to CloudWatch); a command whose stdout is its answer passes stderr."""
     root = logging.getLogger("chalicelib")
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(os.environ.get("SHAREFRAME_LOG_LEVEL", "INFO"))

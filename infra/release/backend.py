@@ -10,6 +10,7 @@ environment's settings, unless the process bound its own), so set the environmen
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from chalicelib.services import releases, rollouts
 from infra.release.bundle import Bundle
 from infra.release.manifest import SignedManifest
 
-bootstrap.start()
+bootstrap.start(log_stream=sys.stderr)  # stdout carries the command's JSON answer
 CONTENT_TYPE = "application/gzip"
 
 
