@@ -37,18 +37,17 @@ BACKEND = BackendSettings.from_env(
 )
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _in_process_aws_sdk() -> Iterator[None]:
-    """The AWS SDK's own settings for moto's in-process AWS (never a real account or endpoint)."""
-    patch = pytest.MonkeyPatch()
+def _in_process_aws_sdk(patch: pytest.MonkeyPatch) -> None:
+    """The AWS SDK's own settings for moto's in-process AWS (never a real account or endpoint).
+
+    Per test, inside ``aws``: a worker also runs end-to-end tests whose local cloud needs the
+    opposite settings, so nothing here may outlive the test."""
     for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
         patch.delenv(name)
     patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     patch.setenv("AWS_ACCESS_KEY_ID", "testing")
     patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     patch.setenv("SHAREFRAME_LOG_LEVEL", "WARNING")
-    yield
-    patch.undo()
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +66,8 @@ def _clear_caches() -> None:
 @pytest.fixture
 def aws(device_ca: CaFiles, tmp_path: Path) -> Iterator[None]:
     """A fresh in-process AWS account holding exactly what the template defines."""
-    with mock_aws():
+    with pytest.MonkeyPatch.context() as patch, mock_aws():
+        _in_process_aws_sdk(patch)
         _clear_caches()
         bootstrap.start(BACKEND)
         settings = Settings.from_env()
