@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.api.models.friends import SendFriendRequest
 from chalicelib.domain import jobs
 from chalicelib.domain.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from chalicelib.services import friends
@@ -12,8 +13,12 @@ from tests.unit.fakes import World
 
 def ask(world: World, sender, recipient, *, by_email: bool = False) -> dict:
     if by_email:
-        return friends.send_request(world.deps, sender.user_id, None, recipient.email)
-    return friends.send_request(world.deps, sender.user_id, recipient.friend_code)
+        return friends.send_request(
+            world.deps, sender.user_id, SendFriendRequest(email=recipient.email)
+        )
+    return friends.send_request(
+        world.deps, sender.user_id, SendFriendRequest(friend_code=recipient.friend_code)
+    )
 
 
 # --- asking ---------------------------------------------------------------------------------
@@ -37,21 +42,24 @@ def test_each_side_carries_the_other_persons_name(world):
 def test_a_friend_code_is_found_however_it_is_typed(world):
     ana, ben = world.user("Ana"), world.user("Ben")
     typed = ben.friend_code.replace("-", " ").lower()
-    assert friends.send_request(world.deps, ana.user_id, typed)["state"] == "outgoing"
+    assert (
+        friends.send_request(world.deps, ana.user_id, SendFriendRequest(friend_code=typed))["state"]
+        == "outgoing"
+    )
 
 
 @pytest.mark.parametrize("code", ["", "ABC", "ABCD-EFG0", "ABCD-EFGI", "ABCD-EFGH-J"])
 def test_something_that_cannot_be_a_friend_code_is_a_validation_error(world, code):
     ana = world.user("Ana")
     with pytest.raises(ValidationFailed) as err:
-        friends.send_request(world.deps, ana.user_id, code)
+        friends.send_request(world.deps, ana.user_id, SendFriendRequest(friend_code=code))
     assert err.value.field == "friendCode"
 
 
 def test_an_unknown_friend_code_finds_no_one(world):
     ana = world.user("Ana")
     with pytest.raises(NotFound):
-        friends.send_request(world.deps, ana.user_id, "ABCD-EFGH")
+        friends.send_request(world.deps, ana.user_id, SendFriendRequest(friend_code="ABCD-EFGH"))
 
 
 def test_your_own_friend_code_is_refused(world):
@@ -73,14 +81,16 @@ def test_a_request_by_email_finds_someone_who_can_be_found(world):
 
 def test_an_email_address_is_matched_without_regard_to_case_or_spaces(world):
     ana, ben = world.user("Ana"), world.user("Ben")
-    answer = friends.send_request(world.deps, ana.user_id, None, "  BEN@Example.com ")
+    answer = friends.send_request(
+        world.deps, ana.user_id, SendFriendRequest(email="  BEN@Example.com ")
+    )
     assert answer["userId"] == ben.user_id
 
 
 def test_a_malformed_email_address_is_a_validation_error(world):
     ana = world.user("Ana")
     with pytest.raises(ValidationFailed) as err:
-        friends.send_request(world.deps, ana.user_id, None, "not an address")
+        friends.send_request(world.deps, ana.user_id, SendFriendRequest(email="not an address"))
     assert err.value.field == "email"
 
 
@@ -89,7 +99,7 @@ def test_someone_who_is_not_findable_looks_exactly_like_no_one(world):
     with pytest.raises(NotFound) as hidden:
         ask(world, ana, ben, by_email=True)
     with pytest.raises(NotFound) as nobody:
-        friends.send_request(world.deps, ana.user_id, None, "nobody@example.com")
+        friends.send_request(world.deps, ana.user_id, SendFriendRequest(email="nobody@example.com"))
     assert str(hidden.value) == str(nobody.value)
     assert hidden.value.field == nobody.value.field == "email"
 

@@ -7,9 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.api.models.friends import SendFriendRequest
+from chalicelib.api.models.shares import SendPhoto
 from chalicelib.domain import jobs
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.services import friends, sharing
+from tests.unit.edge import command
 from tests.unit.fakes import World
 
 NO_SUCH_FRAME = "frm_01JD2ZZ1B3D5F7H9K1M3P5R7T9"
@@ -18,7 +21,12 @@ NO_SUCH_FRAME = "frm_01JD2ZZ1B3D5F7H9K1M3P5R7T9"
 def send(world: World, sender, frames, photo=None, **options) -> dict:
     photo = photo or world.photo(sender)
     ids = [f if isinstance(f, str) else f.frame_id for f in frames]
-    return sharing.create(world.deps, sender.user_id, photo.image_id, ids, **options)
+    payload = {"imageId": photo.image_id, "frameIds": ids}
+    payload |= {_CAMEL.get(k, k): v for k, v in options.items()}
+    return sharing.create(world.deps, sender.user_id, command(SendPhoto, payload))
+
+
+_CAMEL = {"expires_at": "expiresAt"}
 
 
 @pytest.fixture
@@ -106,7 +114,7 @@ def test_after_unfriending_the_frame_is_closed(world, family):
 
 def test_a_pending_request_does_not_open_a_frame(world):
     ana, ben = world.user("Ana"), world.user("Ben")
-    friends.send_request(world.deps, ana.user_id, ben.friend_code)
+    friends.send_request(world.deps, ana.user_id, SendFriendRequest(friend_code=ben.friend_code))
     with pytest.raises(Forbidden):
         send(world, ana, [world.frame(ben)])
 
@@ -161,7 +169,11 @@ def test_someone_elses_photo_cannot_be_sent(world, family):
 def test_image_id_is_required(world):
     ana = world.user("Ana")
     with pytest.raises(ValidationFailed) as err:
-        sharing.create(world.deps, ana.user_id, None, [world.frame(ana).frame_id])
+        sharing.create(
+            world.deps,
+            ana.user_id,
+            command(SendPhoto, {"imageId": None, "frameIds": [world.frame(ana).frame_id]}),
+        )
     assert err.value.field == "imageId"
 
 
@@ -170,7 +182,11 @@ def test_frame_ids_must_be_a_list_of_one_or_more_ids(world, frame_ids):
     ana = world.user("Ana")
     photo = world.photo(ana)
     with pytest.raises(ValidationFailed) as err:
-        sharing.create(world.deps, ana.user_id, photo.image_id, frame_ids)
+        sharing.create(
+            world.deps,
+            ana.user_id,
+            command(SendPhoto, {"imageId": photo.image_id, "frameIds": frame_ids}),
+        )
     assert err.value.field == "frameIds"
 
 
@@ -566,7 +582,7 @@ def test_show_now_needs_a_share_id(world, family):
 def test_a_preview_is_refused_for_a_frame_one_may_not_send_to(world, family):
     ana, _, cleo, frame = family
     with pytest.raises(Forbidden):
-        sharing.preview(world.deps, cleo.user_id, world.photo(cleo).image_id, frame.frame_id)
+        sharing.preview(world.deps, cleo.user_id, world.photo(cleo).image_id, frame.frame_id, None)
 
 
 def test_a_preview_renders_what_the_share_would_render(world, family):
