@@ -27,12 +27,21 @@ INPUTS = (
 )
 
 
+# Written by the build or the editable install, not inputs: chalice caches its deployment zip
+# in functions/.chalice/deployments, so hashing it made the next worker rebuild under the first.
+_GENERATED = {"__pycache__", "deployments"}
+
+
 def inputs_hash() -> str:
     digest = hashlib.sha256(HOST_ARCH.encode())
     for entry in INPUTS:
         root = REPO_ROOT / entry
         for path in sorted([root] if root.is_file() else root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
+            if (
+                path.is_file()
+                and not _GENERATED.intersection(path.parts)
+                and not any(part.endswith(".egg-info") for part in path.parts)
+            ):
                 digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
                 digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -7,7 +7,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from infra.deploy.package import Package
+
+# On the worker that builds and runs the package (tests/deploy/conftest.py): one build at a time.
+pytestmark = pytest.mark.xdist_group("package")
 
 SOURCE = Path(__file__).resolve().parents[2] / "device_firmware/shareframe_frame/frame_protocol"
 LINK = Path(__file__).resolve().parents[2] / "functions/chalicelib/frame_protocol"
