@@ -213,7 +213,7 @@ def handle_status(status: FrameStatus) -> str:
         return "ignored: unchanged"
     actions: list[Action] = [FrameRecord.last_seen_at.set(utcnow())]
     actions += [getattr(FrameRecord, name).set(value) for name, value in reported.items()]
-    frame = FrameRecord(str(frame_id))
+    frame = FrameRecord(frame_id)
     # The update returns the whole record (ALL_NEW): no second read below.
     if not update_if(frame, actions, FrameRecord.frame_id.exists()):
         return "ignored: unknown frame"
@@ -247,7 +247,7 @@ def handle_presence(presence: FramePresence) -> str:
     actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.presence_at.set(stamp)]
     if online:
         actions.append(FrameRecord.last_seen_at.set(now))
-    frame = FrameRecord(str(frame_id))
+    frame = FrameRecord(frame_id)
     if not update_if(
         frame,
         actions,
