@@ -178,9 +178,15 @@ def _zip_tree(source: Path, target: Path, prefix: str = "") -> None:
 
 
 def _precompile(tree: Path) -> None:
+    """Byte-compile every module with unchecked-hash pycs, which Python uses without looking at
+    the source's mtime (the zip gives every file one fixed date, so a timestamp pyc would be
+    stale after unpacking and Lambda, unable to write ``__pycache__``, would compile the module
+    again on every cold start). ``force``: pip already wrote timestamp pycs, which compileall
+    would otherwise keep as "up to date"."""
     ok = compileall.compile_dir(
         tree,
         quiet=2,
+        force=True,
         workers=1,
         invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
     )

@@ -5,8 +5,10 @@ The package (``built``) comes from tests/deploy/conftest.py; test_built_artifact
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 import zipfile
 
 import pytest
@@ -62,6 +64,32 @@ def test_zip_holds_the_app_and_linux_wheels(built):
     # Host-only files and third-party code never go in the code zip.
     assert not any(n.startswith((".chalice/", "PIL/", "botocore/")) for n in names)
     assert built.zip_bytes < 50 * 1024 * 1024, "over Lambda's 50 MB direct-upload zip limit"
+
+
+def _pyc_name(source: str) -> str:
+    folder, _, name = source.rpartition("/")
+    return f"{folder}/__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc".lstrip("/")
+
+
+def test_every_module_ships_a_pyc_that_lambda_uses_as_is(built):
+    """Lambda cannot write ``__pycache__``: a module whose pyc is missing or stale is compiled
+    again on every cold start. Unchecked-hash pycs (PEP 552, flags == 0b01) are used without
+    comparing the source's mtime, which the zip's fixed dates would not match; each must still
+    have been compiled from the source beside it."""
+    for archive_path in (built.zip, *built.layers.values()):
+        checked = 0
+        with zipfile.ZipFile(archive_path) as archive:
+            names = set(archive.namelist())
+            for source in sorted(n for n in names if n.endswith(".py")):
+                pyc = _pyc_name(source)
+                assert pyc in names, f"{archive_path.name}: no {pyc}"
+                header = archive.read(pyc)[:16]
+                assert header[:4] == importlib.util.MAGIC_NUMBER, pyc
+                flags = int.from_bytes(header[4:8], "little")
+                assert flags == 0b01, f"{archive_path.name}: {pyc} is not an unchecked-hash pyc"
+                assert header[8:16] == importlib.util.source_hash(archive.read(source)), pyc
+                checked += 1
+        assert checked > 5, f"{archive_path.name}: no modules found"  # not an empty walk
 
 
 def _functions(built):
