@@ -165,7 +165,10 @@ class MultipartWriter(io.RawIOBase):
         super().__init__()
         self._s3 = client("s3")
         self._key = key
-        self._buffer = bytearray()
+        # The next part, as the pieces written (joined once when the part is full: appending to
+        # one growing buffer would copy each byte several times, 12.5 GB for a large export).
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
         self._parts: list[dict[str, Any]] = []
         self._aborted = True  # until the upload exists: closing must not complete anything
         self._upload_id: str = self._s3.create_multipart_upload(
@@ -177,11 +180,22 @@ class MultipartWriter(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
-        self._buffer += data
-        while len(self._buffer) >= PART_BYTES:
-            self._upload(bytes(self._buffer[:PART_BYTES]))
-            del self._buffer[:PART_BYTES]
+        data = bytes(data)  # no copy for bytes; a copy of a buffer the caller may reuse
+        taken = 0
+        while taken < len(data):
+            room = PART_BYTES - self._pending_bytes
+            piece = data if taken == 0 and len(data) <= room else data[taken : taken + room]
+            self._pending.append(piece)
+            self._pending_bytes += len(piece)
+            taken += len(piece)
+            if self._pending_bytes == PART_BYTES:
+                self._flush()
         return len(data)
+
+    def _flush(self) -> None:
+        self._upload(b"".join(self._pending))
+        self._pending.clear()
+        self._pending_bytes = 0
 
     def _upload(self, body: bytes) -> None:
         number = len(self._parts) + 1
@@ -204,9 +218,8 @@ class MultipartWriter(io.RawIOBase):
     def close(self) -> None:
         if self.closed or self._aborted:
             return
-        if self._buffer or not self._parts:
-            self._upload(bytes(self._buffer))
-            self._buffer.clear()
+        if self._pending or not self._parts:
+            self._flush()
         self._s3.complete_multipart_upload(
             Bucket=settings().media_bucket,
             Key=self._key,
