@@ -9,7 +9,6 @@ is true is a small status corner drawn over it.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -30,8 +29,10 @@ class UnusableImage(Exception):
     """A stored file is not an image the panel can show."""
 
 
-@lru_cache(maxsize=16)
 def font(size: int) -> Font:
+    """The UI font at ``size`` px. Not cached: FreeType maps the font file once per face, and
+    a cache of the sizes tried while fitting text kept ~3.7 MB of font resident in the frame
+    at rest; the frame draws its own text a few times a day."""
     for candidate in _FONT_CANDIDATES:
         if Path(candidate).is_file():
             try:
