@@ -15,11 +15,14 @@ One connection per request, closed with the response. The body is flow-controlle
 receives at most ``WINDOW`` bytes ahead of what the caller has read, so a slow SD card never
 buffers a whole file in memory. ``timeout`` bounds connecting, waiting for the headers and
 each ``read()``. Redirects (301, 302, 303, 307, 308 to http or https) are followed for GET.
+Like urllib, ``http_proxy``/``https_proxy`` (an ``http://`` proxy, with optional user and
+password) and ``no_proxy`` are honoured: forwarding for http, a CONNECT tunnel for https.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import queue
 import threading
 from concurrent.futures import Future
@@ -142,6 +145,7 @@ def _exchange(
             port=port or (443 if secure else 80),
             socket_options=socket_options,
             tls_connection_options=_tls_options(host, ca_file) if secure else None,
+            proxy_options=_proxy_for(parts.scheme, host),
             manual_window_management=True,
             initial_window_size=WINDOW,
         )
@@ -208,6 +212,45 @@ def _exchange(
 def _close_late_connection(connecting: Future[crt_http.HttpClientConnection]) -> None:
     if not connecting.cancelled() and connecting.exception() is None:
         connecting.result().close()
+
+
+def _proxy_for(scheme: str, host: str) -> crt_http.HttpProxyOptions | None:
+    """The proxy the environment names for ``scheme``, unless ``no_proxy`` covers ``host``."""
+    proxy = os.environ.get(f"{scheme}_proxy") or os.environ.get(f"{scheme.upper()}_PROXY")
+    if not proxy or _bypassed(host):
+        return None
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if parts.scheme != "http" or not parts.hostname:
+        raise HttpError(f"unsupported proxy {parts.scheme}://{parts.hostname}")
+    basic = parts.username is not None
+    return crt_http.HttpProxyOptions(
+        parts.hostname,
+        parts.port or 80,
+        auth_type=(
+            crt_http.HttpProxyAuthenticationType.Basic
+            if basic
+            else crt_http.HttpProxyAuthenticationType.Nothing
+        ),
+        auth_username=parts.username,
+        auth_password=parts.password if basic else None,
+        connection_type=(
+            crt_http.HttpProxyConnectionType.Tunneling
+            if scheme == "https"
+            else crt_http.HttpProxyConnectionType.Forwarding
+        ),
+    )
+
+
+def _bypassed(host: str) -> bool:
+    """``no_proxy``: ``*``, or names and domain suffixes separated by commas (ports ignored)."""
+    entries = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    host = host.lower().strip("[]")
+    for entry in entries.split(","):
+        name = entry.strip().lower().lstrip(".")
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+        if name == "*" or (name and (host == name or host.endswith("." + name))):
+            return True
+    return False
 
 
 def _tls_options(host: str, ca_file: str | None) -> crt_io.TlsConnectionOptions:

@@ -13,20 +13,17 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from shareframe_frame.painting import MAX_SOURCE_PIXELS, UnusableImage
+
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 PAIRING_INSTRUCTIONS = "Open Shareframe and enter this code"
 EMPTY_TITLE = "No photos yet"
 EMPTY_TEXT = "Photos sent to this frame will appear here"
-MAX_SOURCE_PIXELS = 4 * 1600 * 1200
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
 )
-
-
-class UnusableImage(Exception):
-    """A stored file is not an image the panel can show."""
 
 
 def font(size: int) -> Font:

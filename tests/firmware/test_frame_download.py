@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from chalicelib import pki
 from shareframe_frame.download import DownloadError, download_file
-from shareframe_frame.http_client import HttpError, open_url
+from shareframe_frame.http_client import HttpError, _proxy_for, open_url
 from tests.firmware.frame_fakes import FileServer, serve_files, sha
 
 DATA = bytes(range(256)) * 1000  # 256,000 bytes: several flow-control windows' worth of chunks
@@ -167,3 +167,22 @@ def test_redirects_are_followed_for_get_only_to_http(
         open_url(f"{file_server.url}/local.png", timeout=5.0)
     with open_url(f"{file_server.url}/moved.png", method="POST", body=b"", timeout=5.0) as answer:
         assert answer.status == 501  # not followed for POST (and the fake has no do_POST)
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "host", "bypassed"),
+    [
+        ("", "s3.amazonaws.com", False),
+        ("*", "s3.amazonaws.com", True),
+        ("localhost,127.0.0.1", "127.0.0.1", True),
+        (".amazonaws.com", "bucket.s3.amazonaws.com", True),
+        ("amazonaws.com:443", "s3.amazonaws.com", True),
+        ("amazonaws.com", "notamazonaws.com", False),
+    ],
+)
+def test_no_proxy_is_read_like_urllib_does(
+    monkeypatch: pytest.MonkeyPatch, no_proxy: str, host: str, bypassed: bool
+) -> None:
+    monkeypatch.setenv("http_proxy", "http://proxy.invalid:3128")
+    monkeypatch.setenv("no_proxy", no_proxy)
+    assert (_proxy_for("http", host) is None) == bypassed
