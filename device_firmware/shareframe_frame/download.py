@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,9 +40,12 @@ def download_file(
     max_bytes: int,
     timeout: float = 30.0,
     ca_file: str | None = None,
+    accept: Callable[[Path], None] | None = None,
 ) -> None:
     """Download ``url`` to ``final_path`` (resuming ``partial_path``) or raise DownloadError.
 
+    ``accept`` looks at the complete, hash-checked file before it takes its final name (and
+    raises DownloadError to refuse it), so ``final_path`` only ever holds accepted files.
     ``ca_file`` replaces the system's trust store for https (tests with their own CA)."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise DownloadError("http_error", "only http(s) URLs are fetched")
@@ -54,7 +58,8 @@ def download_file(
         partial_path.unlink(missing_ok=True)
         have = 0
     if have == limit and file_sha256_hex(partial_path) == sha256:
-        _finish(partial_path, final_path)  # complete before a restart: no need to fetch again
+        # complete before a restart (or refused by a check that could not run): no fetching
+        _finish(partial_path, final_path, accept)
         return
     headers = {"User-Agent": "shareframe-frame", "Accept-Encoding": "identity"}
     if 0 < have < limit:
@@ -109,10 +114,12 @@ def download_file(
         with contextlib.suppress(OSError):
             partial_path.unlink()
         raise DownloadError("sha256_mismatch", f"got {actual}")
-    _finish(partial_path, final_path)
+    _finish(partial_path, final_path, accept)
 
 
-def _finish(partial_path: Path, final_path: Path) -> None:
+def _finish(partial_path: Path, final_path: Path, accept: Callable[[Path], None] | None) -> None:
+    if accept is not None:
+        accept(partial_path)
     try:
         partial_path.replace(final_path)
     except OSError as exc:

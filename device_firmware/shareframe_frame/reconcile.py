@@ -203,8 +203,8 @@ class Reconciler:
                 self._store.partial_path(sha),
                 sha256=sha,
                 max_bytes=item.file.bytes,
+                accept=self._check_downloaded,
             )
-            self._check_downloaded(final)
         except DownloadError as exc:
             log.warning(
                 "download failed",
@@ -221,14 +221,15 @@ class Reconciler:
         return "downloaded"
 
     def _check_downloaded(self, path: Path) -> None:
-        """Drop a file that is not an image of a sane size: it would never display."""
+        """Drop a file that is not an image of a sane size: it would never display. A check
+        that could not run (the checker crashed, or the frame is stopping) keeps the file: the
+        next attempt checks it again without fetching it."""
         try:
             self._check(path)
         except UnusableImage as exc:
             path.unlink(missing_ok=True)
             raise DownloadError("unusable_image", str(exc)) from exc
-        except PaintError as exc:  # could not check (the checker failed): try again later
-            path.unlink(missing_ok=True)
+        except PaintError as exc:
             raise DownloadError("storage_error", f"cannot check the image: {exc}") from exc
 
     def _report_delivered(self, item: Item, now: datetime) -> None:
