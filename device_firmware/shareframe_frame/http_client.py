@@ -182,8 +182,8 @@ def _exchange(
         if chunk:
             chunks.put(bytes(chunk))
 
-    def on_complete(future: object) -> None:
-        error = getattr(future, "exception")()  # noqa: B009 - a concurrent.futures.Future
+    def on_complete(future: Future[int]) -> None:
+        error = future.exception()
         chunks.put(error if error is not None else _END)
         head_ready.set()
 
