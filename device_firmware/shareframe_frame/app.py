@@ -12,7 +12,7 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shareframe_frame.config import FrameConfig
 from shareframe_frame.connection import (
@@ -24,7 +24,6 @@ from shareframe_frame.connection import (
 )
 from shareframe_frame.dashboard import Dashboard, LogBuffer
 from shareframe_frame.desired_state import DesiredState, Settings
-from shareframe_frame.display import Display, ScreenInfo, open_display
 from shareframe_frame.events import EventSender, make_event, rfc3339
 from shareframe_frame.firmware import (
     RESTART_EXIT_CODE,
@@ -37,16 +36,15 @@ from shareframe_frame.firmware import (
     rollback,
 )
 from shareframe_frame.log_format import LogContext
+from shareframe_frame.painting import (
+    ChildPainter,
+    InProcessPainter,
+    Painter,
+    Screen,
+    UnusableImage,
+)
 from shareframe_frame.pairing import Pairing, PairingSession
 from shareframe_frame.reconcile import Reconciler, ReconcileWorker
-from shareframe_frame.screens import (
-    UnusableImage,
-    draw_status_corner,
-    load_photo,
-    render_blank,
-    render_empty,
-    render_pairing,
-)
 from shareframe_frame.slideshow import (
     BLANK,
     EMPTY,
@@ -57,6 +55,9 @@ from shareframe_frame.slideshow import (
     record_shown,
 )
 from shareframe_frame.store import Credentials, Store
+
+if TYPE_CHECKING:
+    from shareframe_frame.display import Display
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,15 @@ class FrameApp:
         self.config = config
         self.stop = stop or threading.Event()
         self.store = Store(config.state_dir)
-        self._display = display
+        # Drawing happens in a child process (painting.py: no Pillow in the frame at rest),
+        # or in this one on a display a test passes in.
+        self.painter: Painter = (
+            InProcessPainter(display)
+            if display is not None
+            else ChildPainter(
+                config.display, config.panel.panel_id, config.state_dir, config.log_level
+            )
+        )
         self._transport_factory = transport_factory or self._mqtt_transport
         self._clock = clock
         self._log_buffer = log_buffer or LogBuffer()
@@ -116,12 +125,6 @@ class FrameApp:
             on_connection_change=on_conn,
         )
 
-    @property
-    def display(self) -> Display:
-        if self._display is None:
-            self._display = open_display(self.config)
-        return self._display
-
     def request_stop(self) -> None:
         self.stop.set()
         self._wake.set()
@@ -145,11 +148,10 @@ class FrameApp:
         finally:
             if self.dashboard is not None:
                 self.dashboard.stop()
-            if self._display is not None:
-                try:
-                    self._display.close()
-                except Exception:
-                    log.exception("display close failed")
+            try:
+                self.painter.close()
+            except Exception:
+                log.exception("display close failed")
         log.info("frame stopped")
         return code or self.exit_code
 
@@ -185,8 +187,11 @@ class FrameApp:
         ).run()
 
     def _show_pairing(self, session: PairingSession) -> None:
-        image = render_pairing(self.display.size, session.code, session.claim_url)
-        self.display.show(image, ScreenInfo(kind="pairing", pairing_code=session.code))
+        screen = Screen(kind="pairing", pairing_code=session.code, claim_url=session.claim_url)
+        try:
+            self.painter.paint(screen)
+        except Exception:  # the code is in the log too: pairing goes on
+            log.exception("display failed")
 
     # -- paired ---------------------------------------------------------------------------
     def _paired_mode(self, creds: Credentials) -> bool:
@@ -225,6 +230,7 @@ class FrameApp:
             on_change=self._wake.set,
             on_unpaired=self._on_unpaired,
             is_connected=lambda: transport.connected,
+            check=self.painter.check,
         )
         self._reconciler = reconciler
         updater = self._firmware_updater(sender)
@@ -468,13 +474,10 @@ class FrameApp:
     def _show(
         self, choice: str, slides: list[Slide], settings: Settings, sender: EventSender
     ) -> bool:
-        size = self.display.size
         if choice in (EMPTY, BLANK):
-            image, kind = (
-                (render_empty(size), "empty") if choice == EMPTY else (render_blank(size), "quiet")
-            )
+            kind = "empty" if choice == EMPTY else "quiet"
             try:
-                self.display.show(image, ScreenInfo(kind=kind))
+                self.painter.paint(Screen(kind=kind))
             except Exception:
                 log.exception("display failed")
                 return False
@@ -484,20 +487,25 @@ class FrameApp:
         if slide is None:
             return False
         path = self.store.file_path(slide.sha256)
+        offline_since = None
+        if settings.show_status:
+            with self._lock:
+                offline_since = self._offline_since if not self._connected else None
+        screen = Screen(
+            kind="photo",
+            photo=str(path),
+            share_id=choice,
+            sha256=slide.sha256,
+            offline_since=offline_since.isoformat() if offline_since else None,
+        )
         try:
-            image = load_photo(path, size)
+            self.painter.paint(screen)
         except UnusableImage as exc:
             log.error(
                 "cannot show photo; dropping the file", extra={"shareId": choice, "error": str(exc)}
             )
             path.unlink(missing_ok=True)
             return False
-        if settings.show_status:
-            with self._lock:
-                offline_since = self._offline_since if not self._connected else None
-            image = draw_status_corner(image, offline_since=offline_since)
-        try:
-            self.display.show(image, ScreenInfo(kind="photo", share_id=choice, sha256=slide.sha256))
         except Exception:
             log.exception("display failed", extra={"shareId": choice})
             return False

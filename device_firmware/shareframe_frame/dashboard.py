@@ -4,26 +4,36 @@ Every GET except the login page needs a session cookie, obtained by POSTing the 
 to ``/login``. The code is written to ``{state_dir}/dashboard_code`` (mode 0600) and logged;
 each successful login consumes it and makes a new one. Everything shown is HTML-escaped.
 
-Routes: ``/`` (page), ``/screen.png``, ``/api/status`` (JSON), ``POST /login``, ``POST /logout``.
+Routes: ``/`` (page), ``/screen.png``, ``/api/status`` (JSON), ``POST /login``, ``POST /logout``,
+``POST /update``.
+
+The server is a few lines of HTTP/1.1 over ``socketserver`` (one short-lived thread per
+connection, ``Connection: close``), not ``http.server``: that one imports ``http.client``,
+``email`` and ``ssl``, about 7 MB resident on a frame whose budget is 40 MB. Sessions and the
+code are compared as SHA-256 digests (awscrt's, as everywhere in the frame), so neither ``hmac``
+nor ``secrets`` (both load OpenSSL's libcrypto through ``hashlib``) is needed.
 """
 
 from __future__ import annotations
 
+import base64
 import collections
-import hmac
 import html
 import json
 import logging
-import secrets
+import os
+import random
+import socketserver
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from shareframe_frame.checksum import sha256_hex
 from shareframe_frame.store import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -33,6 +43,10 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 MAX_FAILED_LOGINS = 10
 MAX_SESSIONS = 32
 MAX_BODY = 4096
+MAX_LINE = 8192
+MAX_HEADERS = 64
+CLIENT_TIMEOUT_SECONDS = 10.0
+_RANDOM = random.SystemRandom()  # os.urandom, as secrets.choice uses
 
 
 class LogBuffer(logging.Handler):
@@ -53,27 +67,29 @@ class DashboardAuth:
     def __init__(self, code_path: Path) -> None:
         self._code_path = code_path
         self._lock = threading.Lock()
+        # SHA-256 of each session token: a lookup by digest leaks nothing about the tokens
         self._sessions: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._failures = 0
         self._code = ""
         self.rotate_code()
 
     def rotate_code(self) -> None:
-        self._code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+        self._code = "".join(_RANDOM.choice(CODE_ALPHABET) for _ in range(10))
         self._failures = 0
         atomic_write_bytes(self._code_path, (self._code + "\n").encode(), mode=0o600)
         log.info("dashboard login code", extra={"dashboardCode": self._code})
 
     def login(self, code: str) -> str | None:
         with self._lock:
-            if not hmac.compare_digest(code.strip().upper().encode(), self._code.encode()):
+            # Digests, not the codes, are compared: the time taken says nothing about the code.
+            if sha256_hex(code.strip().upper().encode()) != sha256_hex(self._code.encode()):
                 self._failures += 1
                 if self._failures >= MAX_FAILED_LOGINS:
                     log.warning("too many failed dashboard logins: new code")
                     self.rotate_code()
                 return None
-            token = secrets.token_urlsafe(32)
-            self._sessions[token] = None
+            token = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+            self._sessions[sha256_hex(token.encode())] = None
             while len(self._sessions) > MAX_SESSIONS:
                 self._sessions.popitem(last=False)
             self.rotate_code()  # one-time
@@ -82,13 +98,15 @@ class DashboardAuth:
     def valid(self, token: str | None) -> bool:
         if not token:
             return False
+        digest = sha256_hex(token.encode())
         with self._lock:
-            return any(hmac.compare_digest(token, t) for t in self._sessions)
+            return digest in self._sessions
 
     def logout(self, token: str | None) -> None:
-        with self._lock:
-            if token:
-                self._sessions.pop(token, None)
+        if token:
+            digest = sha256_hex(token.encode())
+            with self._lock:
+                self._sessions.pop(digest, None)
 
 
 def _e(value: Any) -> str:
@@ -185,6 +203,105 @@ panel {_e(status.get("panel"))} · firmware {_e(status.get("firmware"))}</p>
 </main></body></html>"""
 
 
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str  # without the query string
+    headers: dict[str, str]  # names lower-cased
+    body: bytes = b""
+
+    def token(self) -> str | None:
+        try:
+            cookie = SimpleCookie(self.headers.get("cookie", ""))
+        except CookieError:
+            return None
+        morsel = cookie.get(COOKIE)
+        return morsel.value if morsel else None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = "text/plain"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(HTTPStatus(status).phrase)
+        self.status = status
+
+
+def read_request(rfile: Any) -> Request | None:
+    """Parse one HTTP/1.x request from a binary file; None if the client sent nothing."""
+    line = rfile.readline(MAX_LINE + 1)
+    if not line:
+        return None
+    if len(line) > MAX_LINE:
+        raise BadRequest(HTTPStatus.REQUEST_URI_TOO_LONG)
+    parts = line.decode("latin-1").split()
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise BadRequest(HTTPStatus.BAD_REQUEST)
+    method, target, _ = parts
+    headers: dict[str, str] = {}
+    for _ in range(MAX_HEADERS + 1):
+        raw = rfile.readline(MAX_LINE + 1)
+        if len(raw) > MAX_LINE:
+            raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+        if raw in (b"\r\n", b"\n", b""):
+            break
+        name, colon, value = raw.decode("latin-1").partition(":")
+        if not colon or not name.strip():
+            raise BadRequest(HTTPStatus.BAD_REQUEST)
+        headers[name.strip().lower()] = value.strip()
+    else:
+        raise BadRequest(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+    if "transfer-encoding" in headers:
+        raise BadRequest(HTTPStatus.LENGTH_REQUIRED)  # nothing the dashboard takes is chunked
+    length = headers.get("content-length", "0")
+    if not length.isdigit():
+        raise BadRequest(HTTPStatus.BAD_REQUEST)
+    if int(length) > MAX_BODY:
+        raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    body = rfile.read(int(length)) if int(length) else b""
+    if len(body) != int(length):
+        raise BadRequest(HTTPStatus.BAD_REQUEST)
+    return Request(method.upper(), target.split("?", 1)[0], headers, body)
+
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+
+def write_reply(wfile: Any, reply: Reply, *, head_only: bool = False) -> None:
+    lines = [
+        f"HTTP/1.1 {reply.status} {HTTPStatus(reply.status).phrase}",
+        "Server: shareframe",
+        f"Content-Type: {reply.content_type}",
+        f"Content-Length: {len(reply.body)}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in SECURITY_HEADERS.items()),
+        *(f"{k}: {v}" for k, v in reply.headers.items()),
+    ]
+    wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    if not head_only:
+        wfile.write(reply.body)
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
 class Dashboard:
     def __init__(
         self,
@@ -200,9 +317,15 @@ class Dashboard:
         self._screen = state_dir / "screen.png"
         self._status = status
         self._logs = log_buffer
-        handler = self._handler_class()
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        dashboard = self
+
+        class Connection(socketserver.StreamRequestHandler):
+            timeout = CLIENT_TIMEOUT_SECONDS  # a silent client cannot hold a thread for long
+
+            def handle(self) -> None:
+                dashboard._serve(self.rfile, self.wfile)
+
+        self._server = _Server((host, port), Connection)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.5},
@@ -223,122 +346,88 @@ class Dashboard:
         self._server.shutdown()
         self._server.server_close()
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        dashboard = self
+    def _serve(self, rfile: Any, wfile: Any) -> None:
+        try:
+            request = read_request(rfile)
+        except BadRequest as exc:
+            write_reply(wfile, Reply(exc.status, str(exc).encode()))
+            return
+        except (OSError, UnicodeError):
+            return  # the client went away or timed out
+        if request is None:
+            return
+        try:
+            reply = self.handle(request)
+        except Exception:
+            log.exception("dashboard request failed", extra={"path": request.path})
+            reply = Reply(HTTPStatus.INTERNAL_SERVER_ERROR, b"internal error")
+        log.debug("dashboard request", extra={"request": f"{request.method} {request.path}"})
+        try:
+            write_reply(wfile, reply, head_only=request.method == "HEAD")
+        except OSError:
+            return
 
-        class Handler(BaseHTTPRequestHandler):
-            server_version = "shareframe"
-            sys_version = ""
+    def handle(self, request: Request) -> Reply:
+        """Answer one request (no I/O with the client here)."""
+        if request.method in ("GET", "HEAD"):
+            return self._get(request)
+        if request.method == "POST":
+            return self._post(request)
+        return Reply(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            b"method not allowed",
+            headers={"Allow": "GET, HEAD, POST"},
+        )
 
-            def log_message(self, format: str, *args: Any) -> None:
-                log.debug("dashboard request", extra={"request": format % args})
+    def _get(self, request: Request) -> Reply:
+        authed = self.auth.valid(request.token())
+        if request.path == "/" and not authed:
+            page = LOGIN_PAGE.replace("{message}", "")
+            return Reply(200, page.encode(), "text/html; charset=utf-8")
+        if not authed:
+            body = json.dumps({"error": "login required"}).encode()
+            return Reply(HTTPStatus.UNAUTHORIZED, body, "application/json")
+        if request.path == "/":
+            page = render_page(self._status(), list(self._logs.lines))
+            return Reply(200, page.encode(), "text/html; charset=utf-8")
+        if request.path == "/api/status":
+            body = json.dumps(self._status(), default=str).encode()
+            return Reply(200, body, "application/json")
+        if request.path == "/screen.png":
+            try:
+                return Reply(200, self._screen.read_bytes(), "image/png")
+            except OSError:
+                return Reply(404, b"no screen yet")
+        return Reply(404, b"not found")
 
-            def _token(self) -> str | None:
+    def _post(self, request: Request) -> Reply:
+        if request.path == "/login":
+            body = request.body.decode("utf-8", errors="replace")
+            code = ""
+            if "json" in request.headers.get("content-type", ""):
                 try:
-                    cookie = SimpleCookie(self.headers.get("Cookie", ""))
-                except CookieError:
-                    return None
-                morsel = cookie.get(COOKIE)
-                return morsel.value if morsel else None
-
-            def _send(
-                self,
-                status: int,
-                body: bytes,
-                content_type: str,
-                extra: dict[str, str] | None = None,
-            ) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("X-Content-Type-Options", "nosniff")
-                self.send_header("X-Frame-Options", "DENY")
-                self.send_header("Referrer-Policy", "no-referrer")
-                self.send_header(
-                    "Content-Security-Policy",
-                    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
-                    "form-action 'self'; frame-ancestors 'none'",
-                )
-                for key, value in (extra or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            def _redirect(self, location: str, extra: dict[str, str] | None = None) -> None:
-                self._send(
-                    HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": location, **(extra or {})}
-                )
-
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                authed = dashboard.auth.valid(self._token())
-                if path == "/" and not authed:
-                    self._send(
-                        200,
-                        (LOGIN_PAGE.replace("{message}", "")).encode(),
-                        "text/html; charset=utf-8",
-                    )
-                    return
-                if not authed:
-                    body = json.dumps({"error": "login required"}).encode()
-                    self._send(HTTPStatus.UNAUTHORIZED, body, "application/json")
-                    return
-                if path == "/":
-                    page = render_page(dashboard._status(), list(dashboard._logs.lines))
-                    self._send(200, page.encode(), "text/html; charset=utf-8")
-                elif path == "/api/status":
-                    body = json.dumps(dashboard._status(), default=str).encode()
-                    self._send(200, body, "application/json")
-                elif path == "/screen.png":
-                    try:
-                        data = dashboard._screen.read_bytes()
-                    except OSError:
-                        self._send(404, b"no screen yet", "text/plain")
-                        return
-                    self._send(200, data, "image/png")
-                else:
-                    self._send(404, b"not found", "text/plain")
-
-            def do_POST(self) -> None:
-                path = self.path.split("?", 1)[0]
-                length = self.headers.get("Content-Length", "0")
-                size = int(length) if length.isdigit() else 0
-                if size > MAX_BODY:
-                    self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"too large", "text/plain")
-                    return
-                body = self.rfile.read(size).decode("utf-8", errors="replace")
-                if path == "/login":
+                    parsed = json.loads(body)
+                    code = str(parsed.get("code", "")) if isinstance(parsed, dict) else ""
+                except ValueError:
                     code = ""
-                    if "json" in self.headers.get("Content-Type", ""):
-                        try:
-                            parsed = json.loads(body)
-                            code = str(parsed.get("code", "")) if isinstance(parsed, dict) else ""
-                        except ValueError:
-                            code = ""
-                    else:
-                        code = parse_qs(body).get("code", [""])[0]
-                    token = dashboard.auth.login(code)
-                    if token is None:
-                        page = LOGIN_PAGE.replace("{message}", "<p>Wrong code.</p>")
-                        self._send(HTTPStatus.FORBIDDEN, page.encode(), "text/html; charset=utf-8")
-                        return
-                    cookie = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
-                    self._redirect("/", {"Set-Cookie": cookie})
-                elif path == "/update":
-                    if not dashboard.auth.valid(self._token()):
-                        self._send(HTTPStatus.UNAUTHORIZED, b"login required", "text/plain")
-                        return
-                    dashboard._request_update()
-                    self._redirect("/")
-                elif path == "/logout":
-                    dashboard.auth.logout(self._token())
-                    self._redirect("/", {"Set-Cookie": f"{COOKIE}=; Max-Age=0; Path=/"})
-                else:
-                    self._send(404, b"not found", "text/plain")
+            else:
+                code = parse_qs(body).get("code", [""])[0]
+            token = self.auth.login(code)
+            if token is None:
+                page = LOGIN_PAGE.replace("{message}", "<p>Wrong code.</p>")
+                return Reply(HTTPStatus.FORBIDDEN, page.encode(), "text/html; charset=utf-8")
+            cookie = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
+            return _redirect("/", {"Set-Cookie": cookie})
+        if request.path == "/update":
+            if not self.auth.valid(request.token()):
+                return Reply(HTTPStatus.UNAUTHORIZED, b"login required")
+            self._request_update()
+            return _redirect("/")
+        if request.path == "/logout":
+            self.auth.logout(request.token())
+            return _redirect("/", {"Set-Cookie": f"{COOKIE}=; Max-Age=0; Path=/"})
+        return Reply(404, b"not found")
 
-            def do_HEAD(self) -> None:
-                self.do_GET()
 
-        return Handler
+def _redirect(location: str, extra: dict[str, str] | None = None) -> Reply:
+    return Reply(HTTPStatus.SEE_OTHER, b"", headers={"Location": location, **(extra or {})})

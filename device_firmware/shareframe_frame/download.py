@@ -10,19 +10,17 @@ Raises :class:`DownloadError` whose ``reason`` is the event reason: ``sha256_mis
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import http.client
 import os
 import re
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from shareframe_frame.checksum import file_sha256_hex
 from shareframe_frame.desired_state import MAX_FILE_BYTES
+from shareframe_frame.http_client import HttpError, open_url
 from shareframe_frame.store import fsync_dir
 
-CHUNK = 64 * 1024
 _CONTENT_RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
@@ -33,24 +31,6 @@ class DownloadError(Exception):
         self.detail = detail
 
 
-class _NoRedirectToOtherSchemes(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        if urlsplit(newurl).scheme not in ("http", "https"):
-            return None
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_OPENER = urllib.request.build_opener(_NoRedirectToOtherSchemes())
-
-
-def _hash_of(path: Path) -> hashlib._Hash:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest
-
-
 def download_file(
     url: str,
     final_path: Path,
@@ -59,8 +39,14 @@ def download_file(
     sha256: str,
     max_bytes: int,
     timeout: float = 30.0,
+    ca_file: str | None = None,
+    accept: Callable[[Path], None] | None = None,
 ) -> None:
-    """Download ``url`` to ``final_path`` (resuming ``partial_path``) or raise DownloadError."""
+    """Download ``url`` to ``final_path`` (resuming ``partial_path``) or raise DownloadError.
+
+    ``accept`` looks at the complete, hash-checked file before it takes its final name (and
+    raises DownloadError to refuse it), so ``final_path`` only ever holds accepted files.
+    ``ca_file`` replaces the system's trust store for https (tests with their own CA)."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise DownloadError("http_error", "only http(s) URLs are fetched")
     limit = min(max_bytes, MAX_FILE_BYTES)
@@ -71,42 +57,43 @@ def download_file(
     if have > limit:
         partial_path.unlink(missing_ok=True)
         have = 0
-    if have == limit and _hash_of(partial_path).hexdigest() == sha256:
-        _finish(partial_path, final_path)  # complete before a restart: no need to fetch again
+    if have == limit and file_sha256_hex(partial_path) == sha256:
+        # complete before a restart (or refused by a check that could not run): no fetching
+        _finish(partial_path, final_path, accept)
         return
     headers = {"User-Agent": "shareframe-frame", "Accept-Encoding": "identity"}
     if 0 < have < limit:
         headers["Range"] = f"bytes={have}-"
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked above
     try:
-        response = _OPENER.open(request, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have:
-            partial_path.unlink(missing_ok=True)
-            raise DownloadError("network_error", "range not satisfiable; restarting") from exc
-        reason = "url_expired" if exc.code == 403 else "http_error"
-        raise DownloadError(reason, f"HTTP {exc.code}") from exc
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        response = open_url(url, headers=headers, timeout=timeout, ca_file=ca_file)
+    except HttpError as exc:
         raise DownloadError("network_error", str(exc)) from exc
 
     with response:
+        if response.status == 416 and have:
+            partial_path.unlink(missing_ok=True)
+            raise DownloadError("network_error", "range not satisfiable; restarting")
+        if response.status == 403:
+            raise DownloadError("url_expired", "HTTP 403")
+        if response.status not in (200, 206):
+            raise DownloadError("http_error", f"HTTP {response.status}")
         mode = "wb"
         if have and response.status == 206:
-            match = _CONTENT_RANGE_RE.fullmatch(response.headers.get("Content-Range", "").strip())
+            match = _CONTENT_RANGE_RE.fullmatch(response.headers.get("content-range", "").strip())
             if match and int(match.group(1)) == have:
                 mode = "ab"
         if mode == "wb":
             have = 0
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and have + int(declared) > limit:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and have + int(declared) > limit:
             raise DownloadError("too_large", f"server announces {have + int(declared)} bytes")
         try:
             with partial_path.open(mode) as out:
                 written = have
                 while True:
                     try:
-                        chunk = response.read(CHUNK)
-                    except (http.client.HTTPException, OSError, ValueError) as exc:
+                        chunk = response.read()
+                    except HttpError as exc:
                         # keep the partial file: the next attempt resumes with a Range request
                         raise DownloadError("network_error", str(exc)) from exc
                     if not chunk:
@@ -119,22 +106,20 @@ def download_file(
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            remaining = getattr(response, "length", None)
-            if remaining:
-                # The connection ended before Content-Length: keep the part, resume later.
-                raise DownloadError("network_error", f"connection closed, {remaining} bytes short")
         except OSError as exc:
             raise DownloadError("storage_error", str(exc)) from exc
 
-    actual = _hash_of(partial_path).hexdigest()
+    actual = file_sha256_hex(partial_path)
     if actual != sha256:
         with contextlib.suppress(OSError):
             partial_path.unlink()
         raise DownloadError("sha256_mismatch", f"got {actual}")
-    _finish(partial_path, final_path)
+    _finish(partial_path, final_path, accept)
 
 
-def _finish(partial_path: Path, final_path: Path) -> None:
+def _finish(partial_path: Path, final_path: Path, accept: Callable[[Path], None] | None) -> None:
+    if accept is not None:
+        accept(partial_path)
     try:
         partial_path.replace(final_path)
     except OSError as exc:

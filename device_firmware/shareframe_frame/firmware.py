@@ -24,20 +24,22 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import logging
 import shutil
-import tarfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from shareframe_frame.checksum import sha256_hex
 from shareframe_frame.desired_state import FirmwareTarget
 from shareframe_frame.download import DownloadError, download_file
 from shareframe_frame.store import Store, atomic_write_json, fsync_dir
+
+if TYPE_CHECKING:
+    from tarfile import TarFile
 
 log = logging.getLogger(__name__)
 
@@ -210,22 +212,34 @@ def switch_link(root: Path, name: str, target: Path) -> None:
 
 
 def safe_extract(bundle: Path, destination: Path) -> None:
-    """Unpack a tarball refusing links, devices, absolute paths, ``..`` and huge contents."""
-    total = 0
-    with tarfile.open(bundle, "r:gz") as tar:
-        members = tar.getmembers()
-        for member in members:
-            name = Path(member.name)
-            if name.is_absolute() or ".." in name.parts:
-                raise FirmwareError("bundle_path_escape")
-            if not (member.isfile() or member.isdir()):
-                raise FirmwareError("bundle_special_file")
-            total += member.size
-            if total > MAX_UNPACKED_BYTES:
-                raise FirmwareError("bundle_too_large")
-        tar.extractall(destination, members=members, filter="data")
+    """Unpack a tarball refusing links, devices, absolute paths, ``..`` and huge contents.
+
+    Raises FirmwareError, or ``bundle_unreadable`` for a corrupt archive. tarfile (and the
+    compression modules it loads) is imported here, at most once per install."""
+    import tarfile
+
+    try:
+        with tarfile.open(bundle, "r:gz") as tar:
+            _extract(tar, destination)
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise FirmwareError("bundle_unreadable") from exc
     if not (destination / "shareframe_frame" / "__main__.py").is_file():
         raise FirmwareError("bundle_not_a_frame_release")
+
+
+def _extract(tar: TarFile, destination: Path) -> None:
+    total = 0
+    members = tar.getmembers()
+    for member in members:
+        name = Path(member.name)
+        if name.is_absolute() or ".." in name.parts:
+            raise FirmwareError("bundle_path_escape")
+        if not (member.isfile() or member.isdir()):
+            raise FirmwareError("bundle_special_file")
+        total += member.size
+        if total > MAX_UNPACKED_BYTES:
+            raise FirmwareError("bundle_too_large")
+    tar.extractall(destination, members=members, filter="data")
 
 
 class FirmwareUpdater:
@@ -331,7 +345,7 @@ class FirmwareUpdater:
                 log.warning("firmware download will be retried", extra={"reason": exc.reason})
                 return
         data = bundle.read_bytes()
-        if len(data) != manifest.bytes or hashlib.sha256(data).hexdigest() != manifest.sha256:
+        if len(data) != manifest.bytes or sha256_hex(data) != manifest.sha256:
             bundle.unlink(missing_ok=True)  # e.g. a staged file left from another offer
             raise FirmwareError("bundle_mismatch")
         if not self._key.verify(target.signature, data):
@@ -346,9 +360,6 @@ class FirmwareUpdater:
         unpacking.mkdir()
         try:
             safe_extract(bundle, unpacking)
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            shutil.rmtree(unpacking, ignore_errors=True)
-            raise FirmwareError("bundle_unreadable") from exc
         except FirmwareError:
             shutil.rmtree(unpacking, ignore_errors=True)
             raise

@@ -14,8 +14,6 @@ import os
 import subprocess
 import sys
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from shareframe_frame.http_client import HttpError, open_url
 from shareframe_frame.store import Credentials, Store
 
 log = logging.getLogger(__name__)
@@ -74,23 +73,14 @@ def post_json(url: str, body: dict[str, Any], timeout: float = HTTP_TIMEOUT) -> 
     """POST JSON, return (status, decoded JSON or None). Raises PairingHttpError on I/O errors."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise PairingHttpError(None, "only http(s) URLs")
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-        method="POST",
-    )
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            status, raw = response.status, response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read(MAX_RESPONSE_BYTES + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+        with open_url(
+            url, method="POST", headers=headers, body=json.dumps(body).encode(), timeout=timeout
+        ) as response:
+            status, raw = response.status, response.read_all(MAX_RESPONSE_BYTES)
+    except HttpError as exc:
         raise PairingHttpError(None, str(exc)) from exc
-    except Exception as exc:  # http.client.HTTPException and friends
-        raise PairingHttpError(None, str(exc)) from exc
-    if len(raw) > MAX_RESPONSE_BYTES:
-        raise PairingHttpError(status, "response too large")
     try:
         return status, json.loads(raw) if raw else None
     except ValueError:

@@ -15,9 +15,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
-
-from PIL import Image
 
 from shareframe_frame.desired_state import (
     DesiredState,
@@ -27,7 +26,7 @@ from shareframe_frame.desired_state import (
 )
 from shareframe_frame.download import DownloadError, download_file
 from shareframe_frame.events import make_event
-from shareframe_frame.screens import MAX_SOURCE_PIXELS
+from shareframe_frame.painting import PaintError, UnusableImage, check_image
 from shareframe_frame.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,6 +36,7 @@ DISK_RESERVE_BYTES = 64 * 1024 * 1024  # never fill the SD card: the OS needs ro
 PERMANENT_FAILURES = frozenset({"sha256_mismatch", "too_large", "unusable_image"})
 
 Downloader = Callable[..., None]
+ImageCheck = Callable[[Path], None]  # raises UnusableImage (painting.Painter.check)
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class Reconciler:
         on_unpaired: Callable[[], None] = lambda: None,
         is_connected: Callable[[], bool] = lambda: True,
         download: Downloader = download_file,
+        check: ImageCheck = check_image,
     ) -> None:
         self._store = store
         self._frame_id = frame_id
@@ -70,6 +71,7 @@ class Reconciler:
         self._on_unpaired = on_unpaired
         self._is_connected = is_connected
         self._download = download
+        self._check = check
         self._lock = threading.RLock()
         self._failed: set[tuple[str, str]] = set()
         self._last_resync: datetime | None = None
@@ -201,8 +203,8 @@ class Reconciler:
                 self._store.partial_path(sha),
                 sha256=sha,
                 max_bytes=item.file.bytes,
+                accept=self._check_downloaded,
             )
-            _check_image(final)
         except DownloadError as exc:
             log.warning(
                 "download failed",
@@ -217,6 +219,18 @@ class Reconciler:
             return "retry"
         log.info("file downloaded", extra={"shareId": item.share_id, "sha256": sha})
         return "downloaded"
+
+    def _check_downloaded(self, path: Path) -> None:
+        """Drop a file that is not an image of a sane size: it would never display. A check
+        that could not run (the checker crashed, or the frame is stopping) keeps the file: the
+        next attempt checks it again without fetching it."""
+        try:
+            self._check(path)
+        except UnusableImage as exc:
+            path.unlink(missing_ok=True)
+            raise DownloadError("unusable_image", str(exc)) from exc
+        except PaintError as exc:
+            raise DownloadError("storage_error", f"cannot check the image: {exc}") from exc
 
     def _report_delivered(self, item: Item, now: datetime) -> None:
         try:
@@ -235,21 +249,6 @@ class Reconciler:
         self._last_resync = now
         log.info("asking for fresh URLs")
         self._emit(make_event("resync", now, reason="urls_expired"))
-
-
-def _check_image(path: Any) -> None:
-    """Refuse files that are not images of a sane size (they would never display)."""
-    try:
-        with Image.open(path) as image:
-            if image.width * image.height > MAX_SOURCE_PIXELS:
-                raise DownloadError("unusable_image", f"{image.width}x{image.height}")
-            image.verify()
-    except DownloadError:
-        path.unlink(missing_ok=True)
-        raise
-    except Exception as exc:  # Pillow raises many kinds for hostile files
-        path.unlink(missing_ok=True)
-        raise DownloadError("unusable_image", str(exc)) from exc
 
 
 class ReconcileWorker:

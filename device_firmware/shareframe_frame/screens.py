@@ -9,29 +9,27 @@ is true is a small status corner drawn over it.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from shareframe_frame.painting import MAX_SOURCE_PIXELS, UnusableImage
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 PAIRING_INSTRUCTIONS = "Open Shareframe and enter this code"
 EMPTY_TITLE = "No photos yet"
 EMPTY_TEXT = "Photos sent to this frame will appear here"
-MAX_SOURCE_PIXELS = 4 * 1600 * 1200
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
 )
 
 
-class UnusableImage(Exception):
-    """A stored file is not an image the panel can show."""
-
-
-@lru_cache(maxsize=16)
 def font(size: int) -> Font:
+    """The UI font at ``size`` px. Not cached: FreeType maps the font file once per face, and
+    a cache of the sizes tried while fitting text kept ~3.7 MB of font resident in the frame
+    at rest; the frame draws its own text a few times a day."""
     for candidate in _FONT_CANDIDATES:
         if Path(candidate).is_file():
             try:

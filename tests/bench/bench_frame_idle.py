@@ -38,6 +38,23 @@ def extract_firmware(revision: str, into: Path) -> Path:
     return into / "device_firmware"
 
 
+def largest_mappings(pid: int, count: int) -> list[tuple[int, str]]:
+    """The ``count`` largest resident mappings of ``pid``, summed by file ([heap], [anon], ...)."""
+    sizes: dict[str, int] = {}
+    name = "?"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split()
+        if not head:
+            continue
+        if not head[0].endswith(
+            ":"
+        ):  # a mapping's first line: address perms offset dev inode [path]
+            name = head[5] if len(head) > 5 else "[anon]"
+        elif head[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0) + int(head[1])
+    return sorted(((kb, n) for n, kb in sizes.items()), reverse=True)[:count]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -47,6 +64,13 @@ def main() -> None:
         type=int,
         default=0,
         help="also run this tree's frame with MALLOC_ARENA_MAX=N (measured: no difference)",
+    )
+    parser.add_argument(
+        "--maps",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print each frame's N largest mappings",
     )
     args = parser.parse_args()
     from infra.localcloud.frames import frame_pythonpath, write_frame_config
@@ -102,6 +126,9 @@ def main() -> None:
                 f"frame of {label:>12}: RSS median {statistics.median(rss):5.1f} MB, "
                 f"max {max(rss):5.1f} MB; CPU {used:.2f} % of one core"
             )
+            if args.maps and pid:
+                for kb, name in largest_mappings(pid, args.maps):
+                    print(f"    {kb / 1024:5.1f} MB  {name}")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,7 @@ class FileServer:
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     truncate_once: set[str] = field(default_factory=set)
     delay_seconds: float = 0.0
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
     url: str = ""
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
@@ -134,6 +135,12 @@ class FileServer:
                     time.sleep(server.delay_seconds)
                 if path in server.forbidden:
                     self.send_error(403)
+                    return
+                if path in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 data = server.files.get(path)
                 if data is None:
@@ -161,9 +168,23 @@ class FileServer:
 
 
 @contextmanager
-def serve_files(server: FileServer) -> Iterator[FileServer]:
+def serve_files(
+    server: FileServer, *, tls: tuple[str, str] | None = None, host: str = "127.0.0.1"
+) -> Iterator[FileServer]:
+    """Serve ``server`` on a free port; ``tls`` = (certificate file, key file) makes it https."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), server.handler())
-    server.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    scheme = "http"
+    if tls is not None:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        # the handshake in the handler's thread, so that a refusing client never blocks accept
+        httpd.socket = context.wrap_socket(
+            httpd.socket, server_side=True, do_handshake_on_connect=False
+        )
+        scheme = "https"
+    server.url = f"{scheme}://{host}:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

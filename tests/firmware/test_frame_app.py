@@ -35,7 +35,9 @@ from tests.firmware.frame_fakes import (
 TOPICS = topics_for(FRAME_ID)
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+# Each screen is drawn, and each download checked, by a child process (painting.py): a second
+# or two apiece when the machine is busy, so the whole frame's steps get a generous bound.
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -101,7 +103,7 @@ class Running:
     def stop(self) -> float:
         started = time.monotonic()
         self.app.request_stop()
-        self.thread.join(10)
+        self.thread.join(30)  # a drawing child in progress finishes its refresh first
         assert not self.thread.is_alive()
         assert self.result == [0]
         return time.monotonic() - started

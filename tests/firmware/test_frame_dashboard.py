@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,51 @@ def test_the_update_button_needs_a_session(tmp_path: Path) -> None:
         assert requested == [True]
     finally:
         d.stop()
+
+
+def raw(d: Dashboard, data: bytes) -> bytes:
+    """Send bytes as they are and read the whole answer (the server closes the connection)."""
+    with socket.create_connection(("127.0.0.1", d.port), timeout=5) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("sent", "status"),
+    [
+        (b"NONSENSE\r\n\r\n", b"400"),
+        (b"GET / SPDY/3\r\n\r\n", b"400"),
+        (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", b"400"),
+        (b"GET / HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n", b"431"),
+        (b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 65 + b"\r\n", b"431"),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", b"414"),
+        (b"POST /login HTTP/1.1\r\nContent-Length: 5000\r\n\r\n", b"413"),
+        (b"POST /login HTTP/1.1\r\nContent-Length: -1\r\n\r\n", b"400"),
+        (b"POST /login HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", b"411"),
+        (b"DELETE / HTTP/1.1\r\n\r\n", b"405"),
+    ],
+)
+def test_bad_requests_get_a_4xx_and_the_server_lives_on(
+    dashboard: Dashboard, sent: bytes, status: bytes
+) -> None:
+    answer = raw(dashboard, sent)
+    assert answer.startswith(b"HTTP/1.1 " + status + b" "), answer[:80]
+    assert request(dashboard, "GET", "/").status == 200
+
+
+def test_head_answers_the_headers_without_a_body(dashboard: Dashboard) -> None:
+    answer = raw(dashboard, b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"Content-Security-Policy: default-src 'none'" in head
+    assert int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0]) > 0
+    assert body == b""
+
+
+def test_a_silent_client_does_not_stop_others(dashboard: Dashboard) -> None:
+    with socket.create_connection(("127.0.0.1", dashboard.port), timeout=5) as idle:
+        idle.sendall(b"GET / HTTP/1.1\r\n")  # and never finishes
+        assert request(dashboard, "GET", "/").status == 200

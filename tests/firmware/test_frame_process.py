@@ -15,6 +15,8 @@ from PIL import Image
 from tests.firmware.frame_fakes import FakePairingApi, serve_pairing
 
 REPO = Path(__file__).resolve().parents[2]
+# OpenSSL (ssl, hashlib, hmac, urllib), Pillow and its libraries, the font
+HEAVY_LIBRARIES = ("libcrypto.so", "libssl.so", "/PIL/", "pillow.libs", ".ttf")
 
 
 def write_config(tmp_path: Path, api_url: str) -> Path:
@@ -60,6 +62,11 @@ def test_the_frame_process_shows_the_pairing_code_and_stops_on_sigterm(tmp_path:
                 with Image.open(tmp_path / "state" / "screen.png") as image:
                     assert image.size == (800, 480)
                 wait_for(lambda: code in log_path.read_text())
+                # Having drawn a screen and made HTTP requests, the frame holds none of the
+                # heavy libraries: drawing ran in a child process, HTTP and TLS are awscrt's.
+                mapped = Path(f"/proc/{proc.pid}/maps").read_text()
+                for heavy in HEAVY_LIBRARIES:
+                    assert heavy not in mapped, f"{heavy} is loaded in the frame process"
                 started = time.monotonic()
                 proc.send_signal(signal.SIGTERM)
                 assert proc.wait(timeout=5) == 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shareframe_frame.painting import PaintError
 from shareframe_frame.reconcile import Reconciler
 from shareframe_frame.store import Store
 from tests.firmware.frame_fakes import FRAME_ID, FileServer, desired, encode, item, png_bytes, sha
@@ -286,6 +287,36 @@ def test_a_complete_partial_from_before_a_restart_is_used_without_fetching(
     h.reconciler.apply(encode(desired(1, [item("shr_a", a, file_server.url)])))
     assert file_server.requests == []
     assert h.store.has_file(sha(a))
+    assert h.kinds() == ["delivered"]
+
+
+def test_a_check_that_cannot_run_keeps_the_file_unnamed_and_checks_it_later(
+    tmp_path: Path, file_server: FileServer
+) -> None:
+    """The image check runs before the file takes its final name: a frame stopped while the
+    check runs neither holds an unchecked file nor fetches the file again."""
+    a = png_bytes()
+    publish(file_server, "shr_a", a)
+    checked: list[Path] = []
+
+    def check(path: Path) -> None:
+        checked.append(path)
+        if len(checked) == 1:
+            raise PaintError("killed")
+
+    h = Harness(tmp_path)
+    h.reconciler = Reconciler(
+        h.store, FRAME_ID, emit=h.events.append, clock=lambda: h.now, check=check
+    )
+    first = h.reconciler.apply(encode(desired(1, [item("shr_a", a, file_server.url)])))
+    assert not first.complete
+    assert not h.store.has_file(sha(a))
+    assert h.store.partial_path(sha(a)).read_bytes() == a
+    assert h.kinds() == []
+    assert h.reconciler.sync_files().complete
+    assert h.store.file_path(sha(a)).read_bytes() == a
+    assert len(file_server.requests) == 1  # checked again, not fetched again
+    assert checked == [h.store.partial_path(sha(a))] * 2
     assert h.kinds() == ["delivered"]
 
 
