@@ -1,18 +1,18 @@
 import { useEffect, useRef } from "react";
 import { Link } from "react-router-dom";
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { notifications, qk } from "../../api/endpoints";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { friends as friendsApi, notifications, qk } from "../../api/endpoints";
 import type { Notification } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
 import { PhotoThumb } from "../../components/PhotoThumb";
 import { formatDateTime, relativeTime } from "../../lib/format";
 import { describeRecent } from "../dashboard/recentText";
-import { newestUnseen, notificationLink } from "./notificationLink";
+import { answered, newestUnseen, notificationLink } from "./notificationLink";
 
-function Entry({ n }: { n: Notification }) {
-  const text = describeRecent(n);
-  const link = notificationLink(n);
+function Entry({ n, friendIds }: { n: Notification; friendIds: ReadonlySet<string> }) {
+  const text = answered(n, friendIds) ? `${describeRecent(n).replace(/ wants to be your friend$/, "")} and you are now friends` : describeRecent(n);
+  const link = notificationLink(n, friendIds);
   return (
     <li className={`card notification${n.new ? " notification-new" : ""}`}>
       {typeof n.thumbnailUrl === "string" ? (
@@ -51,6 +51,9 @@ export default function NotificationsPage() {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const items = q.data?.pages.flatMap((p) => p.items) ?? [];
+  // A request accepted since (here or elsewhere) says so instead of asking for an answer.
+  const friendList = useQuery({ queryKey: qk.friends, queryFn: friendsApi.list });
+  const friendIds = new Set((friendList.data?.items ?? []).map((f) => f.userId));
   const seen = useMutation({
     mutationFn: (upTo: string) => notifications.markSeen(upTo),
     onSuccess: () => qc.setQueryData(qk.unseen, { unseen: 0 }),
@@ -78,7 +81,7 @@ export default function NotificationsPage() {
       )}
       <ul className="plain-list notification-list">
         {items.map((n) => (
-          <Entry key={n.id} n={n} />
+          <Entry key={n.id} n={n} friendIds={friendIds} />
         ))}
       </ul>
       {q.hasNextPage && (

@@ -12,6 +12,11 @@ describe("notifications", () => {
     expect(notificationLink(entry({ type: "photo_received" }))?.to).toBe("/history?direction=received");
     expect(notificationLink(entry({ type: "photo_displayed" }))).toBeNull();
   });
+  it("stop asking for an answer once the request was accepted", () => {
+    const request = entry({ type: "friend_request", userId: "usr_1" });
+    expect(notificationLink(request, new Set(["usr_1"]))?.label).toBe("See your friends");
+    expect(notificationLink(request, new Set(["usr_2"]))?.label).toBe("Answer");
+  });
   it("mark the newest new entry as seen, or nothing when none is new", () => {
     const items = [
       entry({ id: "2026-11-30T10:00:02Z#aa", new: true }),

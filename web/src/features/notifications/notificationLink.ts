@@ -2,8 +2,14 @@ import type { Notification } from "../../api/types";
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
 
+/** A friend request that has since been accepted: no longer something to answer. */
+export function answered(n: Notification, friendIds: ReadonlySet<string>): boolean {
+  const who = str(n.userId);
+  return n.type === "friend_request" && who !== undefined && friendIds.has(who);
+}
+
 /** Where a notification leads: the share, the frame, or the friends page. */
-export function notificationLink(n: Notification): { to: string; label: string } | null {
+export function notificationLink(n: Notification, friendIds: ReadonlySet<string> = new Set()): { to: string; label: string } | null {
   const share = str(n.shareId);
   const frame = str(n.frameId);
   switch (n.type) {
@@ -12,7 +18,7 @@ export function notificationLink(n: Notification): { to: string; label: string }
     case "photo_displayed":
       return share ? { to: `/shares/${encodeURIComponent(share)}`, label: "See where it is showing" } : null;
     case "friend_request":
-      return { to: "/friends", label: "Answer" };
+      return answered(n, friendIds) ? { to: "/friends", label: "See your friends" } : { to: "/friends", label: "Answer" };
     case "friend_accepted":
       return { to: "/send", label: "Send them a photo" };
     case "frame_offline":
