@@ -1,8 +1,13 @@
 """Over the API: the frame owner's default expiry, and the notifications page's feed."""
 
+from datetime import timedelta
+
 import pytest
 
+from chalicelib.domain.timefmt import utcnow
+from chalicelib.services import activity
 from tests.integration.conftest import call, pair_frame, signup, upload_photo
+from tests.integration.ddb_meter import metered
 from tests.integration.test_friends_and_sharing import befriend, body, send
 
 
@@ -102,3 +107,33 @@ def test_bad_notification_requests_get_a_clear_400(client, family):
     ):
         response = call(client, method, path, payload, ana)
         assert response.status_code == 400, (path, response.body)
+
+
+def test_the_badge_and_a_page_cost_the_same_with_a_long_feed(client, family):
+    """The badge reads at most 100 keys after the seen marker; a page reads its own entries: no
+    Scan, and neither grows with the feed."""
+    _, bob, _ = family
+    start = utcnow() - timedelta(days=2)
+    for i in range(150):
+        activity.record(
+            bob.user_id, "frame_offline", start + timedelta(minutes=i), frameName="Hall"
+        )
+
+    with metered() as badge:
+        count = body(call(client, "GET", "/notifications/unseen", user=bob))
+    with metered() as page:
+        listed = body(call(client, "GET", "/notifications?limit=20", user=bob))
+    assert count == {"unseen": 100}  # the web app shows 99+
+    assert len(listed["items"]) == 20 and listed["nextCursor"]
+    assert "Scan" not in badge.calls and "Scan" not in page.calls
+    assert badge.calls["Query"] == page.calls["Query"] == 1
+    assert badge.items_read <= 100 + 3 and page.items_read <= 20 + 3  # + the seen marker, user
+    print(
+        f"\nunseen: {dict(badge.calls)} items read {badge.items_read}; "
+        f"page: {dict(page.calls)} items read {page.items_read}"
+    )
+
+    call(client, "POST", "/notifications/seen", {"upTo": listed["items"][0]["id"]}, bob)
+    with metered() as after:
+        assert body(call(client, "GET", "/notifications/unseen", user=bob)) == {"unseen": 0}
+    assert after.items_read <= 3
