@@ -67,7 +67,7 @@ def _send_and_compare(
         before_send(s, preview)
     preview_url = preview.get_attribute("src") or ""
     s.get_by_role("button", name="Send", exact=True).click()
-    expect(s.get_by_role("heading", name="Sent")).to_be_visible()
+    expect(s.get_by_role("heading", name="Sent")).to_be_visible(timeout=TIMEOUT)  # a busy server
     share_id = s.url.rsplit("/", 1)[-1]
     expect(s.get_by_text("Displayed on the frame.")).to_be_visible(timeout=90_000)
     # The share status page names the photo with its thumbnail; a click shows it larger.
@@ -216,6 +216,6 @@ def test_uploads_mpo_and_apng_titles_from_dates_and_a_clean_rejection(new_app) -
     expect(grid.get_by_text("party")).to_be_visible()
 
     rejection.get_by_role("button", name="Dismiss broken.jpg").click()
-    expect(uploads.get_by_text("broken.jpg")).to_have_count(0)
+    expect(uploads.get_by_text("broken.jpg")).to_have_count(0, timeout=TIMEOUT)  # after its DELETE
     expect(p.get_by_text("Done: 3 added")).to_be_visible()
     assert app.errors == []

@@ -267,6 +267,14 @@ def rows() -> list[Row]:
         Row("GET", "/blocks", ANY_USER),
         Row("POST", "/blocks", (401, 201, 201, 201, 201), {"userId": "{Jo}"}),
         Row("GET", "/dashboard", ANY_USER),
+        Row("GET", "/notifications", ANY_USER),
+        Row("GET", "/notifications/unseen", ANY_USER),
+        Row(
+            "POST",
+            "/notifications/seen",
+            (401, 204, 204, 204, 204),
+            {"upTo": "2026-01-01T00:00:00Z#0123abcd"},
+        ),
         Row("GET", "/releases", ANY_USER),
         # --- Ana's things ---------------------------------------------------------------------
         Row("GET", "/frames/{frame}", OWNER_ONLY),

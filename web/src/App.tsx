@@ -26,6 +26,7 @@ const AddFriendPage = lazy(() => import("./features/friends/AddFriendPage"));
 const HistoryPage = lazy(() => import("./features/history/HistoryPage"));
 const AccountPage = lazy(() => import("./features/account/AccountPage"));
 const ReleasesPage = lazy(() => import("./features/releases/ReleasesPage"));
+const NotificationsPage = lazy(() => import("./features/notifications/NotificationsPage"));
 
 function Private({ children }: { children: React.ReactNode }) {
   return <RequireAuth>{children}</RequireAuth>;
@@ -70,6 +71,7 @@ export function App() {
           <Route path="friends/add" element={<Private><AddFriendPage /></Private>} />
           <Route path="history" element={<Private><HistoryPage /></Private>} />
           <Route path="account" element={<Private><AccountPage /></Private>} />
+          <Route path="notifications" element={<Private><NotificationsPage /></Private>} />
           <Route path="home" element={<Navigate to="/dashboard" replace />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>

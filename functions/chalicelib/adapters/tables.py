@@ -169,6 +169,8 @@ class FrameRecord(Model):
     show_status = BooleanAttribute(default=True)
     send_policy = UnicodeAttribute(default="friends")
     allowed_senders = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    # How long photos stay when the sender does not choose (domain.sharing.DURATIONS).
+    default_duration = UnicodeAttribute(default="24h")
     certificate_id = UnicodeAttribute()
     state_version = NumberAttribute(default=0)
     # Live deliveries on this frame, kept on write (the dashboard sums it over a user's frames).
@@ -327,6 +329,8 @@ class ActivityRecord(Model):
     kind = UnicodeAttribute(null=True)
     detail = JSONAttribute(null=True)
     ttl = NumberAttribute(null=True)
+    # On the ``seen`` item: the newest feed entry the user has seen (notifications).
+    seen_at = UnicodeAttribute(null=True)
 
 
 class ReleaseRecord(Model):

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.sharing import DEFAULT_DURATION, DURATIONS
 
 MIN_INTERVAL_SECONDS = 3 * 60
 MAX_INTERVAL_SECONDS = 24 * 60 * 60
@@ -30,6 +31,9 @@ class FrameSettings:
     show_status: bool = False
     send_policy: str = "friends"
     allowed_senders: tuple[str, ...] = field(default_factory=tuple)
+    # How long a photo stays when its sender does not choose (a key of sharing.DURATIONS).
+    # The frame never needs it: it is not part of ``as_message``.
+    default_duration: str = DEFAULT_DURATION
 
     def as_message(self) -> dict[str, Any]:
         """The ``settings`` object of the desired state (docs/protocol.md §3)."""
@@ -66,6 +70,7 @@ def apply_changes(
         "showStatus",
         "sendPolicy",
         "allowedSenders",
+        "defaultDuration",
     }
     unknown = sorted(set(changes) - allowed)
     if unknown:
@@ -93,6 +98,10 @@ def apply_changes(
         updated = replace(updated, panel=_choice(changes, "panel", tuple(sorted(panels))))
     if "sendPolicy" in changes:
         updated = replace(updated, send_policy=_choice(changes, "sendPolicy", SEND_POLICIES))
+    if "defaultDuration" in changes:
+        updated = replace(
+            updated, default_duration=_choice(changes, "defaultDuration", tuple(DURATIONS))
+        )
     if "showStatus" in changes:
         if not isinstance(changes["showStatus"], bool):
             raise ValidationFailed("showStatus must be true or false.", field="showStatus")

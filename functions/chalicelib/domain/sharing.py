@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import ValidationFailed
@@ -51,6 +52,27 @@ def expiry(now: datetime, duration: object, expires_at: object) -> datetime | No
         )
     span = DURATIONS[key]
     return None if span is None else now + span
+
+
+def expiries(
+    now: datetime, duration: object, expires_at: object, defaults: Mapping[str, str]
+) -> dict[str, datetime | None]:
+    """When the share leaves each frame: the sender's choice on every frame when they made one,
+    else each frame owner's default (``defaults``: frame id -> a key of ``DURATIONS``)."""
+    if duration is not None or expires_at is not None:
+        until = expiry(now, duration, expires_at)
+        return dict.fromkeys(defaults, until)
+    return {frame_id: expiry(now, default, None) for frame_id, default in defaults.items()}
+
+
+def last_end(ends: Iterable[datetime | None]) -> datetime | None:
+    """The moment the share has left every frame; None when one keeps it until removed."""
+    latest: datetime | None = None
+    for end in ends:
+        if end is None:
+            return None
+        latest = end if latest is None else max(latest, end)
+    return latest
 
 
 def advances(current: str, reported: str) -> bool:

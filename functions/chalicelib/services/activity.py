@@ -5,13 +5,19 @@ The dashboard reads one small query of each, whatever the size of the library or
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import DoesNotExist
+
 from chalicelib.adapters import media_store
+from chalicelib.adapters.conditional import save_if
 from chalicelib.adapters.tables import ActivityRecord
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.timefmt import iso
+from chalicelib.services import paging
 
 FEED_DAYS = 30
 COUNTERS = ("sent", "received", "displayed")
@@ -86,3 +92,68 @@ def forget_mentions(user_id: str, other_id: str, now: datetime) -> int:
             item.delete()
             gone += 1
     return gone
+
+
+# --- notifications: the same feed, paged, with what the user has already seen ------------------
+
+UNSEEN_SHOWN = 99  # the badge says "99+" beyond this: counting further would cost reads, not help
+_SEEN = "seen"
+_ENTRY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#[0-9a-f]{8}$")
+
+
+def _seen_at(user_id: str) -> str:
+    """The newest feed entry the user has seen ("" when none)."""
+    try:
+        return ActivityRecord.get(user_id, _SEEN).seen_at or ""
+    except DoesNotExist:
+        return ""
+
+
+def notifications(user_id: str, now: datetime, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of the feed, newest first, each entry saying whether it is new to the user."""
+    oldest = iso(now - timedelta(days=FEED_DAYS))
+    seen = _seen_at(user_id)
+    page = ActivityRecord.query(
+        user_id,
+        ActivityRecord.sk.between(f"feed#{oldest}", "feed#~"),
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=paging.decode(cursor, owner_attribute="user_id", owner=user_id),
+    )
+    items = [
+        {
+            "id": r.sk.removeprefix("feed#"),
+            "new": r.sk.removeprefix("feed#") > seen,
+            **_shown(r.kind, r.sk, dict(r.detail or {})),
+        }
+        for r in page
+    ]
+    return {"items": items, "nextCursor": paging.encode(page.last_evaluated_key)}
+
+
+def unseen(user_id: str, now: datetime) -> int:
+    """How many feed entries are newer than the last one seen, up to ``UNSEEN_SHOWN + 1``: one
+    small Query on the user's partition (a key condition, no filter)."""
+    oldest = f"feed#{iso(now - timedelta(days=FEED_DAYS))}"
+    seen = _seen_at(user_id)
+    after = max(oldest, f"feed#{seen}~" if seen else oldest)
+    return sum(
+        1
+        for _ in ActivityRecord.query(
+            user_id,
+            ActivityRecord.sk.between(after, "feed#~"),
+            limit=UNSEEN_SHOWN + 1,
+            attributes_to_get=["sk"],
+        )
+    )
+
+
+def mark_seen(user_id: str, up_to: str) -> None:
+    """Everything up to the entry ``up_to`` (an id from ``notifications``) has been seen. Never
+    moves back: a stale tab cannot mark newer entries unseen again."""
+    if not _ENTRY.match(up_to):
+        raise ValidationFailed("upTo must be the id of a notification.", field="upTo")
+    save_if(
+        ActivityRecord(user_id, _SEEN, seen_at=up_to),
+        ActivityRecord.seen_at.does_not_exist() | (ActivityRecord.seen_at < up_to),
+    )

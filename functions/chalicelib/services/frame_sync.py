@@ -32,6 +32,7 @@ def frame_settings(frame: FrameRecord) -> FrameSettings:
         show_status=frame.show_status,
         send_policy=frame.send_policy,
         allowed_senders=tuple(frame.allowed_senders or ()),
+        default_duration=frame.default_duration,
     )
 
 

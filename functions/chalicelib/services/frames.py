@@ -40,6 +40,7 @@ def describe(frame: FrameRecord) -> dict[str, Any]:
         "showStatus": frame.show_status,
         "sendPolicy": frame.send_policy,
         "allowedSenders": list(frame.allowed_senders or []),
+        "defaultDuration": frame.default_duration,
         "status": {
             "online": frame.online,
             "lastSeenAt": iso(frame.last_seen_at) if frame.last_seen_at else None,
@@ -100,6 +101,7 @@ def update(user_id: str, frame_id: str, changes: dict[str, Any]) -> FrameRecord:
             FrameRecord.show_status.set(new.show_status),
             FrameRecord.send_policy.set(new.send_policy),
             FrameRecord.allowed_senders.set(list(new.allowed_senders)),
+            FrameRecord.default_duration.set(new.default_duration),
         ]
     )
     frame_sync.publish(frame_id)

@@ -61,6 +61,7 @@ def targets(deps: Deps, user_id: str) -> list[dict[str, Any]]:
                         "panel": frame.panel,
                         "orientation": frame.orientation,
                         "online": frame.online,
+                        "defaultDuration": frame.default_duration,
                     }
                 )
     return out
@@ -112,7 +113,7 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
     """Send one ready photo to 1-20 frames (the command's shape was checked at the edge)."""
     wanted = list(dict.fromkeys(command.frame_ids))
     now = deps.clock()
-    until = sharing.expiry(now, command.duration, command.expires_at)
+    sharing.expiry(now, command.duration, command.expires_at)  # a bad choice fails first
     text = sharing.validate_caption(command.caption)
     image = _image(deps, sender_id, command.image_id)
     if image.state != "ready":
@@ -123,6 +124,14 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
         if frame is None or not may_send_to(deps, frame, sender_id):
             # Same answer for "does not exist" and "not allowed": no probing of frame ids.
             raise Forbidden("You cannot send photos to this frame.", field="frameIds")
+    # The sender's choice, else each frame owner's default: the ends may differ per frame.
+    ends = sharing.expiries(
+        now,
+        command.duration,
+        command.expires_at,
+        {f: found[f].default_duration for f in wanted},
+    )
+    until = sharing.last_end(ends.values())
     sender_name = _name(deps, sender_id)
     limit = deps.settings.max_items_per_frame
     share = ShareRecord(
@@ -164,7 +173,7 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
             caption=text,
             state="queued",
             sent_at=now,
-            expires_at=until,
+            expires_at=ends[frame_id],
             file_key=entry["key"],
             file_sha256=entry["sha256"],
             file_bytes=entry["bytes"],
@@ -172,9 +181,10 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
         )
         planned.append((delivery, replaced))
     share.thumbnail_key = planned[0][0].thumbnail_key
-    # Timers first: if anything below fails, a timer for a missing share does nothing.
-    if until is not None:
-        deps.timers.schedule(jobs.EXPIRE_SHARES, until, {"shareId": share.share_id}, now=now)
+    # Timers first: if anything below fails, a timer for a missing share does nothing. One per
+    # distinct end (frames whose owners chose different defaults), usually one.
+    for end in sorted({e for e in ends.values() if e is not None}):
+        deps.timers.schedule(jobs.EXPIRE_SHARES, end, {"shareId": share.share_id}, now=now)
     _extend_image_life(deps, image, until)
     deps.shares.add(share, [d for d, _ in planned])
     for delivery, replaced in planned:
@@ -260,6 +270,7 @@ def _delivery(deps: Deps, d: DeliveryRecord, frame: FrameRecord | None) -> dict[
         "state": d.state,
         "deliveredAt": iso(d.delivered_at) if d.delivered_at else None,
         "displayedAt": iso(d.displayed_at) if d.displayed_at else None,
+        "expiresAt": iso(d.expires_at) if d.expires_at else None,
         "expectedAt": expected,
         "thumbnailUrl": _url(deps, d.thumbnail_key),
         "previewUrl": _url(deps, d.file_key),
@@ -423,17 +434,26 @@ def show_now(deps: Deps, user_id: str, frame: FrameRecord, share_id: str) -> Non
 
 
 def expire(deps: Deps, share_id: str) -> bool:
-    """Job: the share's time is up. Takes it off every frame, then schedules its purge."""
+    """Job: a share's time is up on some of its frames (each delivery has its own end, as the
+    frames' owners' defaults may differ). Takes it off those; after the last end, schedules the
+    purge of its history."""
     share = deps.shares.get(share_id)
     now = deps.clock()
-    if share is None or share.expires_at is None or share.expires_at > now:
+    if share is None:
         return False
     changed = False
-    for frame_id in share.frame_ids:
-        changed |= leave_frame(deps, frame_id, share_id, "expired")
-    deps.timers.schedule(
-        jobs.PURGE_SHARE_HISTORY, share.expires_at + HISTORY_KEPT, {"shareId": share_id}, now=now
-    )
+    still_live = False
+    for d in deps.shares.deliveries(share):
+        if d.expires_at is not None and d.expires_at <= now:
+            changed |= leave_frame(deps, d.frame_id, share_id, "expired")
+        else:
+            still_live |= d.state in LIVE
+    if not still_live:
+        # Off every frame now (a frame kept "until removed" may have been cleared earlier).
+        ended = share.expires_at if share.expires_at is not None else now
+        deps.timers.schedule(
+            jobs.PURGE_SHARE_HISTORY, ended + HISTORY_KEPT, {"shareId": share_id}, now=now
+        )
     return changed
 
 

@@ -141,6 +141,12 @@ export const dashboard = {
   get: () => call("get", "/dashboard"),
 };
 
+export const notifications = {
+  list: (cursor?: string | null, limit = 20) => call("get", "/notifications", { query: { limit, cursor: cursor ?? undefined } }),
+  unseen: () => call("get", "/notifications/unseen"),
+  markSeen: (upTo: string) => call("post", "/notifications/seen", { body: { upTo } }),
+};
+
 export const releases = {
   list: (channel: T.Release["channel"] = "stable") =>
     call("get", "/releases", { query: { channel }, auth: api.isLoggedIn() }),
@@ -165,4 +171,6 @@ export const qk = {
   shares: (d: string) => ["shares", d] as const,
   share: (id: string) => ["shares", "one", id] as const,
   releases: (c: string) => ["releases", c] as const,
+  notifications: ["notifications"] as const,
+  unseen: ["notifications", "unseen"] as const,
 };

@@ -179,6 +179,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What happened to the user (last 30 days), newest first, paged. */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/unseen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many notifications are new (for a badge). */
+        get: operations["countUnseenNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark notifications up to one entry as seen (never moves back). */
+        post: operations["markNotificationsSeen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/frames": {
         parameters: {
             query?: never;
@@ -813,6 +864,12 @@ export interface components {
              * @default null
              */
             displayedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When it leaves this frame; null: until removed.
+             * @default null
+             */
+            expiresAt?: string | null;
             /** @default null */
             expectedAt?: string | null;
             /** @default null */
@@ -854,6 +911,12 @@ export interface components {
             /** @enum {string} */
             sendPolicy: "chosen" | "friends" | "owner";
             allowedSenders: string[];
+            /**
+             * @description How long photos stay when their sender does not choose.
+             * @default 24h
+             * @enum {string}
+             */
+            defaultDuration?: "14d" | "24h" | "30d" | "7d" | "forever";
             status: components["schemas"]["FrameStatus"];
             /** @default null */
             autoUpdate?: boolean | null;
@@ -990,6 +1053,10 @@ export interface components {
             items: components["schemas"]["Image"][];
             nextCursor: string | null;
         };
+        ListNotificationsResult: {
+            items: components["schemas"]["Notification"][];
+            nextCursor: string | null;
+        };
         ListReleasesResult: {
             items: components["schemas"]["Release"][];
         };
@@ -1013,6 +1080,28 @@ export interface components {
         };
         Logout: {
             refreshToken: string;
+        };
+        MarkNotificationsSeen: {
+            /** @description The id of the newest entry seen. */
+            upTo: string;
+        };
+        /** @description A feed entry on the notifications page. */
+        Notification: {
+            /** @enum {string} */
+            type: "frame_offline" | "friend_accepted" | "friend_request" | "photo_displayed" | "photo_received";
+            /** Format: date-time */
+            at: string;
+            shareId?: string;
+            userId?: string;
+            frameId?: string;
+            displayName?: string;
+            fromName?: string;
+            frameName?: string;
+            thumbnailUrl?: string;
+            /** @description Give it as upTo to mark it (and older) as seen. */
+            id: string;
+            /** @description Newer than the last entry marked as seen. */
+            new: boolean;
         };
         Person: {
             userId: string;
@@ -1126,7 +1215,7 @@ export interface components {
             imageId: string;
             frameIds: string[];
             /**
-             * @description Give either duration or expiresAt.
+             * @description Give either duration or expiresAt; with neither, each frame's owner's default (defaultDuration) applies.
              * @default null
              * @enum {string|null}
              */
@@ -1154,7 +1243,10 @@ export interface components {
             /** @default null */
             caption?: string | null;
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it has left every frame; null: on some frame until removed.
+             */
             expiresAt: string | null;
             /** @default null */
             thumbnailUrl?: string | null;
@@ -1197,6 +1289,16 @@ export interface components {
             /** @enum {string} */
             orientation: "landscape" | "portrait";
             online: boolean | null;
+            /**
+             * @description How long the photo stays if the sender does not choose.
+             * @default 24h
+             * @enum {string}
+             */
+            defaultDuration?: "14d" | "24h" | "30d" | "7d" | "forever";
+        };
+        UnseenNotifications: {
+            /** @description At most 100: show 99+ beyond 99. */
+            unseen: number;
         };
         UpdateFirmwareNowResult: {
             version: string;
@@ -1218,6 +1320,8 @@ export interface components {
             sendPolicy?: "chosen" | "friends" | "owner";
             allowedSenders?: string[];
             autoUpdate?: boolean;
+            /** @enum {string} */
+            defaultDuration?: "14d" | "24h" | "30d" | "7d" | "forever";
         };
         UpdateImage: {
             title?: string;
@@ -1572,6 +1676,99 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
                 };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque; the nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListNotificationsResult"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    countUnseenNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnseenNotifications"];
+                };
+            };
+            /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayError"];
+                };
+            };
+        };
+    };
+    markNotificationsSeen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkNotificationsSeen"];
+            };
+        };
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description A client error: bad input, no access, nothing there, conflict, rate limit. */
             "4XX": {

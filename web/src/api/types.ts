@@ -64,6 +64,7 @@ export type Dashboard = Schemas["Dashboard"];
 export type ActivityDay = Dashboard["activity"][number];
 export type RecentEvent = Dashboard["recent"][number];
 export type Release = Schemas["Release"];
+export type Notification = Schemas["Notification"];
 
 // ---- Inline schemas, by operation
 

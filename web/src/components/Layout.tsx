@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router-dom";
 import { useQuery } from "@tanstack/react-query";
-import { friends, qk } from "../api/endpoints";
+import { friends, notifications, qk } from "../api/endpoints";
+import { unseenLabel } from "../features/notifications/notificationLink";
 import { isPublicPath, signingOut, useLoggedIn } from "../features/auth/session";
 import { useSignOut } from "../features/auth/useSignOut";
 
@@ -23,6 +24,19 @@ function PendingBadge() {
     <span className="nav-count">
       {n}
       <span className="visually-hidden"> friend request{n === 1 ? "" : "s"} waiting</span>
+    </span>
+  );
+}
+
+/** Notifications not seen yet, as a count beside "Notifications". */
+function UnseenBadge() {
+  const q = useQuery({ queryKey: qk.unseen, queryFn: notifications.unseen, refetchInterval: 60_000 });
+  const n = q.data?.unseen ?? 0;
+  if (!n) return null;
+  return (
+    <span className="nav-count">
+      {unseenLabel(n)}
+      <span className="visually-hidden"> new</span>
     </span>
   );
 }
@@ -90,6 +104,11 @@ export function Layout() {
                       </NavLink>
                     </li>
                   ))}
+                  <li>
+                    <NavLink to="/notifications">
+                      Notifications <UnseenBadge />
+                    </NavLink>
+                  </li>
                   <li>
                     <NavLink to="/account">Account</NavLink>
                   </li>

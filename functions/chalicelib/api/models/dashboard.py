@@ -43,3 +43,33 @@ class Dashboard(Model, frozen=True, kw_only=True):
     frames: list[Frame] | UnsetType = UNSET
     activity: list[DashboardActivity]
     recent: list[DashboardRecent]
+
+
+class Notification(DashboardRecent, frozen=True, kw_only=True):
+    """A feed entry on the notifications page."""
+
+    id: Annotated[str, Meta(description="Give it as upTo to mark it (and older) as seen.")]
+    new: Annotated[bool, Meta(description="Newer than the last entry marked as seen.")]
+
+
+class ListNotificationsQuery(Model, frozen=True, kw_only=True):
+    limit: Annotated[int, Meta(ge=1, le=100)] = 20
+    cursor: (
+        Annotated[
+            str, Meta(max_length=2048, description="Opaque; the nextCursor of the previous page.")
+        ]
+        | None
+    ) = None
+
+
+class ListNotificationsResult(Model, frozen=True, kw_only=True):
+    items: list[Notification]
+    next_cursor: str | None
+
+
+class UnseenNotifications(Model, frozen=True, kw_only=True):
+    unseen: Annotated[int, Meta(ge=0, description="At most 100: show 99+ beyond 99.")]
+
+
+class MarkNotificationsSeen(Model, frozen=True, kw_only=True):
+    up_to: Annotated[str, Meta(max_length=64, description="The id of the newest entry seen.")]

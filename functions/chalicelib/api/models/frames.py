@@ -8,6 +8,9 @@ from msgspec import UNSET, Meta, UnsetType
 
 from chalicelib.api.models.common import Model, Orientation, Panel
 
+# How long a photo stays on a frame; "forever" means until someone removes it.
+Duration = Literal["24h", "7d", "14d", "30d", "forever"]
+
 
 class QuietHours(Model, frozen=True, kw_only=True, forbid_unknown_fields=True):
     start: Annotated[str, Meta(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -38,6 +41,9 @@ class Frame(Model, frozen=True, kw_only=True):
     show_status: bool
     send_policy: Literal["owner", "friends", "chosen"]
     allowed_senders: list[str]
+    default_duration: Annotated[
+        Duration, Meta(description="How long photos stay when their sender does not choose.")
+    ] = "24h"
     status: FrameStatus
     auto_update: bool | None = None
     created_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
@@ -51,6 +57,9 @@ class Target(Model, frozen=True, kw_only=True):
     panel: Panel
     orientation: Orientation
     online: bool | None
+    default_duration: Annotated[
+        Duration, Meta(description="How long the photo stays if the sender does not choose.")
+    ] = "24h"
 
 
 class FrameItem(Model, frozen=True, kw_only=True):
@@ -96,6 +105,7 @@ class UpdateFrame(Model, frozen=True, kw_only=True, forbid_unknown_fields=True):
         Annotated[list[Annotated[str, Meta(max_length=63)]], Meta(max_length=200)] | UnsetType
     ) = UNSET
     auto_update: bool | UnsetType = UNSET
+    default_duration: Duration | UnsetType = UNSET
 
 
 class ListFrameItemsResult(Model, frozen=True, kw_only=True):

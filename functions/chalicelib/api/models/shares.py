@@ -17,6 +17,16 @@ class Delivery(Model, frozen=True, kw_only=True):
     state: Literal["queued", "delivered", "displayed", "removed", "expired"]
     delivered_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None = None
     displayed_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None = None
+    expires_at: (
+        Annotated[
+            str,
+            Meta(
+                description="When it leaves this frame; null: until removed.",
+                extra_json_schema={"format": "date-time"},
+            ),
+        ]
+        | None
+    ) = None
     expected_at: str | None = None
     thumbnail_url: str | None = None
     preview_url: (
@@ -31,7 +41,16 @@ class Share(Model, frozen=True, kw_only=True):
     sender_name: str | None = None
     caption: str | None = None
     created_at: str
-    expires_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None
+    expires_at: (
+        Annotated[
+            str,
+            Meta(
+                description="When it has left every frame; null: on some frame until removed.",
+                extra_json_schema={"format": "date-time"},
+            ),
+        ]
+        | None
+    )
     thumbnail_url: str | None = None
     preview_url: Annotated[str, Meta(description="The first frame's rendition.")] | None = None
     deliveries: list[Delivery]
@@ -45,7 +64,10 @@ class SendPhoto(Model, frozen=True, kw_only=True):
     duration: (
         Annotated[
             Literal["24h", "7d", "14d", "30d", "forever"],
-            Meta(description="Give either duration or expiresAt."),
+            Meta(
+                description="Give either duration or expiresAt; with neither, each frame's "
+                "owner's default (defaultDuration) applies."
+            ),
         ]
         | None
     ) = None

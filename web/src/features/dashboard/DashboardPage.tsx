@@ -139,6 +139,9 @@ export default function DashboardPage() {
                   ))}
                 </ul>
               )}
+              <p>
+                <Link to="/notifications">See all notifications</Link>
+              </p>
             </section>
           </div>
         </>

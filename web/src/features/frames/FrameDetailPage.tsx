@@ -11,6 +11,7 @@ import { UndoableRemove } from "../../components/UndoableRemove";
 import { DeliveryBadge, OnlineBadge } from "../../components/StateBadge";
 import { formatBytes, formatDateTime, formatInterval, relativeTime } from "../../lib/format";
 import { PANELS } from "../../lib/panels";
+import { DURATIONS, expiryText } from "../../lib/expiry";
 import { FirmwarePanel } from "./FirmwarePanel";
 import { INTERVALS, formFromFrame, framePatch, timeZones, type FrameForm } from "./frameSettings";
 
@@ -72,7 +73,7 @@ function ItemRow({ frame, d }: { frame: Frame; d: FrameItem }) {
         <DeliveryBadge state={d.state} />
         <p className="hint">
           {d.senderName ? `From ${d.senderName}. ` : ""}
-          {d.expiresAt ? `Until ${formatDateTime(d.expiresAt)}.` : d.expiresAt === null ? "Until removed." : ""}
+          {expiryText(d.expiresAt)}.
         </p>
         <ErrorAlert error={showNow.error ?? remove.error} />
         {showNow.isSuccess && <p role="status">It will be on screen at the frame's next refresh.</p>}
@@ -212,6 +213,13 @@ function SettingsCard({ frame }: { frame: Frame }) {
           hint="“from …” under friends' photos (on photos sent from now on), and a warning when the frame is offline."
           checked={form.showStatus}
           onChange={(e) => set("showStatus", e.target.checked)}
+        />
+        <SelectField
+          label="Photos stay for"
+          hint="When the sender doesn't choose. Senders see this before they send, and may pick another time or “Until removed”."
+          value={form.defaultDuration}
+          onChange={(e) => set("defaultDuration", DURATIONS.find((o) => o.value === e.target.value)?.value ?? form.defaultDuration)}
+          options={DURATIONS}
         />
         <fieldset>
           <legend>Who may send photos to this frame</legend>

@@ -14,6 +14,7 @@ export interface FrameForm {
   showStatus: boolean;
   sendPolicy: Frame["sendPolicy"];
   allowedSenders: string[];
+  defaultDuration: NonNullable<Frame["defaultDuration"]>;
 }
 
 export const INTERVALS = [180, 300, 600, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400];
@@ -35,6 +36,7 @@ export function formFromFrame(f: Frame): FrameForm {
     showStatus: f.showStatus,
     sendPolicy: f.sendPolicy,
     allowedSenders: [...(f.allowedSenders ?? [])],
+    defaultDuration: f.defaultDuration ?? "24h",
   };
 }
 
@@ -60,6 +62,7 @@ export function framePatch(f: Frame, form: FrameForm): FramePatch {
   const a = [...form.allowedSenders].sort().join(",");
   const b = [...(f.allowedSenders ?? [])].sort().join(",");
   if (a !== b) p.allowedSenders = form.allowedSenders;
+  if (form.defaultDuration !== (f.defaultDuration ?? "24h")) p.defaultDuration = form.defaultDuration;
   return p;
 }
 

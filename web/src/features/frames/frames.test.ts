@@ -50,6 +50,12 @@ describe("frame settings", () => {
     const withQuiet = { ...frame, quietHours: { start: "22:00", end: "07:00", mode: "keep" as const } };
     expect(framePatch(withQuiet, { ...formFromFrame(withQuiet), quietEnabled: false })).toEqual({ quietHours: null });
   });
+  it("sends the owner's default expiry only when it changed", () => {
+    expect(formFromFrame(frame).defaultDuration).toBe("24h");
+    expect(framePatch(frame, { ...formFromFrame(frame), defaultDuration: "forever" })).toEqual({ defaultDuration: "forever" });
+    const weekly = { ...frame, defaultDuration: "7d" as const };
+    expect(framePatch(weekly, formFromFrame(weekly))).toEqual({});
+  });
   it("compares chosen senders as a set", () => {
     const f2 = { ...frame, allowedSenders: ["usr_2", "usr_3"] };
     expect(framePatch(f2, { ...formFromFrame(f2), allowedSenders: ["usr_3", "usr_2"] })).toEqual({});

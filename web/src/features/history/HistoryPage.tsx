@@ -5,6 +5,7 @@ import type { Share } from "../../api/types";
 import { ErrorAlert, Loading } from "../../components/Alert";
 import { PageHeader } from "../../components/PageHeader";
 import { PhotoThumb } from "../../components/PhotoThumb";
+import { shareEndText } from "../../lib/expiry";
 import { formatDateTime } from "../../lib/format";
 import { DeliveryRow } from "../send/ShareStatusPage";
 
@@ -26,7 +27,7 @@ function ShareCard({ share, direction, myId }: { share: Share; direction: "sent"
           </p>
           <p className="hint">
             {formatDateTime(share.createdAt)}
-            {share.expiresAt ? ` · until ${formatDateTime(share.expiresAt)}` : " · until removed"}
+            {` · ${shareEndText(share)}`}
           </p>
         </div>
         {direction === "sent" && (

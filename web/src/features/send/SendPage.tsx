@@ -7,18 +7,15 @@ import { ErrorAlert, Loading } from "../../components/Alert";
 import { SelectField, TextAreaField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { OnlineBadge } from "../../components/StateBadge";
+import { DURATIONS, defaultMeaning, durationLabel, endOf } from "../../lib/expiry";
 import { formatDateTime } from "../../lib/format";
 import { panelLabel } from "../../lib/panels";
 import { useImageList } from "../library/hooks";
 import { normaliseOrientation, panelSize } from "./previewSelection";
 
-const DURATIONS: { value: Duration; label: string }[] = [
-  { value: "24h", label: "1 day" },
-  { value: "7d", label: "1 week" },
-  { value: "14d", label: "2 weeks" },
-  { value: "30d", label: "30 days" },
-  { value: "forever", label: "Until removed" },
-];
+/** "default": the sender leaves it to each frame's owner (the frame's defaultDuration). */
+type Choice = Duration | "default";
+const CHOICES: { value: Choice; label: string }[] = [{ value: "default", label: "Each frame's default" }, ...DURATIONS];
 
 /** The caption as typed, once the typing has paused: one preview per pause, not per key. */
 function useSettled<T>(value: T, ms = 600): T {
@@ -39,13 +36,25 @@ function cropShare(image: Image, w: number, h: number): { x: number; y: number }
 
 const clamp = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 1000) / 1000;
 
-const HOURS: Record<Duration, number | null> = { "24h": 24, "7d": 168, "14d": 336, "30d": 720, forever: null };
-
 /** What the chosen time means, said before sending: when the photo leaves the frame. */
 function leavesAt(d: Duration): string {
-  const hours = HOURS[d];
-  if (hours === null) return "It stays on the frame until you or the frame's owner remove it.";
-  return `It leaves the frame on ${formatDateTime(new Date(Date.now() + hours * 3_600_000).toISOString())}, then stays in your history for 14 days. Choose "Until removed" to keep it up.`;
+  const end = endOf(d);
+  if (end === null) return "It stays on the frame until you or the frame's owner remove it.";
+  return `It leaves the frame on ${formatDateTime(end)}, then stays in your history for 14 days. Choose "Until removed" to keep it up.`;
+}
+
+/** With "Each frame's default": what that means on each frame picked, before sending. */
+function DefaultsExplained({ picked }: { picked: FrameTarget[] }) {
+  if (picked.length === 0) return <p className="hint">Each frame's owner chooses how long photos stay on it. Pick frames to see what that means.</p>;
+  return (
+    <ul className="hint defaults-list" aria-label="How long the photo stays on each frame">
+      {picked.map((t) => (
+        <li key={t.frameId}>
+          <strong>{t.name}</strong>: {defaultMeaning(t.defaultDuration)}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function Preview({ image, target, caption, onFocus }: { image: Image; target: FrameTarget; caption: string; onFocus: (p: FocalPoint) => void }) {
@@ -148,7 +157,8 @@ function FrameChoice({ t, checked, onChange, mine }: { t: FrameTarget; checked: 
       <label htmlFor={id}>
         <span className="choice-title">{t.name}</span>
         <span className="hint">
-          {mine ? "Your frame" : `${t.ownerName}'s frame`} · {panelLabel(t.panel)}
+          {mine ? "Your frame" : `${t.ownerName}'s frame`} · {panelLabel(t.panel)} · keeps photos{" "}
+          {t.defaultDuration === "forever" ? "until removed" : durationLabel(t.defaultDuration).toLowerCase()}
         </span>
       </label>
       <OnlineBadge online={t.online} />
@@ -166,7 +176,7 @@ export default function SendPage() {
   const [imageId, setImageId] = useState<string | null>(params.get("image"));
   const [chosen, setChosen] = useState<Set<string>>(() => new Set(params.getAll("frame")));
   const [caption, setCaption] = useState("");
-  const [duration, setDuration] = useState<Duration>("24h");
+  const [duration, setDuration] = useState<Choice>("default");
 
   const ready = (list.data?.pages.flatMap((p) => p.items) ?? []).filter((i) => i.state === "ready");
   const allTargets = targets.data?.items ?? [];
@@ -184,7 +194,12 @@ export default function SendPage() {
 
   const send = useMutation({
     mutationFn: () =>
-      shares.create({ imageId: imageId!, frameIds: [...chosen], duration, caption: caption.trim() || undefined }),
+      shares.create({
+        imageId: imageId!,
+        frameIds: [...chosen],
+        duration: duration === "default" ? undefined : duration,
+        caption: caption.trim() || undefined,
+      }),
     onSuccess: (share) => {
       qc.setQueryData(qk.share(share.shareId), share);
       void qc.invalidateQueries({ queryKey: ["shares"] });
@@ -302,11 +317,12 @@ export default function SendPage() {
           />
           <SelectField
             label="Show it for"
-            hint={leavesAt(duration)}
+            hint={duration === "default" ? undefined : leavesAt(duration)}
             value={duration}
-            onChange={(e) => setDuration(e.target.value as Duration)}
-            options={DURATIONS}
+            onChange={(e) => setDuration(CHOICES.find((c) => c.value === e.target.value)?.value ?? "default")}
+            options={CHOICES}
           />
+          {duration === "default" && <DefaultsExplained picked={previews} />}
         </fieldset>
         <ErrorAlert error={send.error} />
         <p className="hint" id="send-needs">

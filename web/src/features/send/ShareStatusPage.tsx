@@ -8,6 +8,7 @@ import { PageHeader } from "../../components/PageHeader";
 import { PhotoThumb } from "../../components/PhotoThumb";
 import { UndoableRemove } from "../../components/UndoableRemove";
 import { DELIVERY_STEPS, DeliveryBadge, deliveryStep } from "../../components/StateBadge";
+import { expiryText, shareEndText } from "../../lib/expiry";
 import { formatDateTime, relativeTime } from "../../lib/format";
 import { isFinal, sharePollInterval } from "./previewSelection";
 
@@ -46,7 +47,13 @@ export function DeliveryRow({ share, d, canRemove }: { share: Share; d: Delivery
       <p className="hint">
         {d.state === "displayed" && d.displayedAt && `Shown ${relativeTime(d.displayedAt)}.`}
         {d.state === "delivered" && (d.expectedAt ? `On the frame; expected on screen ${relativeTime(d.expectedAt)}.` : "On the frame, waiting for its turn.")}
-        {d.state === "queued" && (d.expectedAt ? `The frame should pick it up ${relativeTime(d.expectedAt)}.` : "Waiting for the frame to pick it up.")}
+        {d.state === "queued" &&
+          (!d.previewUrl
+            ? "Preparing the picture for this frame's screen…"
+            : d.expectedAt
+              ? `The frame should pick it up ${relativeTime(d.expectedAt)}.`
+              : "Waiting for the frame to pick it up.")}
+        {d.state !== "removed" && d.state !== "expired" && <> {expiryText(d.expiresAt)}.</>}
       </p>
       {canRemove && d.state !== "removed" && d.state !== "expired" ? (
         <>
@@ -91,8 +98,7 @@ export default function ShareStatusPage() {
           <div>{share.caption && <p>“{share.caption}”</p>}</div>
         </div>
         <p className="hint">
-          Sent {formatDateTime(share.createdAt)}
-          {share.expiresAt ? `, shown until ${formatDateTime(share.expiresAt)}` : ", shown until removed"}.
+          Sent {formatDateTime(share.createdAt)}, shown {shareEndText(share)}.
         </p>
         <ErrorAlert error={q.error} />
         <ul className="delivery-list">
