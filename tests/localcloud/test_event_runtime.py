@@ -371,7 +371,8 @@ def test_moto_repaired_to_query_one_partition_answers_as_moto_does():
     answers = json.loads(out.stdout.strip().splitlines()[-1])
     assert answers["repaired"] == answers["moto"]
     assert [sum(len(page) for page in pages) for pages in answers["moto"][2:6]] == [30, 11, 0, 45]
-    assert answers["repaired"][6] == ["17", "3"]  # SQS counts: 20 sent, 3 received
+    # SQS counts (all attributes, then two by name): 20 sent, 3 received.
+    assert answers["repaired"][6] == ["17", "3", "17", "3"]
     item = answers["repaired"][0]
     assert item["m"] == {"M": {"s": {"S": "x"}, "l": {"L": [{"N": "1.5"}, {"BOOL": True}]}}}
     assert item["b"] == {"B": repr(b"\x00\xff")} and item["z"] == {"NULL": True}
