@@ -181,7 +181,10 @@ def finish_template(template: dict[str, Any], stage_prefix: str) -> dict[str, An
     - the web origin (CORS preflight in the API definition, ``SHAREFRAME_WEB_URL``) comes from
       the ``WebOrigin`` parameter; ``SHAREFRAME_MQTT_HOST`` from ``MqttHost``;
     - SQS event sources name their queue by ARN string: point them at the queue resource
-      (``Fn::GetAtt``) so CloudFormation creates the queue first;
+      (``Fn::GetAtt``) so CloudFormation creates the queue first; and they read a handler's
+      partial batch response (``ReportBatchItemFailures``: chalice cannot say so), so a handler
+      that returns ``batchItemFailures`` has only those messages retried (one returning
+      nothing still succeeds or fails whole);
     - the API and the authorizer run with SnapStart behind an alias (``add_snapstart``).
     """
     template = _origin_to_parameter(template)
@@ -211,6 +214,7 @@ def finish_template(template: dict[str, Any], stage_prefix: str) -> dict[str, An
                 if name not in queues:
                     raise PackageError(f"SQS event source on {name!r}: no such queue in template")
                 event["Properties"]["Queue"] = {"Fn::GetAtt": [queues[name], "Arn"]}
+            event["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
     add_snapstart(template)
     return template
 

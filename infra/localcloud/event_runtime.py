@@ -88,13 +88,24 @@ def load_app(settings: Settings) -> tuple[ModuleType, Chalice]:
 
 
 def _timeouts(settings: Settings) -> tuple[int, dict[str, int]]:
-    """The default and per-function ``lambda_timeout`` of the local stage (chalice's rules)."""
+    """The default and per-function ``lambda_timeout`` of the local stage (chalice's rules).
+
+    A function whose timeout the local stage does not set has the one the deployed stages give
+    it (the longest), so a handler that budgets by ``get_remaining_time_in_millis`` (the timer
+    worker does) budgets locally as in AWS.
+    """
     config = settings.chalice_config()
-    stage = config.get("stages", {}).get(STAGE, {})
+    stages = config.get("stages", {})
+    stage = stages.get(STAGE, {})
     default = int(
         stage.get("lambda_timeout", config.get("lambda_timeout", DEFAULT_TIMEOUT_SECONDS))
     )
     per_function: dict[str, int] = {}
+    for name, deployed in stages.items():
+        for function, values in deployed.get("lambda_functions", {}).items():
+            if name != STAGE and "lambda_timeout" in values:
+                timeout = int(values["lambda_timeout"])
+                per_function[function] = max(timeout, per_function.get(function, timeout))
     for source in (config.get("lambda_functions", {}), stage.get("lambda_functions", {})):
         for name, values in source.items():
             if "lambda_timeout" in values:
@@ -143,15 +154,21 @@ class Invoker:
         return handler
 
     def invoke(self, kind: str, name: str, event: Any, **extra: Any) -> bool:
+        ok, _ = self.call(kind, name, event, **extra)
+        return ok
+
+    def call(self, kind: str, name: str, event: Any, **extra: Any) -> tuple[bool, Any]:
+        """Invoke and return (did not raise, what the handler returned)."""
         context = LambdaContext(
             function_name=f"{self.app_name}-{STAGE}-{name}",
             timeout_seconds=self.timeouts.get(name, self.default_timeout),
         )
         started = time.monotonic()
         ok = True
+        result = None
         try:
             with call_tally.tallying(f"{kind} {name}"):  # a no-op unless the load test asks
-                self.handler(name)(event, context)
+                result = self.handler(name)(event, context)
         except Exception:
             ok = False
             log.exception("%s %s failed", kind, name)
@@ -165,7 +182,7 @@ class Invoker:
         }
         # One line per invocation, through the process's one log handler (infra/localcloud/logs).
         log.info("%s %s", kind, name, extra={logs.FIELDS: record})
-        return ok
+        return ok, result
 
 
 # Schedules -----------------------------------------------------------------------------------
@@ -320,20 +337,37 @@ def _poll_sqs(
         if not messages:
             continue
         event = {"Records": [sqs_record(m, arn) for m in messages]}
-        ok = invoker.invoke("sqs", config.name, event, queue=name, records=len(messages))
+        ok, result = invoker.call("sqs", config.name, event, queue=name, records=len(messages))
+        failed = failed_messages(messages, result) if ok else {m["MessageId"] for m in messages}
         entries = [
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ({"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}, m["MessageId"] in failed)
+            for i, m in enumerate(messages)
         ]
+        done = [e for e, retry in entries if not retry]
+        again = [{**e, "VisibilityTimeout": SQS_RETRY_SECONDS} for e, retry in entries if retry]
         try:
-            if ok:
-                sqs.delete_message_batch(QueueUrl=url, Entries=entries)
-            else:
-                sqs.change_message_visibility_batch(
-                    QueueUrl=url,
-                    Entries=[{**e, "VisibilityTimeout": SQS_RETRY_SECONDS} for e in entries],
-                )
+            if done:
+                sqs.delete_message_batch(QueueUrl=url, Entries=done)
+            if again:
+                sqs.change_message_visibility_batch(QueueUrl=url, Entries=again)
         except ClientError as error:
             log.warning("acknowledging messages on %s failed: %s", name, error)
+
+
+def failed_messages(messages: list[dict[str, Any]], result: Any) -> set[str]:
+    """The ids of the messages a handler reported failed (``ReportBatchItemFailures``).
+
+    As Lambda reads a partial batch response: nothing (or an empty list) means all succeeded;
+    a response naming a message not in the batch, or not shaped as one, fails the whole batch.
+    """
+    every = {str(m["MessageId"]) for m in messages}
+    if not isinstance(result, dict) or not result.get("batchItemFailures"):
+        return set()
+    failures = result["batchItemFailures"]
+    if not isinstance(failures, list):
+        return every
+    named = {str(f.get("itemIdentifier")) if isinstance(f, dict) else "" for f in failures}
+    return named if named <= every else every
 
 
 # Topic rules ---------------------------------------------------------------------------------

@@ -256,6 +256,8 @@ def build(
                 sys.executable,
                 *("-m", "infra.localcloud.moto_runner"),
                 *("-H", settings.host, "-p", str(settings.moto_port)),
+                # Without --moto-log moto does not even write its request log (moto_runner.py).
+                *([] if moto_log else ["--quiet"]),
             ]
         ),
         settings.moto_port,

@@ -220,6 +220,10 @@ def test_finish_template_parameterises_origin_and_orders_queues():
     done = finish_template(template, "shareframe-dev")
     props = done["Resources"]["F"]["Properties"]
     assert props["Events"]["E"]["Properties"]["Queue"] == {"Fn::GetAtt": ["UploadsQueue", "Arn"]}
+    # Handlers may answer with a partial batch response (the timers' does): Lambda reads it.
+    assert props["Events"]["E"]["Properties"]["FunctionResponseTypes"] == [
+        "ReportBatchItemFailures"
+    ]
     assert props["Environment"]["Variables"]["SHAREFRAME_WEB_URL"] == {"Ref": "WebOrigin"}
     body = done["Resources"]["Api"]["Properties"]["DefinitionBody"]
     assert body["origin"] == {"Fn::Sub": "'${WebOrigin}'"}

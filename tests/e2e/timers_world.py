@@ -2,7 +2,7 @@
 what the jobs did. Runs in a subprocess with the stack's backend environment, so it writes
 through the app's own models (keys, shards, attribute formats) to the stack's moto.
 
-    python tests/e2e/timers_world.py seed N     # prints {"jobs": {job: count}, ...}
+    python tests/e2e/timers_world.py seed N [PART PARTS]  # prints {"jobs": {job: count}, ...}
     python tests/e2e/timers_world.py check N    # prints what is left and what changed
 """
 
@@ -47,7 +47,8 @@ def _user(n: int, now, photos: int) -> UserRecord:
     )
 
 
-def seed(count: int) -> dict[str, object]:
+def seed(count: int, part: int = 0, parts: int = 1) -> dict[str, object]:
+    """Items ``part``, ``part + parts``, ... of ``count`` (parts are seeded in parallel)."""
     now = utcnow()
     long_ago = now - timedelta(days=2)
     counts: dict[str, int] = {}
@@ -58,7 +59,7 @@ def seed(count: int) -> dict[str, object]:
         ImageRecord.batch_write() as images,
         PairingSessionRecord.batch_write() as sessions,
     ):
-        for n in range(count):
+        for n in range(part, count, parts):
             job = MIX[n % len(MIX)]
             counts[job] = counts.get(job, 0) + 1
             if job == jobs.EXPIRE_PAIRING_SESSIONS:
@@ -126,20 +127,27 @@ def _timer(job: str, due, ref: dict[str, str]) -> TimerRecord:
 
 
 def check(count: int) -> dict[str, object]:
+    """What the jobs left undone, read in batches of 100 keys (a read per item would take
+    longer than the work)."""
     left: dict[str, int] = {"sessions": 0, "images": 0, "notices": 0, "timers": 0}
-    wrong_counts = []
+    codes, frame_ids, user_ids, image_keys = [], [], [], []
     for n in range(count):
         job = MIX[n % len(MIX)]
         if job == jobs.EXPIRE_PAIRING_SESSIONS:
-            left["sessions"] += PairingSessionRecord.count(f"SCALE{n:06d}")
+            codes.append(f"SCALE{n:06d}")
         elif job == jobs.NOTIFY_OFFLINE_FRAMES:
-            if FrameRecord.get(f"frm_scale{n:06d}").offline_notice_for is None:
-                left["notices"] += 1
+            frame_ids.append(f"frm_scale{n:06d}")
         elif job == jobs.REMOVE_ABANDONED_UPLOADS:
-            user_id = f"usr_scale{n:06d}"
-            left["images"] += ImageRecord.count(user_id)
-            if UserRecord.get(user_id).photo_count != 1:
-                wrong_counts.append(user_id)
+            user_ids.append(f"usr_scale{n:06d}")
+            image_keys += [(f"usr_scale{n:06d}", f"img_scale{n:06d}{k}") for k in range(2)]
+    left["sessions"] = sum(1 for _ in PairingSessionRecord.batch_get(codes))
+    left["images"] = sum(1 for _ in ImageRecord.batch_get(image_keys))
+    frames = list(FrameRecord.batch_get(frame_ids, consistent_read=True))
+    assert len(frames) == len(frame_ids)
+    left["notices"] = sum(1 for f in frames if f.offline_notice_for is None)
+    users = list(UserRecord.batch_get(user_ids, consistent_read=True))
+    assert len(users) == len(user_ids)
+    wrong_counts = sorted(u.user_id for u in users if u.photo_count != 1)
     now = utcnow()
     for job in set(MIX):  # the seeded timers (other tests' timers may share the buckets)
         for shard in range(timers.SHARDS):
@@ -151,5 +159,5 @@ def check(count: int) -> dict[str, object]:
 
 if __name__ == "__main__":
     bootstrap.start()  # the stack's backend environment, as a Lambda module starts
-    command, number = sys.argv[1], int(sys.argv[2])
-    print(json.dumps(seed(number) if command == "seed" else check(number)))
+    command, number, *part = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:5])
+    print(json.dumps(seed(number, *part) if command == "seed" else check(number)))

@@ -15,6 +15,7 @@ from chalicelib.adapters.tables import (
     UserRecord,
 )
 from chalicelib.domain.timefmt import iso
+from chalicelib.events import timer_queue
 from chalicelib.services import maintenance
 from tests.integration.conftest import (
     call,
@@ -149,10 +150,61 @@ def test_a_failing_timer_fails_its_chunk_after_doing_the_others(client, monkeypa
         done.append(ref["n"])
         return True
 
-    monkeypatch.setitem(maintenance.JOBS, "expire_shares", flaky)
+    monkeypatch.setitem(maintenance.JOBS, "expire_shares", maintenance.Job(lambda d, r: flaky(r)))
     with pytest.raises(maintenance.WorkFailed):
         maintenance.work("expire_shares", [{"n": 0}, {"n": 1}, {"n": 2}])
     assert done == [0, 2]
+
+
+def test_a_chunk_reads_its_items_in_one_request_then_writes_each(client):
+    """25 abandoned uploads of 25 people, one chunk: one BatchGetItem, then each one's writes
+    (the conditional delete and the quota slot), never a GetItem per timer."""
+    with time_machine.travel(START, tick=True) as traveller:
+        people = [signup(client, f"u{n}@example.com") for n in range(25)]
+        refs = []
+        for person in people:
+            response = call(
+                client, "POST", "/images", {"contentType": "image/jpeg", "bytes": 1000}, person
+            )
+            refs.append({"userId": person.user_id, "imageId": json.loads(response.body)["imageId"]})
+        traveller.shift(timedelta(hours=25))
+        with metered() as meter:
+            outcome = maintenance.work("remove_abandoned_uploads", refs)
+        assert (outcome.examined, outcome.changed) == (25, 25)
+        assert meter.calls["BatchGetItem"] == 1 and meter.calls["GetItem"] == 0, meter
+        assert meter.calls["DeleteItem"] == 25 and meter.calls["UpdateItem"] == 25, meter
+        assert all(UserRecord.get(p.user_id).photo_count == 0 for p in people)
+        # Delivered again: read once more, nothing written, nothing counted twice.
+        with metered() as meter:
+            assert maintenance.work("remove_abandoned_uploads", refs).changed == 0
+        assert meter.total_calls == 1, meter
+        assert all(UserRecord.get(p.user_id).photo_count == 0 for p in people)
+
+
+def test_a_batch_of_timer_messages_retries_only_the_one_that_failed(client, monkeypatch):
+    def picky(deps, ref):
+        if ref["shareId"] == "shr_bad":
+            raise RuntimeError("DynamoDB went away")
+        return False
+
+    monkeypatch.setitem(maintenance.JOBS, "expire_shares", maintenance.Job(picky))
+    bodies = [
+        json.dumps({"job": "expire_shares", "refs": [{"shareId": "shr_a"}]}),
+        json.dumps(
+            {"job": "expire_shares", "refs": [{"shareId": "shr_a"}, {"shareId": "shr_bad"}]}
+        ),
+        "not json",  # dropped: retrying it can never succeed
+        json.dumps({"job": "expire_shares", "refs": [{"shareId": "shr_b"}]}),
+    ]
+    event = client.events.generate_sqs_event(bodies, "shareframe-local-timers")
+    for n, record in enumerate(event["Records"]):
+        record["messageId"] = f"m{n}"
+    answer = client.lambda_.invoke("work_timers", event).payload
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    # Too close to the function's timeout to start a message: each goes back to the queue.
+    monkeypatch.setattr(timer_queue, "_seconds_left", lambda event: 0.0)
+    answer = client.lambda_.invoke("work_timers", event).payload
+    assert answer == {"batchItemFailures": [{"itemIdentifier": f"m{n}"} for n in range(4)]}
 
 
 def _timer(due: datetime, name: str, job: str = "expire_shares") -> timers.TimerRecord:

@@ -19,7 +19,14 @@ import pytest
 from chalice.app import Chalice, Cron, Rate
 
 from infra.localcloud import logs
-from infra.localcloud.event_runtime import Invoker, discover, run_schedule, scheduled_event
+from infra.localcloud.event_runtime import (
+    Invoker,
+    _timeouts,
+    discover,
+    failed_messages,
+    run_schedule,
+    scheduled_event,
+)
 from infra.localcloud.schedules import RateSchedule, parse_schedule
 from infra.localcloud.topic_rules import parse_sql
 from tests.e2e.stack import LocalCloudStack
@@ -331,3 +338,49 @@ def test_every_line_a_busy_event_runtime_writes_is_one_json_object():
     assert len(invocations) == 8 * 150
     failed = [r for r in map(json.loads, lines) if "exception" in r]
     assert failed and all("kaput" in r["exception"] for r in failed)
+
+
+def test_a_partial_batch_response_is_read_as_lambda_reads_it():
+    messages = [{"MessageId": f"m{n}"} for n in range(3)]
+    # Nothing, an empty list or no list: the whole batch succeeded.
+    assert failed_messages(messages, None) == set()
+    assert failed_messages(messages, {"batchItemFailures": []}) == set()
+    assert failed_messages(messages, {"other": 1}) == set()
+    # The messages named failed, and only those.
+    answer = {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
+    assert failed_messages(messages, answer) == {"m1", "m2"}
+    # A message not in the batch, or a malformed answer: the whole batch failed.
+    every = {"m0", "m1", "m2"}
+    assert failed_messages(messages, {"batchItemFailures": [{"itemIdentifier": "x"}]}) == every
+    assert failed_messages(messages, {"batchItemFailures": ["m1"]}) == every
+    assert failed_messages(messages, {"batchItemFailures": "m1"}) == every
+
+
+def test_moto_repaired_to_query_one_partition_answers_as_moto_does():
+    """moto_runner.speed_up reads a table query's one partition instead of sorting the whole
+    table, and sends items without its generic serializer: the same items, order and pages
+    (tables and indexes) and the same attribute values of every type, in a process of its own."""
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.localcloud.moto_queries"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+    )
+    answers = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answers["repaired"] == answers["moto"]
+    assert [sum(len(page) for page in pages) for pages in answers["moto"][2:6]] == [30, 11, 0, 45]
+    # SQS counts (all attributes, then two by name): 20 sent, 3 received.
+    assert answers["repaired"][6] == ["17", "3", "17", "3"]
+    item = answers["repaired"][0]
+    assert item["m"] == {"M": {"s": {"S": "x"}, "l": {"L": [{"N": "1.5"}, {"BOOL": True}]}}}
+    assert item["b"] == {"B": repr(b"\x00\xff")} and item["z"] == {"NULL": True}
+
+
+def test_functions_get_locally_the_timeout_they_have_when_deployed(tmp_path):
+    """The local stage sets no timeouts: a function budgeting by its remaining time (the timer
+    worker) must see the deployed 300 s locally too, not chalice's default."""
+    functions = Path(__file__).parents[2] / "functions"
+    default, per_function = _timeouts(make_settings(tmp_path, functions))
+    assert per_function["work_timers"] == 300 and default == 60

@@ -24,6 +24,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.timefmt import iso, parse_iso, utcnow
 from chalicelib.events.frame_messages import FrameEvent, FramePresence, FrameStatus
 from chalicelib.services import activity, frame_sync, notifications, releases
+from chalicelib.services.ports import Deps
 
 log = logging.getLogger(__name__)
 OFFLINE_NOTICE_AFTER = timedelta(hours=24)
@@ -268,16 +269,22 @@ def handle_presence(presence: FramePresence) -> str:
     return "offline"
 
 
-def notify_offline(frame_id: str) -> bool:
-    """Job: tell owners who asked when their frame has been offline for more than a day."""
-    try:
-        frame = FrameRecord.get(frame_id, consistent_read=True)
-    except FrameRecord.DoesNotExist:
-        return False
-    now = utcnow()
+def needs_offline_notice(frame: FrameRecord, now: datetime) -> bool:
+    """Offline for longer than the grace period (a notice may be due, unless sent already)."""
     last = frame.last_seen_at or frame.created_at
-    if frame.online or now - last < OFFLINE_NOTICE_AFTER:
+    return not frame.online and now - last >= OFFLINE_NOTICE_AFTER
+
+
+def notify_offline(deps: Deps, frame_id: str) -> bool:
+    """Job: tell owners who asked when their frame has been offline for more than a day.
+
+    The timer job reads the chunk's frames ahead consistently (services/maintenance.py): a
+    frame back online a moment ago is seen online.
+    """
+    frame = deps.frames.get(frame_id)
+    if frame is None or not needs_offline_notice(frame, utcnow()):
         return False
+    last = frame.last_seen_at or frame.created_at
     if not update_if(  # one notice per silence, however many timers point at it
         frame,
         [FrameRecord.offline_notice_for.set(iso(last))],
@@ -285,7 +292,9 @@ def notify_offline(frame_id: str) -> bool:
         | (FrameRecord.offline_notice_for != iso(last)),
     ):
         return False
-    notifications.frame_offline(UserRecord.get(frame.owner_id), frame.name)
+    owner = deps.users.get(frame.owner_id)
+    if owner is not None:  # an account being deleted takes its frames with it
+        notifications.frame_offline(owner, frame.name)
     return True
 
 

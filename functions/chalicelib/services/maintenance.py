@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import bootstrap
-from chalicelib.adapters import queues, timers
+from chalicelib.adapters import queues, read_ahead, timers
+from chalicelib.adapters.conditional import delete_if
 from chalicelib.adapters.tables import PairingSessionRecord, TimerRecord, UserRecord
 from chalicelib.config import settings
 from chalicelib.domain import jobs
@@ -35,11 +36,28 @@ from chalicelib.services import (
     images,
     sharing,
 )
+from chalicelib.services.ports import Deps
 
 log = logging.getLogger(__name__)
 
 
-def _remove_unverified(ref: dict[str, Any]) -> bool:
+type Ref = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One kind of timer work: ``apply`` does one timer's work.
+
+    ``read_ahead`` (if any) first reads what every timer of a chunk needs, one request per
+    table (adapters/read_ahead.py), and returns the deps whose repositories answer from it: a
+    chunk of 25 costs one read instead of 25 before the timers' own writes.
+    """
+
+    apply: Callable[[Deps, Ref], bool]
+    read_ahead: Callable[[Deps, Sequence[Ref]], Deps] | None = None
+
+
+def _remove_unverified(deps: Deps, ref: Ref) -> bool:
     try:
         user = UserRecord.get(ref["userId"], consistent_read=True)
     except DoesNotExist:
@@ -49,36 +67,53 @@ def _remove_unverified(ref: dict[str, Any]) -> bool:
     return account_deletion.run(user.user_id)
 
 
-def _finish_deletion(ref: dict[str, Any]) -> bool:
-    return account_deletion.run(ref["userId"])
+def _expire_pairing(deps: Deps, ref: Ref) -> bool:
+    """One conditional delete, no read: gone unless a frame is claiming it right now."""
+    return delete_if(
+        PairingSessionRecord(ref["code"]),
+        PairingSessionRecord.code.exists()
+        & (PairingSessionRecord.expires_at <= utcnow())
+        & (PairingSessionRecord.state != "claiming"),
+    )
 
 
-def _expire_pairing(ref: dict[str, Any]) -> bool:
-    try:
-        session = PairingSessionRecord.get(ref["code"])
-    except DoesNotExist:
-        return False
-    if session.expires_at > utcnow() or session.state == "claiming":
-        return False
-    session.delete()
-    return True
+def _read_shares(deps: Deps, refs: Sequence[Ref]) -> Deps:
+    return replace(deps, shares=read_ahead.ReadAheadShares(read_ahead.keys(refs, "shareId")))
 
 
-JOBS: dict[str, Callable[[dict[str, Any]], bool]] = {
-    jobs.EXPIRE_SHARES: lambda ref: sharing.expire(bootstrap.deps(), ref["shareId"]),
-    jobs.PURGE_SHARE_HISTORY: lambda ref: sharing.purge(bootstrap.deps(), ref["shareId"]),
-    jobs.REMOVE_ABANDONED_UPLOADS: lambda ref: images.remove_abandoned(
-        bootstrap.deps(), ref["userId"], ref["imageId"]
+def _read_uploads(deps: Deps, refs: Sequence[Ref]) -> Deps:
+    images = read_ahead.ReadAheadImages(read_ahead.keys(refs, "userId", "imageId"))
+    return replace(deps, images=images)
+
+
+def _read_offline_frames(deps: Deps, refs: Sequence[Ref]) -> Deps:
+    frames = read_ahead.ReadAheadFrames(read_ahead.keys(refs, "frameId"), consistent=True)
+    now = utcnow()
+    owners = [f.owner_id for f in frames.read() if frame_reports.needs_offline_notice(f, now)]
+    return replace(deps, frames=frames, users=read_ahead.ReadAheadUsers(owners))
+
+
+JOBS: dict[str, Job] = {
+    jobs.EXPIRE_SHARES: Job(lambda deps, ref: sharing.expire(deps, ref["shareId"]), _read_shares),
+    jobs.PURGE_SHARE_HISTORY: Job(lambda deps, ref: sharing.purge(deps, ref["shareId"])),
+    jobs.REMOVE_ABANDONED_UPLOADS: Job(
+        lambda deps, ref: images.remove_abandoned(deps, ref["userId"], ref["imageId"]),
+        _read_uploads,
     ),
-    jobs.FORGET_PHOTOS: lambda ref: images.forget(ref["userId"], ref["imageId"]),
-    jobs.PURGE_DELETED_PHOTOS: lambda ref: images.purge_deleted(ref["userId"], ref["imageId"]),
-    jobs.REMOVE_UNVERIFIED_ACCOUNTS: _remove_unverified,
-    jobs.FINISH_ACCOUNT_DELETIONS: _finish_deletion,
-    jobs.EXPIRE_PAIRING_SESSIONS: _expire_pairing,
-    jobs.REJECT_STALE_REQUESTS: lambda ref: friends.reject_stale(
-        bootstrap.deps(), ref["to"], ref["from"]
+    jobs.FORGET_PHOTOS: Job(lambda deps, ref: images.forget(ref["userId"], ref["imageId"])),
+    jobs.PURGE_DELETED_PHOTOS: Job(
+        lambda deps, ref: images.purge_deleted(ref["userId"], ref["imageId"])
     ),
-    jobs.NOTIFY_OFFLINE_FRAMES: lambda ref: frame_reports.notify_offline(ref["frameId"]),
+    jobs.REMOVE_UNVERIFIED_ACCOUNTS: Job(_remove_unverified),
+    jobs.FINISH_ACCOUNT_DELETIONS: Job(lambda deps, ref: account_deletion.run(ref["userId"])),
+    jobs.EXPIRE_PAIRING_SESSIONS: Job(_expire_pairing),
+    jobs.REJECT_STALE_REQUESTS: Job(
+        lambda deps, ref: friends.reject_stale(deps, ref["to"], ref["from"])
+    ),
+    jobs.NOTIFY_OFFLINE_FRAMES: Job(
+        lambda deps, ref: frame_reports.notify_offline(deps, ref["frameId"]),
+        _read_offline_frames,
+    ),
 }
 
 
@@ -164,15 +199,23 @@ def sweep_shard(job: str, shard: int, *, budget_seconds: float | None = None) ->
     return outcome
 
 
-def work(job: str, refs: list[dict[str, Any]]) -> WorkOutcome:
-    """Apply ``job`` to each timer of a chunk; failures make the whole message retry."""
-    handler = JOBS[job]
+def work(job: str, refs: list[Ref]) -> WorkOutcome:
+    """Apply ``job`` to each timer of a chunk; failures make the whole message retry.
+
+    The chunk's reads come first, all at once (a failure there retries the message before any
+    work is done); then each timer's writes, one timer after the other: a timer that fails
+    does not keep the others from being done.
+    """
+    kind = JOBS[job]
     started = time.monotonic()
+    deps = bootstrap.deps()
+    if kind.read_ahead is not None:
+        deps = kind.read_ahead(deps, refs)
     changed = 0
     failures: list[str] = []
     for ref in refs:
         try:
-            if handler(dict(ref)):
+            if kind.apply(deps, dict(ref)):
                 changed += 1
         except Exception as error:  # the others still get done; the retry repeats them safely
             log.exception("timer failed", extra={"job": job, "ref": ref})
