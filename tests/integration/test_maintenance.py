@@ -18,6 +18,7 @@ from chalicelib.domain.timefmt import iso
 from chalicelib.services import maintenance
 from tests.integration.conftest import (
     call,
+    drain_renders,
     pair_frame,
     published,
     run_job,
@@ -34,6 +35,7 @@ def _send(client, user, image_id, frame_id, **extra):
         client, "POST", "/shares", {"imageId": image_id, "frameIds": [frame_id], **extra}, user
     )
     assert response.status_code == 201, response.body
+    drain_renders(client)
     return json.loads(response.body)
 
 

@@ -6,7 +6,7 @@ raises ``MalformedMessage``: retrying it can never succeed, so the consumers log
 (a message produced by our own code never is malformed; one that is, is a bug to see in logs).
 
 Producers: S3 (uploads), ``services/data_export.request`` (exports),
-``services/maintenance`` (timer sweeps and chunks).
+``services/maintenance`` (timer sweeps and chunks), ``services/sharing.create`` (renditions).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -81,6 +82,60 @@ class ExportRequest:
     def parse(cls, body: str) -> ExportRequest:
         message = _json_object(body)
         return cls(_text(message, "userId"), _text(message, "exportId"))
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """Make one rendition of a share's photo and give it to the deliveries waiting for it.
+
+    One per (share, panel, orientation, sender label): the share holds the photo and the
+    caption. ``queued_at`` tells a share not written yet (retry) from one that never will be.
+    """
+
+    share_id: str
+    frame_ids: tuple[str, ...]
+    panel: str
+    orientation: str
+    sender_label: str | None
+    queued_at: datetime
+
+    def as_message(self) -> dict[str, Any]:
+        return {
+            "shareId": self.share_id,
+            "frameIds": list(self.frame_ids),
+            "panel": self.panel,
+            "orientation": self.orientation,
+            "senderLabel": self.sender_label,
+            "queuedAt": self.queued_at.isoformat(),
+        }
+
+    @classmethod
+    def parse(cls, body: str) -> RenderRequest:
+        message = _json_object(body)
+        frame_ids = message.get("frameIds")
+        if (
+            not isinstance(frame_ids, list)
+            or not frame_ids
+            or not all(isinstance(f, str) and f for f in frame_ids)
+        ):
+            raise MalformedMessage("frameIds must be a non-empty list of strings")
+        label = message.get("senderLabel")
+        if label is not None and not isinstance(label, str):
+            raise MalformedMessage("senderLabel must be a string or null")
+        try:
+            queued_at = datetime.fromisoformat(_text(message, "queuedAt"))
+        except ValueError as err:
+            raise MalformedMessage("queuedAt must be an ISO 8601 time") from err
+        if queued_at.tzinfo is None:
+            raise MalformedMessage("queuedAt must have a time zone")
+        return cls(
+            _text(message, "shareId"),
+            tuple(frame_ids),
+            _text(message, "panel"),
+            _text(message, "orientation"),
+            label,
+            queued_at,
+        )
 
 
 @dataclass(frozen=True)
