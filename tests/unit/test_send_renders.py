@@ -4,9 +4,12 @@ change nothing they should not."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib.api.models.shares import SendPhoto
+from chalicelib.events.messages import MalformedMessage, RenderRequest
 from chalicelib.services import delivery_files, sharing
 from tests.unit.edge import command
 from tests.unit.fakes import World
@@ -42,12 +45,15 @@ def test_the_request_renders_nothing_and_queues_one_job_per_rendition(world, fam
     assert all(d["previewUrl"] is None for d in share["deliveries"])
     thumbnail = f"derived/{ana.user_id}/{photo.image_id}/thumbnail.jpg"
     assert share["thumbnailUrl"].startswith(f"https://media.test/{thumbnail}")
-    jobs = {(j.panel, j.sender_label): j.frame_ids for j in world.render_queue.jobs}
+    jobs = {
+        (j.panel, b.sender_label): b.frame_ids for j in world.render_queue.jobs for b in j.bands
+    }
     assert jobs == {
         ("waveshare_7in5_v2", "from Ana"): (frames[0].frame_id, frames[1].frame_id),
         ("spectra6_7in3", "from Ana"): (frames[2].frame_id,),
         ("waveshare_7in5_v2", None): (frames[3].frame_id,),  # her own frame: no "from Ana"
     }
+    assert len(world.render_queue.jobs) == 2  # one per panel and orientation
     assert world.frame_channel.published == []  # nothing to show yet: nobody is told
     assert [f.active_items for f in frames] == [1, 1, 1, 1]  # yet each counts it already
 
@@ -55,7 +61,7 @@ def test_the_request_renders_nothing_and_queues_one_job_per_rendition(world, fam
 def test_the_workers_give_every_delivery_its_file_and_tell_each_frame_once(world, family):
     ana, _, frames = family
     share = send_only(world, ana, frames, caption="Hi")
-    assert world.render_all() == ["filled 2", "filled 1", "filled 1"]
+    assert world.render_all() == ["filled 3", "filled 1"]
     assert len(world.render.calls) == 3  # one rendition per (panel, orientation, caption, label)
     for frame in frames:
         delivery = world.shares.delivery(frame.frame_id, share["shareId"])
@@ -148,3 +154,27 @@ def test_a_frame_the_photo_is_sent_to_again_is_told_at_once_that_the_old_copy_le
     assert old.state == "removed"
     assert world.frame_channel.published == [frames[0].frame_id]
     assert len(world.render_queue.jobs) == 1
+
+
+def test_a_rendition_job_survives_the_queue_unchanged(world, family):
+    ana, _, frames = family
+    send_only(world, ana, frames, caption="Hi")
+    for job in world.render_queue.jobs:
+        assert RenderRequest.parse(json.dumps(job.as_message())) == job
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        '{"shareId": "shr_1", "panel": "p", "orientation": "landscape", "bands": [],'
+        ' "queuedAt": "2026-11-29T12:00:00+00:00"}',
+        '{"shareId": "shr_1", "panel": "p", "orientation": "landscape",'
+        ' "bands": [{"senderLabel": 3, "frameIds": ["frm_1"]}], "queuedAt": "2026-11-29T12:00:00+00:00"}',
+        '{"shareId": "shr_1", "panel": "p", "orientation": "landscape",'
+        ' "bands": [{"senderLabel": null, "frameIds": ["frm_1"]}], "queuedAt": "2026-11-29T12:00:00"}',
+    ],
+)
+def test_a_malformed_rendition_job_is_refused(body):
+    with pytest.raises(MalformedMessage):
+        RenderRequest.parse(body)

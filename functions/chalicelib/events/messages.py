@@ -85,43 +85,65 @@ class ExportRequest:
 
 
 @dataclass(frozen=True)
-class RenderRequest:
-    """Make one rendition of a share's photo and give it to the deliveries waiting for it.
+class Band:
+    """The frames of a ``RenderRequest`` that show one sender label (None: no label)."""
 
-    One per (share, panel, orientation, sender label): the share holds the photo and the
-    caption. ``queued_at`` tells a share not written yet (retry) from one that never will be.
+    sender_label: str | None
+    frame_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """Make a share's photo for one panel and orientation, and give each band's frames their
+    file (the plain rendition with the caption and that band's sender label over it).
+
+    One per (share, panel, orientation), so one worker dithers the photo once for all of them;
+    the share holds the photo and the caption. ``queued_at`` tells a share not written yet
+    (retry) from one that never will be.
     """
 
     share_id: str
-    frame_ids: tuple[str, ...]
     panel: str
     orientation: str
-    sender_label: str | None
+    bands: tuple[Band, ...]
     queued_at: datetime
+
+    @property
+    def frame_ids(self) -> tuple[str, ...]:
+        return tuple(f for band in self.bands for f in band.frame_ids)
 
     def as_message(self) -> dict[str, Any]:
         return {
             "shareId": self.share_id,
-            "frameIds": list(self.frame_ids),
             "panel": self.panel,
             "orientation": self.orientation,
-            "senderLabel": self.sender_label,
+            "bands": [
+                {"senderLabel": b.sender_label, "frameIds": list(b.frame_ids)} for b in self.bands
+            ],
             "queuedAt": self.queued_at.isoformat(),
         }
 
     @classmethod
     def parse(cls, body: str) -> RenderRequest:
         message = _json_object(body)
-        frame_ids = message.get("frameIds")
-        if (
-            not isinstance(frame_ids, list)
-            or not frame_ids
-            or not all(isinstance(f, str) and f for f in frame_ids)
-        ):
-            raise MalformedMessage("frameIds must be a non-empty list of strings")
-        label = message.get("senderLabel")
-        if label is not None and not isinstance(label, str):
-            raise MalformedMessage("senderLabel must be a string or null")
+        bands = message.get("bands")
+        if not isinstance(bands, list) or not bands:
+            raise MalformedMessage("bands must be a non-empty list")
+        parsed = []
+        for band in bands:
+            if not isinstance(band, dict):
+                raise MalformedMessage("a band must be an object")
+            frame_ids = band.get("frameIds")
+            if (
+                not isinstance(frame_ids, list)
+                or not frame_ids
+                or not all(isinstance(f, str) and f for f in frame_ids)
+            ):
+                raise MalformedMessage("frameIds must be a non-empty list of strings")
+            label = band.get("senderLabel")
+            if label is not None and not isinstance(label, str):
+                raise MalformedMessage("senderLabel must be a string or null")
+            parsed.append(Band(label, tuple(frame_ids)))
         try:
             queued_at = datetime.fromisoformat(_text(message, "queuedAt"))
         except ValueError as err:
@@ -130,10 +152,9 @@ class RenderRequest:
             raise MalformedMessage("queuedAt must have a time zone")
         return cls(
             _text(message, "shareId"),
-            tuple(frame_ids),
             _text(message, "panel"),
             _text(message, "orientation"),
-            label,
+            tuple(parsed),
             queued_at,
         )
 

@@ -19,7 +19,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.permissions import may_send
 from chalicelib.domain.timefmt import iso
-from chalicelib.events.messages import RenderRequest
+from chalicelib.events.messages import Band, RenderRequest
 from chalicelib.services import frame_sync, friends, paging
 from chalicelib.services.ports import Deps
 
@@ -182,12 +182,7 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
     # does nothing, and a rendition job for one is dropped once it is clearly never coming.
     if until is not None:
         deps.timers.schedule(jobs.EXPIRE_SHARES, until, {"shareId": share.share_id}, now=now)
-    deps.render_queue.request(
-        [
-            RenderRequest(share.share_id, tuple(frame_ids), *variant, queued_at=now)
-            for variant, frame_ids in waiting.items()
-        ]
-    )
+    deps.render_queue.request(_render_requests(share.share_id, waiting, now))
     _extend_image_life(deps, image, until)
     deps.shares.add(share, [d for d, _ in planned])
     for delivery, replaced in planned:
@@ -201,6 +196,19 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
             deps.frame_channel.publish(delivery.frame_id)
     log.info("share sent", extra={"shareId": share.share_id, "frames": len(wanted)})
     return describe(deps, share, [d for d, _ in planned], found)
+
+
+def _render_requests(
+    share_id: str, waiting: dict[tuple[str, str, str | None], list[str]], now: datetime
+) -> list[RenderRequest]:
+    """One job per panel and orientation (the photo is dithered once for all its labels)."""
+    bands: dict[tuple[str, str], list[Band]] = {}
+    for (panel, orientation, label), frame_ids in waiting.items():
+        bands.setdefault((panel, orientation), []).append(Band(label, tuple(frame_ids)))
+    return [
+        RenderRequest(share_id, panel, orientation, tuple(group), queued_at=now)
+        for (panel, orientation), group in bands.items()
+    ]
 
 
 def _extend_image_life(deps: Deps, image: ImageRecord, until: datetime | None) -> None:
