@@ -24,7 +24,14 @@ from chalicelib.api import (
 )
 from chalicelib.api import openapi as openapi_document
 from chalicelib.api.authorizer import authorizer_blueprint
-from chalicelib.events import export_queue, frame_rules, schedules, timer_queue, upload_queue
+from chalicelib.events import (
+    export_queue,
+    frame_rules,
+    rendition_queue,
+    schedules,
+    timer_queue,
+    upload_queue,
+)
 
 bootstrap.start()
 # What the first requests would load lazily goes into the SnapStart snapshot instead.
@@ -42,5 +49,5 @@ app.register_blueprint(authorizer_blueprint)
 for area in (auth_routes, me, images, pairing, frames, shares, friends, dashboard, releases):
     app.register_blueprint(area.blueprint)
 app.register_blueprint(openapi_document.blueprint)
-for functions in (upload_queue, export_queue, timer_queue, frame_rules, schedules):
+for functions in (upload_queue, export_queue, timer_queue, rendition_queue, frame_rules, schedules):
     app.register_blueprint(functions.blueprint)

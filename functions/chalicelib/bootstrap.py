@@ -42,7 +42,14 @@ def deps() -> Deps:
 
 @cache
 def _bundle(settings: Settings) -> Deps:
-    from chalicelib.adapters import mailer, media_store, rate_limiter, repositories, timers
+    from chalicelib.adapters import (
+        mailer,
+        media_store,
+        rate_limiter,
+        render_queue,
+        repositories,
+        timers,
+    )
     from chalicelib.services import activity, frame_sync, images
 
     return Deps(
@@ -56,6 +63,8 @@ def _bundle(settings: Settings) -> Deps:
         devices=repositories.DeviceRegistry(),
         media=media_store,
         render=images.rendition,
+        cached_rendition=images.cached_rendition,
+        render_queue=render_queue,
         clock=utcnow,
         new_id=new_id,
         timers=timers,

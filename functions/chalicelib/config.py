@@ -60,6 +60,11 @@ class Settings:
         """Sweeps of timer shards and chunks of due timers (services/maintenance.py)."""
         return f"{self.prefix}-timers"
 
+    @property
+    def renditions_queue(self) -> str:
+        """Deliveries waiting for their panel file (services/delivery_files.py)."""
+        return f"{self.prefix}-renditions"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings an environment describes (``os.environ`` unless given); binds nothing."""

@@ -46,6 +46,7 @@ FUNCTION_POLICIES: dict[str, str] = {
     "notify_offline_frames": "policy-maintenance.json",
     "finish_account_deletions": "policy-maintenance.json",
     "work_timers": "policy-timers.json",
+    "render_deliveries": "policy-renditions.json",
 }
 
 
@@ -247,6 +248,7 @@ def documents(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 tables(all_tables),
                 *media(),
                 send("ExportsQueue"),
+                send("RenditionsQueue"),
                 secrets("JwtSecret", "DeviceCaSecret"),
                 publish_desired(),
                 *pair_frames(),
@@ -266,6 +268,10 @@ def documents(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ),
         "policy-frame-reports.json": _document(
             [logs(), tables(all_tables), *media(write=False), publish_desired(), mail()]
+        ),
+        # Renders for sent photos: reads masters, writes renditions, fills deliveries, publishes.
+        "policy-renditions.json": _document(
+            [logs(), consume("RenditionsQueue"), tables(all_tables), *media(), publish_desired()]
         ),
         # A schedule only starts a sweep: one message per timer shard.
         "policy-maintenance.json": _document([logs(), send("TimersQueue")]),

@@ -22,6 +22,7 @@ ROOT = HERE.parents[1]
 
 BENCHMARKS = {
     "api": ["bench_api.py"],
+    "send": ["bench_send.py"],
     "send-to-screen": ["bench_send_to_screen.py"],
     "fanout": ["bench_fanout.py"],
     "rendering": ["bench_rendering.py"],
@@ -51,6 +52,8 @@ def main() -> int:
             command += ["--sigma", "1"]  # --full adds sigma 2 (twice the time)
         if name == "fanout":
             command += ["--frames", str(args.frames)]
+        if name == "send":
+            command += ["--rounds", "1"]  # the new code only (--before DIR compares)
         if name == "send-to-screen":
             command += ["--sends", str(args.sends)]
         print(f"\n=== {name} ===", flush=True)

@@ -49,7 +49,12 @@ def main() -> None:
             {
                 "tables": tables,
                 "bucket": cfg.media_bucket,
-                "queues": [cfg.uploads_queue, cfg.exports_queue, cfg.timers_queue],
+                "queues": [
+                    cfg.uploads_queue,
+                    cfg.exports_queue,
+                    cfg.timers_queue,
+                    cfg.renditions_queue,
+                ],
                 "secrets": [cfg.jwt_secret_id, cfg.device_ca_secret_id],
                 "sqs": {s.name: s.queue for s in sources if isinstance(s, SQSEventConfig)},
                 "sqs_concurrency": {

@@ -193,6 +193,24 @@ def drain_uploads(client: Client) -> int:
             handled += 1
 
 
+def drain_renders(client: Client) -> list[str]:
+    """Work off the renditions queue (what ``POST /shares`` left for the rendition workers) as
+    its Lambda would; returns each job's outcome."""
+    import boto3
+
+    from chalicelib.events import rendition_queue
+    from chalicelib.events.messages import RenderRequest
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="shareframe-local-renditions")["QueueUrl"]
+    outcomes = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for message in messages:
+            outcomes.append(rendition_queue.handle(RenderRequest.parse(message["Body"])))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return outcomes
+
+
 def upload_photo(
     client: Client, user: User, data: bytes | None = None, content_type: str = "image/jpeg"
 ) -> str:

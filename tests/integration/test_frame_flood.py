@@ -8,6 +8,7 @@ import time_machine
 
 from tests.integration.conftest import (
     call,
+    drain_renders,
     frame_reports,
     pair_frame,
     published,
@@ -25,6 +26,7 @@ def frame_with_a_photo(client):
     frame_id = pair_frame(client, ana)["frameId"]
     image_id = upload_photo(client, ana)
     share = call(client, "POST", "/shares", {"imageId": image_id, "frameIds": [frame_id]}, ana)
+    drain_renders(client)
     return frame_id, json.loads(share.body)["shareId"]
 
 

@@ -13,6 +13,7 @@ from chalicelib.adapters.tables import FirmwareUpdateRecord, FrameRecord
 from chalicelib.services import frame_sync
 from tests.integration.conftest import (
     call,
+    drain_renders,
     frame_reports,
     pair_frame,
     published,
@@ -29,6 +30,7 @@ def frame_with_a_photo(client):
     image_id = upload_photo(client, ana)
     share = call(client, "POST", "/shares", {"imageId": image_id, "frameIds": [frame_id]}, ana)
     assert share.status_code == 201, share.body
+    drain_renders(client)
     return frame_id, json.loads(share.body)["shareId"]
 
 

@@ -8,6 +8,7 @@ from chalicelib.adapters.tables import FrameRecord
 from chalicelib.config import settings
 from tests.integration.conftest import (
     call,
+    drain_renders,
     frame_reports,
     pair_frame,
     published,
@@ -28,9 +29,12 @@ def befriend(client, a, b):
 
 
 def send(client, user, image_id, frame_ids, **extra):
-    return call(
+    """Send, then let the rendition workers make the files."""
+    response = call(
         client, "POST", "/shares", {"imageId": image_id, "frameIds": frame_ids, **extra}, user
     )
+    drain_renders(client)
+    return response
 
 
 @pytest.fixture

@@ -7,7 +7,14 @@ import boto3
 import pytest
 
 from chalicelib.config import settings
-from tests.integration.conftest import call, drain_uploads, jpeg_bytes, signup, upload_photo
+from tests.integration.conftest import (
+    call,
+    drain_renders,
+    drain_uploads,
+    jpeg_bytes,
+    signup,
+    upload_photo,
+)
 
 
 def body(response):
@@ -160,6 +167,7 @@ def test_deleting_a_photo_removes_its_files_but_keeps_what_frames_still_need(cli
         ).status_code
         == 201
     )
+    drain_renders(client)
     s3 = boto3.client("s3", region_name="us-east-1")
 
     def keys(image_id):

@@ -19,6 +19,7 @@ from chalicelib.events import timer_queue
 from chalicelib.services import maintenance
 from tests.integration.conftest import (
     call,
+    drain_renders,
     pair_frame,
     published,
     run_job,
@@ -35,6 +36,7 @@ def _send(client, user, image_id, frame_id, **extra):
         client, "POST", "/shares", {"imageId": image_id, "frameIds": [frame_id], **extra}, user
     )
     assert response.status_code == 201, response.body
+    drain_renders(client)
     return json.loads(response.body)
 
 

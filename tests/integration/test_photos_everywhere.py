@@ -35,17 +35,25 @@ def test_shares_deliveries_arrivals_and_the_feed_carry_a_thumbnail(client, famil
     ana, bob, frame = family
     photo = upload_photo(client, ana)
 
-    share = body(send(client, ana, photo, [frame["frameId"]], caption="Hello"))
+    answer = body(send(client, ana, photo, [frame["frameId"]], caption="Hello"))
+    # The answer comes before the frame's file exists: it shows the photo's own thumbnail.
+    assert _key(answer["thumbnailUrl"]) == f"derived/{ana.user_id}/{photo}/thumbnail.jpg"
+    assert _key(answer["deliveries"][0]["thumbnailUrl"]) == _key(answer["thumbnailUrl"])
 
+    # Once the rendition worker ran (``send`` drains it), the share shows the frame's file.
+    share = body(call(client, "GET", f"/shares/{answer['shareId']}", user=ana))
     assert share["thumbnailUrl"] and share["deliveries"][0]["thumbnailUrl"]
     thumb = Image.open(BytesIO(media_store.read(_key(share["thumbnailUrl"]), max_bytes=1_000_000)))
     assert thumb.format == "JPEG" and max(thumb.size) == 320
     sent = body(call(client, "GET", "/shares", user=ana))["items"]
     received = body(call(client, "GET", "/shares?direction=received", user=bob))["items"]
     items = body(call(client, "GET", f"/frames/{frame['frameId']}/items", user=bob))["items"]
-    feed = body(call(client, "GET", "/dashboard", user=bob))["recent"]
-    for named in (sent[0], received[0], items[0], next(e for e in feed if "shareId" in e)):
+    for named in (sent[0], received[0], items[0]):
         assert _key(named["thumbnailUrl"]) == _key(share["thumbnailUrl"])
+    # The feed keeps what was known when the photo was sent: the photo's own thumbnail.
+    feed = body(call(client, "GET", "/dashboard", user=bob))["recent"]
+    arrived = next(e for e in feed if "shareId" in e)
+    assert _key(arrived["thumbnailUrl"]) == _key(answer["thumbnailUrl"])
     # The larger view is the frame's own file.
     assert _key(items[0]["previewUrl"]) == _key(share["previewUrl"])
 

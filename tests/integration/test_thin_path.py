@@ -9,6 +9,7 @@ from cryptography import x509
 
 from tests.integration.conftest import (
     call,
+    drain_renders,
     frame_reports,
     pair_frame,
     published,
@@ -88,6 +89,7 @@ def test_sending_publishes_the_desired_state_and_receipts_reach_the_share(client
     assert response.status_code == 201, response.body
     share = json.loads(response.body)
     assert share["deliveries"][0]["state"] == "queued"
+    assert drain_renders(client) == ["filled 1"]  # the file is made after the request
 
     topic, desired = published()[-1]
     assert topic == f"shareframe/frames/{frame['frameId']}/desired"

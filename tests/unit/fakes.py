@@ -9,7 +9,7 @@ Records are the PynamoDB models used as data only: nothing here is ever saved.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from chalicelib.config import Settings
 from chalicelib.domain import codes
 from chalicelib.domain.errors import RateLimited, ValidationFailed
 from chalicelib.domain.ids import new_id
+from chalicelib.events.messages import RenderRequest
 from chalicelib.services.ports import Deps
 
 LIVE = ("queued", "delivered", "displayed")
@@ -186,6 +187,18 @@ class FakeShares:
             return False
         d.state = state
         return True
+
+    def attach_file(self, frame_id: str, share_id: str, file: dict[str, Any]) -> bool:
+        d = self.by_frame.get((frame_id, share_id))
+        if d is None or d.state != "queued" or d.file_key is not None:
+            return False
+        d.file_key, d.file_sha256, d.file_bytes = file["key"], file["sha256"], file["bytes"]
+        d.thumbnail_key = file["thumbnailKey"]
+        return True
+
+    def set_thumbnail(self, share_id: str, key: str) -> None:
+        if share_id in self.shares:
+            self.shares[share_id].thumbnail_key = key
 
     def purge(self, share: ShareRecord, deliveries: list[DeliveryRecord]) -> None:
         for d in deliveries:
@@ -381,11 +394,16 @@ class FakeFrameChannel:
         return self.published.count(frame_id)
 
 
+Variant = tuple[str, str, str, str | None, str | None]
+
+
 @dataclass
 class FakeRenderer:
-    """Stands in for the rendering engine: records what it was asked for."""
+    """Stands in for the rendering engine: records what it was asked for, and remembers what it
+    made (the cache ``cached`` reads, as the real one keeps on the photo and in S3)."""
 
-    calls: list[tuple[str, str, str, str | None, str | None]] = field(default_factory=list)
+    calls: list[Variant] = field(default_factory=list)
+    made: dict[Variant, dict[str, Any]] = field(default_factory=dict)
 
     def __call__(
         self,
@@ -395,11 +413,14 @@ class FakeRenderer:
         caption: str | None,
         label: str | None,
     ) -> dict[str, Any]:
-        self.calls.append((image.image_id, panel, orientation, caption, label))
+        variant = (image.image_id, panel, orientation, caption, label)
+        self.calls.append(variant)
+        if variant in self.made:
+            return self.made[variant]
         base = (
             f"renditions/{image.user_id}/{image.image_id}/{panel}-{orientation}-{len(self.calls)}"
         )
-        return {
+        self.made[variant] = {
             "key": f"{base}.png",
             "previewKey": f"{base}-preview.png",
             "thumbnailKey": f"{base}-thumbnail.jpg",
@@ -408,6 +429,27 @@ class FakeRenderer:
             "width": 800,
             "height": 480,
         }
+        return self.made[variant]
+
+    def cached(
+        self,
+        image: ImageRecord,
+        panel: str,
+        orientation: str,
+        caption: str | None,
+        label: str | None,
+    ) -> dict[str, Any] | None:
+        return self.made.get((image.image_id, panel, orientation, caption, label))
+
+
+class FakeRenderQueue:
+    """The renditions queue: jobs wait here until a test works them off (``World.render_all``)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[RenderRequest] = []
+
+    def request(self, jobs: Sequence[RenderRequest]) -> None:
+        self.jobs.extend(jobs)
 
 
 def test_settings(**overrides: Any) -> Settings:
@@ -444,6 +486,7 @@ class World:
         self.mailer = FakeMailer()
         self.frame_channel = FakeFrameChannel()
         self.render = FakeRenderer()
+        self.render_queue = FakeRenderQueue()
         self.new_id = FakeIds(self.clock)
         self.deps = Deps(
             settings=test_settings(**settings),
@@ -461,9 +504,20 @@ class World:
             mailer=self.mailer,
             frame_channel=self.frame_channel,
             render=self.render,
+            cached_rendition=self.render.cached,
+            render_queue=self.render_queue,
             clock=self.clock,
             new_id=self.new_id,
         )
+
+    def render_all(self) -> list[str]:
+        """Work off the renditions queue as its workers would; returns their outcomes."""
+        from chalicelib.services import delivery_files
+
+        done = []
+        while self.render_queue.jobs:
+            done.append(delivery_files.fill(self.deps, self.render_queue.jobs.pop(0)))
+        return done
 
     # --- making things --------------------------------------------------------------------
 
@@ -513,12 +567,13 @@ class World:
         allowed: tuple[str, ...] = (),
         show_status: bool = True,
         online: bool = True,
+        panel: str = "waveshare_7in5_v2",
     ) -> FrameRecord:
         frame = FrameRecord(
             self.new_id("frm"),
             owner_id=owner.user_id,
             name=name,
-            panel="waveshare_7in5_v2",
+            panel=panel,
             certificate_id="cert",
             created_at=self.clock(),
             send_policy=policy,

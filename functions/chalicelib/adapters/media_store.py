@@ -139,6 +139,15 @@ def read(key: str, *, max_bytes: int) -> bytes:
     return data
 
 
+def read_if_exists(key: str, *, max_bytes: int) -> bytes | None:
+    """Like ``read``, or None when there is no such object (one request either way)."""
+    s3 = client("s3")
+    try:
+        return read(key, max_bytes=max_bytes)
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
 def write(key: str, data: bytes, *, content_type: str) -> None:
     client("s3").put_object(
         Bucket=settings().media_bucket,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -152,6 +153,25 @@ class DynamoShares:
             DeliveryRecord(frame_id, share_id),
             [DeliveryRecord.state.set(state)],
             DeliveryRecord.frame_id.exists() & DeliveryRecord.state.is_in(*LIVE),
+        )
+
+    def attach_file(self, frame_id: str, share_id: str, file: dict[str, Any]) -> bool:
+        return update_if(
+            DeliveryRecord(frame_id, share_id),
+            [
+                DeliveryRecord.file_key.set(file["key"]),
+                DeliveryRecord.file_sha256.set(file["sha256"]),
+                DeliveryRecord.file_bytes.set(file["bytes"]),
+                DeliveryRecord.thumbnail_key.set(file["thumbnailKey"]),
+            ],
+            (DeliveryRecord.state == "queued") & DeliveryRecord.file_key.does_not_exist(),
+        )
+
+    def set_thumbnail(self, share_id: str, key: str) -> None:
+        update_if(
+            ShareRecord(share_id),
+            [ShareRecord.thumbnail_key.set(key)],
+            ShareRecord.share_id.exists(),
         )
 
     def purge(self, share: ShareRecord, deliveries: list[DeliveryRecord]) -> None:

@@ -271,10 +271,13 @@ class DeliveryRecord(Model):
     expires_at = UTCDateTimeAttribute(null=True)
     delivered_at = UTCDateTimeAttribute(null=True)
     displayed_at = UTCDateTimeAttribute(null=True)
-    file_key = UnicodeAttribute()
-    file_sha256 = UnicodeAttribute()
-    file_bytes = NumberAttribute()
-    thumbnail_key = UnicodeAttribute(null=True)  # a small JPEG of the file, as the panel shows it
+    # The panel file; absent while the delivery waits for it (queued, rendered in the background
+    # by services/delivery_files.py): the frame's desired state leaves such a delivery out.
+    file_key = UnicodeAttribute(null=True)
+    file_sha256 = UnicodeAttribute(null=True)
+    file_bytes = NumberAttribute(null=True)
+    # A small JPEG of the file as the panel shows it (the photo's own thumbnail until then).
+    thumbnail_key = UnicodeAttribute(null=True)
 
 
 class FriendshipRecord(Model):

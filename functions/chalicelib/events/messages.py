@@ -6,7 +6,7 @@ raises ``MalformedMessage``: retrying it can never succeed, so the consumers log
 (a message produced by our own code never is malformed; one that is, is a bug to see in logs).
 
 Producers: S3 (uploads), ``services/data_export.request`` (exports),
-``services/maintenance`` (timer sweeps and chunks).
+``services/maintenance`` (timer sweeps and chunks), ``services/sharing.create`` (renditions).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -81,6 +82,81 @@ class ExportRequest:
     def parse(cls, body: str) -> ExportRequest:
         message = _json_object(body)
         return cls(_text(message, "userId"), _text(message, "exportId"))
+
+
+@dataclass(frozen=True)
+class Band:
+    """The frames of a ``RenderRequest`` that show one sender label (None: no label)."""
+
+    sender_label: str | None
+    frame_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """Make a share's photo for one panel and orientation, and give each band's frames their
+    file (the plain rendition with the caption and that band's sender label over it).
+
+    One per (share, panel, orientation), so one worker dithers the photo once for all of them;
+    the share holds the photo and the caption. ``queued_at`` tells a share not written yet
+    (retry) from one that never will be.
+    """
+
+    share_id: str
+    panel: str
+    orientation: str
+    bands: tuple[Band, ...]
+    queued_at: datetime
+
+    @property
+    def frame_ids(self) -> tuple[str, ...]:
+        return tuple(f for band in self.bands for f in band.frame_ids)
+
+    def as_message(self) -> dict[str, Any]:
+        return {
+            "shareId": self.share_id,
+            "panel": self.panel,
+            "orientation": self.orientation,
+            "bands": [
+                {"senderLabel": b.sender_label, "frameIds": list(b.frame_ids)} for b in self.bands
+            ],
+            "queuedAt": self.queued_at.isoformat(),
+        }
+
+    @classmethod
+    def parse(cls, body: str) -> RenderRequest:
+        message = _json_object(body)
+        bands = message.get("bands")
+        if not isinstance(bands, list) or not bands:
+            raise MalformedMessage("bands must be a non-empty list")
+        parsed = []
+        for band in bands:
+            if not isinstance(band, dict):
+                raise MalformedMessage("a band must be an object")
+            frame_ids = band.get("frameIds")
+            if (
+                not isinstance(frame_ids, list)
+                or not frame_ids
+                or not all(isinstance(f, str) and f for f in frame_ids)
+            ):
+                raise MalformedMessage("frameIds must be a non-empty list of strings")
+            label = band.get("senderLabel")
+            if label is not None and not isinstance(label, str):
+                raise MalformedMessage("senderLabel must be a string or null")
+            parsed.append(Band(label, tuple(frame_ids)))
+        try:
+            queued_at = datetime.fromisoformat(_text(message, "queuedAt"))
+        except ValueError as err:
+            raise MalformedMessage("queuedAt must be an ISO 8601 time") from err
+        if queued_at.tzinfo is None:
+            raise MalformedMessage("queuedAt must have a time zone")
+        return cls(
+            _text(message, "shareId"),
+            _text(message, "panel"),
+            _text(message, "orientation"),
+            tuple(parsed),
+            queued_at,
+        )
 
 
 @dataclass(frozen=True)

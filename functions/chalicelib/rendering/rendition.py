@@ -236,6 +236,16 @@ def encode(codes: Image.Image, panel: PanelProfile) -> PanelRendition:
     )
 
 
+def codes_of(frame_png: bytes) -> Image.Image:
+    """The device codes of a frame PNG that ``encode`` made (palette index = device code), as
+    the "L" image ``render_base`` returned: a caption band composed onto it gives the same
+    pixels as rendering the photo again with that caption, without decoding or dithering it."""
+    with Image.open(BytesIO(frame_png)) as frame:
+        if frame.mode != "P":
+            raise ValueError(f"not a rendition: mode {frame.mode}")
+        return Image.frombytes("L", frame.size, frame.tobytes())
+
+
 def _png(image: Image.Image, level: int) -> bytes:
     out = BytesIO()
     image.save(out, "PNG", compress_level=level)

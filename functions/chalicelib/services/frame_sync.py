@@ -37,7 +37,10 @@ def frame_settings(frame: FrameRecord) -> FrameSettings:
 
 
 def live_items(frame_id: str) -> list[desired_state.Item]:
-    """The frame's deliveries that may still be shown (one query on the frame's partition)."""
+    """The frame's deliveries that may still be shown (one query on the frame's partition).
+
+    A delivery whose file is still being made (services/delivery_files.py) is left out: the
+    frame gets it in the desired state published once it has its file."""
     return [
         desired_state.Item(
             share_id=d.share_id,
@@ -47,13 +50,14 @@ def live_items(frame_id: str) -> list[desired_state.Item]:
             sender_name=d.sender_name,
             caption=d.caption,
             file_key=d.file_key,
-            sha256=d.file_sha256,
-            bytes=int(d.file_bytes),
+            sha256=str(d.file_sha256),
+            bytes=int(d.file_bytes or 0),
             state=d.state,
         )
         for d in DeliveryRecord.query(
             frame_id, filter_condition=DeliveryRecord.state.is_in(*LIVE_STATES)
         )
+        if d.file_key is not None
     ]
 
 

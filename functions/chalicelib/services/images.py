@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
 from pynamodb.connection import Connection
@@ -26,6 +26,9 @@ from chalicelib.domain.ids import is_id
 from chalicelib.domain.timefmt import iso, utcnow
 from chalicelib.services import paging
 from chalicelib.services.ports import Deps
+
+if TYPE_CHECKING:
+    from PIL import Image  # loaded with the rendering engine, on first use
 
 log = logging.getLogger(__name__)
 
@@ -402,20 +405,14 @@ def purge_deleted(user_id: str, image_id: str) -> bool:
 RENDITION_THUMBNAIL_SIDE = 320
 
 
-def rendition(
+def _variant(
     record: ImageRecord,
     panel_id: str,
     orientation: str,
-    caption: str | None = None,
-    sender_label: str | None = None,
-) -> dict[str, Any]:
-    """The panel-ready file for a panel, orientation, the photo's focal point, a caption and a
-    sender label ("from Ana"), with its exact preview and a small thumbnail of that preview.
-
-    Renditions without a caption or label are cached on the photo (keyed with the engine's
-    version, so a better pipeline redraws them); the others are made per share. Everything
-    lives under ``renditions/``, so it outlives the photo's deletion while shares need it.
-    """
+    caption: str | None,
+    sender_label: str | None,
+) -> tuple[rendering.PanelProfile, tuple[float, float], str]:
+    """The panel, the focal point and the cache name of one rendition (inputs checked)."""
     if record.state != "ready":
         raise ValidationFailed("This photo is not ready yet.", field="imageId")
     panel = rendering.PANELS.get(panel_id)
@@ -431,33 +428,113 @@ def rendition(
         caption=caption,
         sender_label=sender_label,
     )
-    cached = (record.renditions or {}).get(variant)
-    if cached and "thumbnailKey" in cached:
-        return dict(cached)
+    return panel, focal, variant
+
+
+def _band_entry_key(record: ImageRecord, variant: str) -> str:
     # A captioned variant is remembered in a small file beside its pixels (not on the photo's
     # record, which would grow with every caption): the send after a preview reuses it.
-    band_entry = (
+    return (
         f"renditions/{record.user_id}/{record.image_id}/"
         f"band-{hashlib.sha256(variant.encode()).hexdigest()[:24]}.json"
     )
-    if caption is not None or sender_label is not None:
-        known = media_store.head(band_entry)
-        if known is not None:
-            entry: dict[str, Any] = json.loads(media_store.read(band_entry, max_bytes=4096))
-            return entry
+
+
+def cached_rendition(
+    record: ImageRecord,
+    panel_id: str,
+    orientation: str,
+    caption: str | None = None,
+    sender_label: str | None = None,
+) -> dict[str, Any] | None:
+    """The rendition ``rendition`` would return, if it was made already; else None.
+
+    Decodes nothing: a plain rendition is on the photo's record, a captioned one in its small
+    JSON file (one S3 read). This is what ``POST /shares`` uses (issue 16).
+    """
+    _, _, variant = _variant(record, panel_id, orientation, caption, sender_label)
+    cached = (record.renditions or {}).get(variant)
+    if cached and "thumbnailKey" in cached:
+        return dict(cached)
+    if caption is None and sender_label is None:
+        return None
+    known = media_store.read_if_exists(_band_entry_key(record, variant), max_bytes=4096)
+    if known is None:
+        return None
+    entry: dict[str, Any] = json.loads(known)
+    return entry
+
+
+def rendition(
+    record: ImageRecord,
+    panel_id: str,
+    orientation: str,
+    caption: str | None = None,
+    sender_label: str | None = None,
+) -> dict[str, Any]:
+    """The panel-ready file for a panel, orientation, the photo's focal point, a caption and a
+    sender label ("from Ana"), with its exact preview and a small thumbnail of that preview.
+
+    Renditions without a caption or label are cached on the photo (keyed with the engine's
+    version, so a better pipeline redraws them). A captioned one is the plain rendition with
+    the caption band composed over it (``rendering.compose_band``): the photo is decoded and
+    dithered once per panel and orientation, never again per caption. Everything lives under
+    ``renditions/``, so it outlives the photo's deletion while shares need it.
+    """
+    panel, focal, variant = _variant(record, panel_id, orientation, caption, sender_label)
+    known = cached_rendition(record, panel_id, orientation, caption, sender_label)
+    if known is not None:
+        return known
+    if caption is None and sender_label is None:
+        return _render_plain(record, panel, orientation, focal, variant)[0]
+    plain_entry = cached_rendition(record, panel_id, orientation)
+    if plain_entry is None:
+        plain = rendering.rendition_key(panel, orientation=orientation, focal_point=focal)
+        plain_entry, codes = _render_plain(record, panel, orientation, focal, plain)
+    else:
+        codes = rendering.codes_of(
+            media_store.read(plain_entry["key"], max_bytes=settings().max_upload_bytes)
+        )
+    out = rendering.encode(
+        rendering.compose_band(codes, panel, caption=caption, sender_label=sender_label), panel
+    )
+    entry = _store(record, panel_id, orientation, out)
+    media_store.write(
+        _band_entry_key(record, variant),
+        json.dumps(entry).encode(),
+        content_type="application/json",
+    )
+    return entry
+
+
+def _render_plain(
+    record: ImageRecord,
+    panel: rendering.PanelProfile,
+    orientation: str,
+    focal: tuple[float, float],
+    variant: str,
+) -> tuple[dict[str, Any], Image.Image]:
+    """Decode the photo's master and dither it for the panel; returns the stored entry and the
+    device codes (for a caption band to be composed onto)."""
     master = media_store.read(
         _derived(record.user_id, record.image_id, "master.jpg"),
         max_bytes=settings().max_upload_bytes,
     )
-    src = rendering.load_upload(master)
-    out = rendering.render_panel(
-        src,
-        panel,
-        orientation=orientation,
-        focal_point=focal,
-        caption=caption,
-        sender_label=sender_label,
+    codes = rendering.render_base(
+        rendering.load_upload(master), panel, orientation=orientation, focal_point=focal
     )
+    entry = _store(record, panel.id, orientation, rendering.encode(codes, panel))
+    # Concurrent renders of one variant write identical entries: last writer wins, safely.
+    record.update(
+        actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
+    )
+    return entry, codes
+
+
+def _store(
+    record: ImageRecord, panel_id: str, orientation: str, out: rendering.PanelRendition
+) -> dict[str, Any]:
+    """Write a rendition's frame file, preview and thumbnail; returns its cache entry."""
     digest = hashlib.sha256(out.frame_png).hexdigest()
     name = f"{panel_id}-{orientation}-{digest[:16]}"
     prefix = f"renditions/{record.user_id}/{record.image_id}/{name}"
@@ -471,7 +548,7 @@ def rendition(
         ),
         content_type="image/jpeg",
     )
-    entry = {
+    return {
         "key": key,
         "previewKey": f"{prefix}-preview.png",
         "thumbnailKey": f"{prefix}-thumbnail.jpg",
@@ -480,14 +557,6 @@ def rendition(
         "width": out.width,
         "height": out.height,
     }
-    if caption is None and sender_label is None:
-        # Concurrent renders of one variant write identical entries: last writer wins, safely.
-        record.update(
-            actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
-        )
-    else:
-        media_store.write(band_entry, json.dumps(entry).encode(), content_type="application/json")
-    return entry
 
 
 def rendition_preview(

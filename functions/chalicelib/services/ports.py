@@ -10,7 +10,7 @@ write goes through a repository, so a service never talks to DynamoDB itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         UserRecord,
     )
     from chalicelib.config import Settings
+    from chalicelib.events.messages import RenderRequest
 
 
 class Users(Protocol):
@@ -83,6 +84,15 @@ class Shares(Protocol):
     def add(self, share: ShareRecord, deliveries: list[DeliveryRecord]) -> None: ...
     def leave(self, frame_id: str, share_id: str, state: str) -> bool:
         """Move a live delivery to ``state`` (removed, expired); False when it was not live."""
+        ...
+
+    def attach_file(self, frame_id: str, share_id: str, file: dict[str, Any]) -> bool:
+        """Give a delivery waiting for its file (queued, no file yet) the rendition ``file``
+        (a ``Render`` result); False when it no longer waits (removed, purged, filled)."""
+        ...
+
+    def set_thumbnail(self, share_id: str, key: str) -> None:
+        """Point the share's thumbnail at ``key`` (nothing when the share is gone)."""
         ...
 
     def purge(self, share: ShareRecord, deliveries: list[DeliveryRecord]) -> None: ...
@@ -186,8 +196,19 @@ class FrameChannel(Protocol):
         ...
 
 
+class RenderQueue(Protocol):
+    def request(self, jobs: Sequence[RenderRequest]) -> None:
+        """Hand deliveries waiting for their file to the rendition workers."""
+        ...
+
+
 Render = Callable[["ImageRecord", str, str, "str | None", "str | None"], dict[str, Any]]
 """(image, panel, orientation, caption, sender label) -> the rendition's keys, digest, size."""
+
+CachedRendition = Callable[
+    ["ImageRecord", str, str, "str | None", "str | None"], "dict[str, Any] | None"
+]
+"""The same, when that rendition exists already; None otherwise. Decodes nothing."""
 
 
 @dataclass(frozen=True)
@@ -209,5 +230,7 @@ class Deps:
     mailer: Mailer
     frame_channel: FrameChannel
     render: Render
+    cached_rendition: CachedRendition
+    render_queue: RenderQueue
     clock: Callable[[], datetime]
     new_id: Callable[[str], str]

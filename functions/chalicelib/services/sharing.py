@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters import media_store
 from chalicelib.adapters.tables import (
     DeliveryRecord,
     FrameRecord,
@@ -18,6 +19,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from chalicelib.domain.ids import is_id
 from chalicelib.domain.permissions import may_send
 from chalicelib.domain.timefmt import iso
+from chalicelib.events.messages import Band, RenderRequest
 from chalicelib.services import frame_sync, friends, paging
 from chalicelib.services.ports import Deps
 
@@ -145,6 +147,9 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
         frame_ids=wanted,
     )
     planned = []
+    waiting: dict[tuple[str, str, str | None], list[str]] = {}
+    files: dict[tuple[str, str, str | None], dict[str, Any] | None] = {}
+    photo_thumbnail = media_store.derived_prefix(image.user_id, image.image_id) + "thumbnail.jpg"
     for frame_id in wanted:
         frame = found[frame_id]
         live = deps.shares.live_on(frame_id)
@@ -156,13 +161,14 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
                 "Remove some photos from it first.",
                 field="frameIds",
             )
-        entry = deps.render(
-            image,
-            frame.panel,
-            frame.orientation,
-            text,
-            sender_label(frame, sender_id, sender_name),
-        )
+        # No image work here (issue 16): a rendition made before (a preview, an earlier send
+        # to this panel) is used as it is; any other is made by the rendition workers.
+        variant = (frame.panel, frame.orientation, sender_label(frame, sender_id, sender_name))
+        if variant not in files:
+            files[variant] = deps.cached_rendition(image, *variant[:2], text, variant[2])
+        entry = files[variant]
+        if entry is None:
+            waiting.setdefault(variant, []).append(frame_id)
         delivery = DeliveryRecord(
             frame_id,
             share.share_id,
@@ -174,17 +180,19 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
             state="queued",
             sent_at=now,
             expires_at=ends[frame_id],
-            file_key=entry["key"],
-            file_sha256=entry["sha256"],
-            file_bytes=entry["bytes"],
-            thumbnail_key=entry["thumbnailKey"],
+            file_key=entry["key"] if entry else None,
+            file_sha256=entry["sha256"] if entry else None,
+            file_bytes=entry["bytes"] if entry else None,
+            thumbnail_key=entry["thumbnailKey"] if entry else photo_thumbnail,
         )
         planned.append((delivery, replaced))
     share.thumbnail_key = planned[0][0].thumbnail_key
-    # Timers first: if anything below fails, a timer for a missing share does nothing. One per
-    # distinct end (frames whose owners chose different defaults), usually one.
+    # Timers and rendition jobs first: if anything below fails, a timer for a missing share
+    # does nothing, and a rendition job for one is dropped once it is clearly never coming.
+    # One timer per distinct end (frames whose owners chose different defaults), usually one.
     for end in sorted({e for e in ends.values() if e is not None}):
         deps.timers.schedule(jobs.EXPIRE_SHARES, end, {"shareId": share.share_id}, now=now)
+    deps.render_queue.request(_render_requests(share.share_id, waiting, now))
     _extend_image_life(deps, image, until)
     deps.shares.add(share, [d for d, _ in planned])
     for delivery, replaced in planned:
@@ -192,10 +200,25 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
         for old in replaced:
             leave_frame(deps, delivery.frame_id, old, "removed", publish=False)
     _count_sent(deps, share, planned, now)
-    for frame_id in wanted:
-        deps.frame_channel.publish(frame_id)
+    for delivery, replaced in planned:
+        # A delivery still waiting for its file is published by the rendition worker.
+        if delivery.file_key is not None or replaced:
+            deps.frame_channel.publish(delivery.frame_id)
     log.info("share sent", extra={"shareId": share.share_id, "frames": len(wanted)})
     return describe(deps, share, [d for d, _ in planned], found)
+
+
+def _render_requests(
+    share_id: str, waiting: dict[tuple[str, str, str | None], list[str]], now: datetime
+) -> list[RenderRequest]:
+    """One job per panel and orientation (the photo is dithered once for all its labels)."""
+    bands: dict[tuple[str, str], list[Band]] = {}
+    for (panel, orientation, label), frame_ids in waiting.items():
+        bands.setdefault((panel, orientation), []).append(Band(label, tuple(frame_ids)))
+    return [
+        RenderRequest(share_id, panel, orientation, tuple(group), queued_at=now)
+        for (panel, orientation), group in bands.items()
+    ]
 
 
 def _extend_image_life(deps: Deps, image: ImageRecord, until: datetime | None) -> None:
