@@ -153,6 +153,8 @@ class Settings:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        # This checkout's backend (its functions/ before any installed copy of chalicelib).
+        paths = [str(REPO_ROOT), str(self.functions_dir)]
         existing = env.get("PYTHONPATH")
-        env["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + existing if existing else "")
+        env["PYTHONPATH"] = os.pathsep.join([*paths, existing] if existing else paths)
         return env
