@@ -62,7 +62,7 @@ def rendition_key(
 ) -> str:
     """A stable name for one rendition of an image, for caching it next to the image.
 
-    Example: ``spectra6_7in3/portrait/0.500,0.400/-/v3``; a caption or sender label appears as
+    Example: ``spectra6_7in3/portrait/0.500,0.400/-/v4``; a caption or sender label appears as
     a short hash.
     """
     panel.size(orientation)  # validates the orientation
