@@ -31,8 +31,9 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "functions"))  # this checkout's engine, not an installed one
 
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageCms  # noqa: E402
 
 from chalicelib.rendering import PANELS, PanelProfile, load_upload, render_panel  # noqa: E402
 from tests.bench import photo_set  # noqa: E402
@@ -115,39 +116,71 @@ def pillow_grey(image: Image.Image, panel: PanelProfile) -> Image.Image:
     return indices.convert("RGB")
 
 
+def lightness_only(image: Image.Image) -> Image.Image:
+    """The photo as the sRGB greys of its CIE L*: all that a grey panel can show of it."""
+    lab = ImageCms.applyTransform(image, _to_lab())
+    assert lab is not None
+    return lab.getchannel("L").point(_L_TO_SRGB).convert("RGB")
+
+
+def _to_lab() -> ImageCms.ImageCmsTransform:
+    return ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB"
+    )
+
+
+def _srgb_of_lightness(level: int) -> int:
+    y = (
+        ((level * 100 / 255 + 16) / 116) ** 3
+        if level * 100 / 255 > 8
+        else level * 100 / 255 / 903.3
+    )
+    return round(255 * (12.92 * y if y <= 0.0031308 else 1.055 * y ** (1 / 2.4) - 0.055))
+
+
+_L_TO_SRGB = [_srgb_of_lightness(level) for level in range(256)]
+
+
 def grey_table(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[float]) -> None:
+    """Ours against Pillow's own conversion, against the colour source (the evaluator's
+    references) and against the source's lightness only (what a grey panel can show: the
+    chroma of a colour photo is an error no grey rendering can avoid)."""
     panel = PANELS[panel_id]
     palette = grey_palette(panel)
     size = (panel.width, panel.height)
+    refs = ("raw", "compressed", "L* raw", "L* compressed")
+    sums = {(sigma, ref): [0.0, 0.0] for sigma in sigmas for ref in refs}
+    worst = {(sigma, ref): (0.0, "") for sigma in sigmas for ref in refs}
+    print(f"\n## {panel_id}: ours / Pillow's own conversion (mean CIEDE2000) per reference")
+    header = "".join(f"{f'{ref} s{sigma:g}':>18}" for sigma in sigmas for ref in refs)
+    print(f"{'image':<16}{header}")
+    for path in photos:
+        src = qe.load_srgb(path)
+        grey_src = lightness_only(src)
+        ours = Image.open(
+            BytesIO(render_panel(load_upload(path.read_bytes()), panel).preview_png)
+        ).convert("RGB")
+        stock = pillow_grey(qe.fit(src, size), panel)
+        ratios = []
+        for sigma in sigmas:
+            for source, prefix in ((src, ""), (grey_src, "L* ")):
+                ref = qe.reference_lab(source, size, sigma)
+                got = [qe.compare(ref, im, sigma, palette) for im in (ours, stock)]
+                for key in ("raw", "compressed"):
+                    o, s = got[0][key]["mean"], got[1][key]["mean"]
+                    cell = (sigma, prefix + key)
+                    sums[cell][0] += o
+                    sums[cell][1] += s
+                    worst[cell] = max(worst[cell], (o / s, path.stem))
+                    ratios.append(o / s)
+        print(f"{path.stem[:15]:<16}" + "".join(f"{r:>18.3f}" for r in ratios), flush=True)
+    n = len(photos)
     for sigma in sigmas:
-        sums = {k: [0.0, 0.0, 0.0, 0.0] for k in ("raw", "compressed")}
-        worst = {"raw": (0.0, ""), "compressed": (0.0, "")}
-        print(f"\n## {panel_id}, sigma {sigma}: mean CIEDE2000, ours vs Pillow's own conversion")
-        print(f"{'image':<16}{'raw ours':>10}{'stock':>8}{'comp ours':>11}{'stock':>8}")
-        for path in photos:
-            src = qe.load_srgb(path)
-            ref = qe.reference_lab(src, size, sigma)
-            ours = Image.open(
-                BytesIO(render_panel(load_upload(path.read_bytes()), panel).preview_png)
-            ).convert("RGB")
-            stock = pillow_grey(qe.fit(src, size), panel)
-            got = {
-                n: qe.compare(ref, im, sigma, palette)
-                for n, im in (("ours", ours), ("stock", stock))
-            }
-            row = f"{path.stem[:15]:<16}"
-            for key in ("raw", "compressed"):
-                o, s = got["ours"][key]["mean"], got["stock"][key]["mean"]
-                sums[key][0] += o
-                sums[key][1] += s
-                worst[key] = max(worst[key], (o / s, path.stem))
-                row += f"{o:10.2f}{s:8.2f}" if key == "raw" else f"{o:11.2f}{s:8.2f}"
-            print(row, flush=True)
-        n = len(photos)
-        for key in ("raw", "compressed"):
-            o, s = sums[key][0] / n, sums[key][1] / n
-            print(f"mean {key}: ours {o:.2f}, stock {s:.2f}, ours/stock {o / s:.3f}; "
-                  f"worst photo {worst[key][1]} at {worst[key][0]:.3f}")  # fmt: skip
+        for ref in refs:
+            o, s = sums[(sigma, ref)][0] / n, sums[(sigma, ref)][1] / n
+            ratio, name = worst[(sigma, ref)]
+            print(f"sigma {sigma:g}, reference {ref}: ours {o:.2f}, Pillow {s:.2f}, "
+                  f"ours/Pillow {o / s:.3f}; worst photo {name} at {ratio:.3f}")  # fmt: skip
 
 
 def main() -> None:

@@ -51,6 +51,11 @@ class PanelProfile:
     "burkes", "sierra"); ``saturation`` scales chroma before dithering (1 = unchanged).
     ``lightness_strength`` is the starting point: tone.choose_strength raises it per photo
     when much of the photo lies above the panel's white.
+
+    ``refine_passes`` passes of direct binary search follow the error diffusion: pixels are
+    changed to another ink, or swapped with a neighbour, wherever that lowers the error seen
+    through a model of the eye at ``refine_distance_cm`` (for a panel of about 127 ppi; the
+    filter is in panel pixels). 0 leaves the error diffusion as it is.
     """
 
     id: str
@@ -66,6 +71,8 @@ class PanelProfile:
     palette_source: str
     diffusion: str = "floyd-steinberg"
     saturation: float = 1.0
+    refine_passes: int = 2
+    refine_distance_cm: float = 20.0
 
     @property
     def achromatic(self) -> bool:
@@ -190,9 +197,8 @@ SPECTRA6_7IN3 = PanelProfile(
     byte_format="4 bits per pixel, two pixels per byte, high nibble first (left pixel).",
     refresh_seconds=12,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=1.0,
+    lightness_strength=0.5625,
     palette_source=_OPENDISPLAY_V1,
-    saturation=1.2,
 )
 
 SPECTRA6_13IN3 = PanelProfile(
@@ -215,8 +221,7 @@ SPECTRA6_13IN3 = PanelProfile(
     ),
     refresh_seconds=20,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=1.0,
-    saturation=1.2,
+    lightness_strength=0.5625,
     palette_source=(
         "measured on a second Spectra 6 sample: epaper-dithering SPECTRA_7_3_6COLOR_V2; "
         'the same E6 film, not a measurement of the 13.3" panel itself'
@@ -243,10 +248,9 @@ ACEP_7IN3 = PanelProfile(
     byte_format="4 bits per pixel, two pixels per byte, high nibble first (left pixel).",
     refresh_seconds=30,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.5,
+    lightness_strength=0.3125,
     palette_source=f"{_PIMORONI}; white: {_ACEP_WHITE}",
     diffusion="burkes",
-    saturation=1.15,
 )
 
 GREY4_7IN5 = PanelProfile(
@@ -264,7 +268,7 @@ GREY4_7IN5 = PanelProfile(
     byte_format="2 bits per pixel, four pixels per byte, most significant bits first (left pixel).",
     refresh_seconds=5,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.25,
+    lightness_strength=1.0,
     palette_source="estimated: mono film end points, greys spaced evenly in lightness",
 )
 

@@ -36,7 +36,7 @@ CAPTION_FONT = Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf"
 
 # Bump when the pixels render_panel produces change (palettes, settings, algorithm), so
 # renditions cached under rendition_key() are made again.
-RENDERING_VERSION = 3
+RENDERING_VERSION = 4
 
 THUMBNAIL_QUALITY = 82
 PREVIEW_QUALITY = 85
@@ -62,7 +62,7 @@ def rendition_key(
 ) -> str:
     """A stable name for one rendition of an image, for caching it next to the image.
 
-    Example: ``spectra6_7in3/portrait/0.500,0.400/-/v3``; a caption or sender label appears as
+    Example: ``spectra6_7in3/portrait/0.500,0.400/-/v4``; a caption or sender label appears as
     a short hash.
     """
     panel.size(orientation)  # validates the orientation

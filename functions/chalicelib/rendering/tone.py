@@ -35,7 +35,7 @@ Vec = tuple[float, float, float]
 Plane = tuple[float, float, float, float]  # n.x + d <= 0 inside
 
 # The strength is quantised to this many steps so that the LUTs can be cached.
-STRENGTH_STEPS = 8
+STRENGTH_STEPS = 16
 LUT_SIZE = 17
 HIGHLIGHT_L = 85.0
 
