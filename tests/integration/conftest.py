@@ -315,3 +315,15 @@ def run_job(client: Client, job: str) -> JobRun:
                 run.changed += outcome.changed
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return run
+
+
+@pytest.fixture
+def family(client: Client) -> tuple[User, User, dict[str, Any]]:
+    """Ana and Bob are friends; Bob has a frame, "Kitchen", Ana may send to."""
+    from tests.integration.test_friends_and_sharing import befriend
+
+    ana = signup(client, "ana@example.com", name="Ana")
+    bob = signup(client, "bob@example.com", name="Bob")
+    frame = pair_frame(client, bob, name="Kitchen")
+    befriend(client, ana, bob)
+    return ana, bob, frame

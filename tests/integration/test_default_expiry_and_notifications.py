@@ -2,22 +2,11 @@
 
 from datetime import timedelta
 
-import pytest
-
 from chalicelib.domain.timefmt import utcnow
 from chalicelib.services import activity
-from tests.integration.conftest import call, pair_frame, signup, upload_photo
+from tests.integration.conftest import call, pair_frame, upload_photo
 from tests.integration.ddb_meter import metered
-from tests.integration.test_friends_and_sharing import befriend, body, send
-
-
-@pytest.fixture
-def family(client):
-    ana = signup(client, "ana@example.com", name="Ana")
-    bob = signup(client, "bob@example.com", name="Bob")
-    frame = pair_frame(client, bob, name="Kitchen")
-    befriend(client, ana, bob)
-    return ana, bob, frame
+from tests.integration.test_friends_and_sharing import body, send
 
 
 def test_the_owner_sets_the_default_and_the_sender_sees_and_gets_it(client, family):

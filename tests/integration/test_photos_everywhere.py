@@ -3,14 +3,13 @@
 from io import BytesIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import pytest
 from PIL import Image
 
 from chalicelib.adapters import media_store
 from chalicelib.adapters.tables import FrameRecord
 from chalicelib.config import settings
 from tests.integration.conftest import call, pair_frame, signup, upload_photo
-from tests.integration.test_friends_and_sharing import befriend, body, send
+from tests.integration.test_friends_and_sharing import body, send
 
 
 def _key(url: str) -> str:
@@ -20,15 +19,6 @@ def _key(url: str) -> str:
 
 def _png(url: str) -> Image.Image:
     return Image.open(BytesIO(media_store.read(_key(url), max_bytes=10_000_000)))
-
-
-@pytest.fixture
-def family(client):
-    ana = signup(client, "ana@example.com", name="Ana")
-    bob = signup(client, "bob@example.com", name="Bob")
-    frame = pair_frame(client, bob, name="Kitchen")
-    befriend(client, ana, bob)
-    return ana, bob, frame
 
 
 def test_shares_deliveries_arrivals_and_the_feed_carry_a_thumbnail(client, family):
