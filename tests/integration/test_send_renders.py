@@ -128,3 +128,30 @@ def test_a_rendition_job_delivered_twice_changes_nothing_the_second_time(client,
     assert image_work["dither"] == 1
     desired = [d for t, d in published() if frame["frameId"] in t]
     assert len([d for d in desired if d["items"]]) == 1  # the frame was told once
+
+
+def test_workers_rendering_two_panels_of_one_photo_at_once_both_keep_their_cache_entry(
+    client, image_work
+):
+    from chalicelib.adapters.tables import ImageRecord
+    from chalicelib.services import images
+
+    ana = signup(client, "ana@example.com", name="Ana")
+    photo = upload_photo(client, ana)
+    # Two workers read the photo before either has written: each holds the empty cache.
+    first = ImageRecord.get(ana.user_id, photo)
+    second = ImageRecord.get(ana.user_id, photo)
+
+    made = {
+        panel: images.rendition(record, panel, "landscape")
+        for record, panel in [(first, "spectra6_7in3"), (second, "acep_7in3")]
+    }
+
+    cached = ImageRecord.get(ana.user_id, photo).renditions
+    assert sorted(e["key"] for e in cached.values()) == sorted(e["key"] for e in made.values())
+    for panel, entry in made.items():
+        assert (
+            images.cached_rendition(ImageRecord.get(ana.user_id, photo), panel, "landscape")
+            == entry
+        )
+    assert image_work["dither"] == 2

@@ -524,11 +524,33 @@ def _render_plain(
         rendering.load_upload(master), panel, orientation=orientation, focal_point=focal
     )
     entry = _store(record, panel.id, orientation, rendering.encode(codes, panel))
-    # Concurrent renders of one variant write identical entries: last writer wins, safely.
-    record.update(
-        actions=[ImageRecord.renditions.set({**(record.renditions or {}), variant: entry})]
-    )
+    _remember_rendition(record, variant, entry)
     return entry, codes
+
+
+# Workers rendering other panels of the same photo at the same moment: each try loses only to
+# one of them, so a handful always suffices; past that the entry is merely not cached.
+REMEMBER_ATTEMPTS = 8
+
+
+def _remember_rendition(record: ImageRecord, variant: str, entry: dict[str, Any]) -> None:
+    """Add one entry to the photo's rendition cache without dropping a concurrent worker's.
+
+    The cache is one attribute, so the write is a compare-and-set on the map as it was read
+    (two workers rendering different panels would otherwise each write back the map without
+    the other's entry, and that rendition would be made again at its next use).
+    """
+    for _ in range(REMEMBER_ATTEMPTS):
+        seen = record.renditions or {}
+        if seen.get(variant) == entry:
+            return
+        unchanged = ImageRecord.renditions == seen
+        if not seen:
+            unchanged = unchanged | ImageRecord.renditions.does_not_exist()
+        if update_if(record, [ImageRecord.renditions.set({**seen, variant: entry})], unchanged):
+            return
+        record.refresh()
+    log.warning("rendition not cached: the photo's cache kept changing", extra={"variant": variant})
 
 
 def _store(
