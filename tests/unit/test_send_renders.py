@@ -128,6 +128,31 @@ def test_a_job_that_arrives_before_its_share_is_written_is_retried_then_dropped(
     assert world.render.calls == []
 
 
+def test_a_job_that_finds_the_share_before_its_deliveries_waits_for_them(world, family):
+    """The share is written before its deliveries: a worker in between must not conclude that
+    nothing is waiting (the deliveries would then never get their file)."""
+    ana, _, frames = family
+    share = send_only(world, ana, frames[:2])
+    job = world.render_queue.jobs[0]
+    held = {k: world.shares.by_frame.pop(k) for k in list(world.shares.by_frame)[1:]}
+    with pytest.raises(delivery_files.ShareNotWrittenYet):
+        delivery_files.fill(world.deps, job)
+    assert world.render.calls == []
+    world.shares.by_frame.update(held)  # the request's last write lands
+    assert delivery_files.fill(world.deps, job) == "filled 2"
+    for frame in frames[:2]:
+        assert world.shares.delivery(frame.frame_id, share["shareId"]).file_key
+
+
+def test_a_job_whose_request_died_before_all_its_deliveries_does_the_ones_written(world, family):
+    ana, _, frames = family
+    send_only(world, ana, frames[:2])
+    job = world.render_queue.jobs[0]
+    world.shares.by_frame.pop(next(iter(list(world.shares.by_frame)[1:])))
+    world.clock.advance(minutes=3)
+    assert delivery_files.fill(world.deps, job) == "filled 1"
+
+
 def test_a_rendition_made_before_is_used_by_the_request_at_once(world, family):
     ana, _, frames = family
     photo = world.photo(ana)
@@ -178,3 +203,43 @@ def test_a_rendition_job_survives_the_queue_unchanged(world, family):
 def test_a_malformed_rendition_job_is_refused(body):
     with pytest.raises(MalformedMessage):
         RenderRequest.parse(body)
+
+
+def test_the_worker_waits_a_moment_for_writes_its_job_overtook(world, family, monkeypatch):
+    """The job is queued just before the share's writes: the worker waits for them briefly
+    instead of sending the message back for a whole visibility timeout."""
+    from chalicelib.events import rendition_queue
+
+    ana, _, frames = family
+    share = send_only(world, ana, frames[:2])
+    job = world.render_queue.jobs[0]
+    held = {k: world.shares.by_frame.pop(k) for k in list(world.shares.by_frame)[1:]}
+    pauses: list[float] = []
+
+    def the_writes_land_meanwhile(seconds: float) -> None:
+        pauses.append(seconds)
+        world.shares.by_frame.update(held)
+
+    monkeypatch.setattr(rendition_queue.bootstrap, "deps", lambda: world.deps)
+    monkeypatch.setattr(rendition_queue.time, "sleep", the_writes_land_meanwhile)
+    assert rendition_queue.handle(job) == "filled 2"
+    assert len(pauses) == 1
+    assert world.shares.delivery(frames[1].frame_id, share["shareId"]).file_key
+
+
+def test_the_worker_gives_the_job_back_to_the_queue_if_the_writes_do_not_come(
+    world, family, monkeypatch
+):
+    from chalicelib.events import rendition_queue
+
+    ana, _, frames = family
+    send_only(world, ana, frames[:2])
+    job = world.render_queue.jobs[0]
+    world.shares.by_frame.pop(next(iter(list(world.shares.by_frame)[1:])))
+    pauses: list[float] = []
+    monkeypatch.setattr(rendition_queue.bootstrap, "deps", lambda: world.deps)
+    monkeypatch.setattr(rendition_queue.time, "sleep", pauses.append)
+    with pytest.raises(delivery_files.ShareNotWrittenYet):
+        rendition_queue.handle(job)
+    assert pauses == list(rendition_queue.OVERTAKEN_PAUSES)
+    assert world.render.calls == []

@@ -8,6 +8,7 @@ blueprint so it imports only what rendering needs (see upload_queue.py).
 from __future__ import annotations
 
 import logging
+import time
 
 from chalice.app import Blueprint, SQSEvent
 
@@ -20,6 +21,9 @@ blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 
 RENDER_WORKERS = 50
+# The request writes the share and its deliveries milliseconds after it queues the job: a job
+# that overtakes those writes waits for them here, not a whole visibility timeout (12 min).
+OVERTAKEN_PAUSES = (0.1, 0.3, 1.0)
 
 
 @blueprint.on_sqs_message(
@@ -37,6 +41,13 @@ def render_deliveries(event: SQSEvent) -> None:
 
 def handle(job: RenderRequest) -> str:
     """Fill the job's deliveries (a failure raises: the message is retried, then dead-lettered)."""
-    outcome = delivery_files.fill(bootstrap.deps(), job)
+    for pause in OVERTAKEN_PAUSES:
+        try:
+            outcome = delivery_files.fill(bootstrap.deps(), job)
+            break
+        except delivery_files.ShareNotWrittenYet:
+            time.sleep(pause)
+    else:
+        outcome = delivery_files.fill(bootstrap.deps(), job)  # raises if still not written
     log.info("rendition job done", extra={"shareId": job.share_id, "outcome": outcome})
     return outcome

@@ -23,14 +23,15 @@ from chalicelib.services.ports import Deps
 
 log = logging.getLogger(__name__)
 
-# The request queues its rendition jobs just before it writes the share: a job that finds no
-# share is retried (the write may still be on its way) until this long after it was queued,
-# then dropped (the request failed before the share was written).
+# The request queues its rendition jobs just before it writes the share and then its
+# deliveries: a job that finds no share, or not yet every delivery it names, is retried (the
+# writes may still be on their way) until this long after it was queued, then goes on without
+# them (the request failed before writing them).
 SHARE_WRITE_GRACE = timedelta(minutes=2)
 
 
 class ShareNotWrittenYet(RuntimeError):
-    """The job's share does not exist yet: the message is retried."""
+    """The job's share, or one of the deliveries it names, does not exist yet: retried."""
 
 
 def fill(deps: Deps, job: RenderRequest) -> str:
@@ -40,11 +41,14 @@ def fill(deps: Deps, job: RenderRequest) -> str:
         if deps.clock() - job.queued_at < SHARE_WRITE_GRACE:
             raise ShareNotWrittenYet(job.share_id)
         return "dropped: no such share"
-    waiting = {
-        d.frame_id: d
-        for d in deps.shares.deliveries(share)
-        if d.state == "queued" and d.file_key is None
-    }
+    written = deps.shares.deliveries(share)
+    named = {f for band in job.bands for f in band.frame_ids}
+    in_time = deps.clock() - job.queued_at < SHARE_WRITE_GRACE
+    if in_time and not named <= {d.frame_id for d in written}:
+        # The share is written, its deliveries not all yet: finding "nothing waiting" now
+        # would leave them without a file for ever.
+        raise ShareNotWrittenYet(job.share_id)
+    waiting = {d.frame_id: d for d in written if d.state == "queued" and d.file_key is None}
     bands = [(b.sender_label, [waiting[f] for f in b.frame_ids if f in waiting]) for b in job.bands]
     bands = [(label, deliveries) for label, deliveries in bands if deliveries]
     if not bands:
