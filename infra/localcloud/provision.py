@@ -7,6 +7,7 @@ import logging
 import secrets
 import string
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,24 @@ ORDER = [
 ]
 
 
-def _client(service: str, endpoint: str) -> Any:
-    return boto3.client(
+@cache
+def _client(service: str, endpoint: str | None) -> Any:
+    """One client per service and endpoint for the process: the in-process tests provision a
+    fresh account for every test, and a client (with its parsed service model) costs more to
+    make than the resources it creates."""
+    return _session().client(
         service,
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
     )
+
+
+@cache
+def _session() -> boto3.session.Session:
+    # Our own, not boto3's default session: moto replaces that one on every mock_aws().
+    return boto3.session.Session()
 
 
 def _error_code(error: ClientError) -> str:
@@ -49,12 +60,17 @@ def _error_code(error: ClientError) -> str:
 class Provisioner:
     """Creates one template's resources in moto; each ``_create_*`` takes resolved properties."""
 
-    def __init__(self, template: Template, endpoint: str, state_dir: Path, ca: CaFiles) -> None:
+    def __init__(
+        self, template: Template, endpoint: str | None, state_dir: Path, ca: CaFiles
+    ) -> None:
         self.template = template
         self.endpoint = endpoint
         self.state_dir = state_dir
         self.ca = ca
         self.created: list[str] = []
+
+    def _client(self, service: str) -> Any:
+        return _client(service, self.endpoint)
 
     def run(self) -> list[str]:
         resources = self.template.resources
@@ -95,7 +111,7 @@ class Provisioner:
 
     # DynamoDB ----------------------------------------------------------------------------------
     def _create_table(self, logical_id: str, props: dict[str, Any]) -> None:
-        ddb = _client("dynamodb", self.endpoint)
+        ddb = self._client("dynamodb")
         args: dict[str, Any] = {
             "TableName": props["TableName"],
             "AttributeDefinitions": props["AttributeDefinitions"],
@@ -137,14 +153,14 @@ class Provisioner:
                 attributes[key] = "true" if value else "false"
             else:
                 attributes[key] = str(value)
-        sqs = _client("sqs", self.endpoint)
+        sqs = self._client("sqs")
         url = sqs.create_queue(QueueName=props["QueueName"])["QueueUrl"]
         if attributes:
             sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
         log.info("queue %s ready", props["QueueName"])
 
     def _create_queue_policy(self, logical_id: str, props: dict[str, Any]) -> None:
-        sqs = _client("sqs", self.endpoint)
+        sqs = self._client("sqs")
         for url in props["Queues"]:
             name = url.rsplit("/", 1)[-1]
             real_url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
@@ -154,7 +170,7 @@ class Provisioner:
 
     # S3 ----------------------------------------------------------------------------------------
     def _create_bucket(self, logical_id: str, props: dict[str, Any]) -> None:
-        s3 = _client("s3", self.endpoint)
+        s3 = self._client("s3")
         bucket = props["BucketName"]
         try:
             s3.create_bucket(Bucket=bucket)
@@ -201,7 +217,7 @@ class Provisioner:
 
     # IoT ---------------------------------------------------------------------------------------
     def _create_iot_policy(self, logical_id: str, props: dict[str, Any]) -> None:
-        iot = _client("iot", self.endpoint)
+        iot = self._client("iot")
         try:
             iot.create_policy(
                 policyName=props["PolicyName"],
@@ -241,7 +257,7 @@ class Provisioner:
         return value
 
     def _create_secret(self, logical_id: str, props: dict[str, Any]) -> None:
-        sm = _client("secretsmanager", self.endpoint)
+        sm = self._client("secretsmanager")
         value = self._secret_value(logical_id, props)
         try:
             sm.create_secret(
@@ -258,7 +274,7 @@ class Provisioner:
     # SES ---------------------------------------------------------------------------------------
     def _create_email_identity(self, logical_id: str, props: dict[str, Any]) -> None:
         identity = props["EmailIdentity"]
-        ses = _client("ses", self.endpoint)
+        ses = self._client("ses")
         if "@" in identity:
             ses.verify_email_identity(EmailAddress=identity)
         else:

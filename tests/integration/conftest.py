@@ -58,7 +58,7 @@ def device_ca(tmp_path_factory: pytest.TempPathFactory) -> CaFiles:
 def _clear_caches() -> None:
     from chalicelib.adapters import aws, media_store, secrets
 
-    aws.client.cache_clear()
+    aws.client.cache_clear()  # the session stays: it holds no endpoint, only parsed models
     media_store._windowed_client.cache_clear()
     secrets.forget_cached()
 
@@ -72,7 +72,7 @@ def aws(device_ca: CaFiles, tmp_path: Path) -> Iterator[None]:
         bootstrap.start(BACKEND)
         settings = Settings.from_env()
         template = load_local_template(settings)
-        Provisioner(template, None, tmp_path, device_ca).run()  # type: ignore[arg-type]
+        Provisioner(template, None, tmp_path, device_ca).run()
         yield
     _clear_caches()
 
