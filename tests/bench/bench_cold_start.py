@@ -198,6 +198,7 @@ class FirstCall:
 
 
 def first_calls(user_id: str, token: str) -> list[FirstCall]:
+    from chalicelib.domain.ids import new_id
     from tests.deploy.test_built_artifact import (
         api_request,
         authorizer_event,
@@ -226,8 +227,8 @@ def first_calls(user_id: str, token: str) -> list[FirstCall]:
         FirstCall(
             "FrameStatus (an IoT rule)",
             "FrameStatus",
-            {"frameId": "frm_bench", "online": True, "firmware": "1.0.0"},
-            lambda result: isinstance(result, str),
+            {"frameId": new_id("frm"), "online": True, "firmware": "1.0.0"},
+            lambda result: isinstance(result, str) and "malformed" not in result,
         ),
     ]
 
