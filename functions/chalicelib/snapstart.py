@@ -24,7 +24,6 @@ from __future__ import annotations
 import importlib
 import logging
 import random
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -53,10 +52,7 @@ def refresh_after_restore() -> None:
 
     random.seed()
     aws.client.cache_clear()
-    aws.session.cache_clear()  # its cached credentials too; PynamoDB's clients come from it
-    media_store = sys.modules.get("chalicelib.adapters.media_store")  # the API's, not imported here
-    if media_store is not None:
-        media_store._windowed_client.cache_clear()
+    aws.session.cache_clear()
     for model in tables.ALL_MODELS:
         model._connection = None
     log.info("restored from snapshot: random reseeded, AWS clients dropped")

@@ -62,11 +62,3 @@ def test_a_restored_snapshot_gets_a_session_of_its_own():
     snapstart.refresh_after_restore()
     assert aws.session() is not before
     assert tables.UserRecord._get_connection().connection.session is aws.session()
-
-
-def test_a_restore_drops_the_windowed_s3_client_too():
-    from chalicelib.adapters import media_store
-
-    windowed = media_store._windowed_client()
-    snapstart.refresh_after_restore()
-    assert media_store._windowed_client() is not windowed

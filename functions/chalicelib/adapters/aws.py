@@ -47,10 +47,18 @@ def session() -> Any:
 
 @cache
 def client(service: str) -> Any:
-    config = Config(
-        signature_version="s3v4" if service == "s3" else None,
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=5,
-        read_timeout=20,
+    """The process's client for ``service``, with the backend's timeouts and retries."""
+    return make_client(
+        service,
+        Config(
+            signature_version="s3v4" if service == "s3" else None,
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=5,
+            read_timeout=20,
+        ),
     )
+
+
+def make_client(service: str, config: Any) -> Any:
+    """A new client from the shared session (for a client with its own event handlers)."""
     return session().create_client(service, config=config)
