@@ -41,7 +41,6 @@ snapstart.register(
         "chalicelib.rendering.source",
         "chalicelib.adapters.device_ca",
         "argon2",
-        "boto3",
     )
 )
 app = Chalice(app_name="shareframe")

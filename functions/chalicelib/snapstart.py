@@ -6,8 +6,9 @@ every copy:
 
 - ``random``'s state: reseeded after a restore, or every copy draws the same numbers
   (``secrets`` and ``uuid4`` read ``os.urandom`` and need nothing);
-- boto3 clients and PynamoDB connections hold connection pools and credentials: dropped after
-  a restore and created again on first use (adapters/aws.py, adapters/tables.py).
+- the botocore session, its clients and PynamoDB's connections hold connection pools and
+  credentials: dropped after a restore and created again on first use (adapters/aws.py,
+  adapters/tables.py).
 
 Before the snapshot, the modules a first request would load lazily (Pillow, argon2,
 cryptography: see docs/quality.md, "Cold starts") are imported, so a restored copy never pays
@@ -51,6 +52,7 @@ def refresh_after_restore() -> None:
 
     random.seed()
     aws.client.cache_clear()
+    aws.session.cache_clear()
     for model in tables.ALL_MODELS:
         model._connection = None
     log.info("restored from snapshot: random reseeded, AWS clients dropped")

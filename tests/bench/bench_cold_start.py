@@ -18,6 +18,15 @@ run, interleaved, so the two are compared on the same machine load.
 
 A package without a bundled boto3 (the runtime's copy) is given the dev virtualenv's boto3 and
 s3transfer as a stand-in for the runtime's, so it imports at all.
+
+``--first-call`` measures what a cold start costs until the first answer: in a fresh interpreter
+laid out as above, the handler's import and then one real event against a moto server
+provisioned from the template (an account is made through the packaged API first): the
+authorizer with a valid token, ``GET /me``, a schedule, an IoT rule's event. Each answer is
+checked (a failing call would be a different, cheaper path). CPU time in that process is the
+robust figure (the wall time includes moto's own work on a shared machine)::
+
+    .venv/bin/python tests/bench/bench_cold_start.py --first-call --compare build/before
 """
 
 from __future__ import annotations
@@ -29,8 +38,10 @@ import statistics
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -145,6 +156,205 @@ def measure(function: Function, python: str) -> None:
         function.heaviest = sorted(top, reverse=True)[:4]
 
 
+# Cold import + first invocation (--first-call) ---------------------------------------------
+
+FIRST_CALL_RUNNER = """
+import importlib, json, sys, time
+job = json.loads(sys.stdin.read())
+sys.path[:0] = job["paths"]
+
+class Context:  # what Lambda's context object offers that handlers (and Chalice) read
+    function_name = job["function"]
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + job["function"]
+    log_group_name = "/aws/lambda/" + job["function"]
+    log_stream_name = "bench"
+    def get_remaining_time_in_millis(self):
+        return 30000
+
+module, _, attr = job["handler"].rpartition(".")
+wall, cpu = time.perf_counter(), time.process_time()
+handler = getattr(importlib.import_module(module), attr)
+imported_wall, imported_cpu = time.perf_counter(), time.process_time()
+result = handler(job["event"], Context())
+called_wall, called_cpu = time.perf_counter(), time.process_time()
+print(MARK + json.dumps({
+    "import_wall": imported_wall - wall, "import_cpu": imported_cpu - cpu,
+    "call_wall": called_wall - imported_wall, "call_cpu": called_cpu - imported_cpu,
+    "result": result,
+}, default=str))
+""".replace("MARK", repr(MARK))
+
+
+@dataclass
+class FirstCall:
+    label: str  # what is measured: the function and its event
+    function: str  # logical id
+    event: dict[str, object]
+    check: Callable[[Any], bool]  # holds for the answer expected
+    samples: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
+
+
+def first_calls(user_id: str, token: str) -> list[FirstCall]:
+    from chalicelib.domain.ids import new_id
+    from tests.deploy.test_built_artifact import (
+        api_request,
+        authorizer_event,
+        scheduled_event,
+    )
+
+    return [
+        FirstCall(
+            "JwtAuthorizer, a valid token",
+            "JwtAuthorizer",
+            authorizer_event(f"Bearer {token}"),
+            lambda result: result["principalId"] == user_id,
+        ),
+        FirstCall(
+            "APIHandler, GET /me",
+            "APIHandler",
+            api_request("GET", "/me", user=user_id),
+            lambda result: result["statusCode"] == 200,
+        ),
+        FirstCall(
+            "ExpireShares (a schedule)",
+            "ExpireShares",
+            scheduled_event("shareframe-dev-ExpireShares"),
+            lambda result: True,  # ran without an error
+        ),
+        FirstCall(
+            "FrameStatus (an IoT rule)",
+            "FrameStatus",
+            {"frameId": new_id("frm"), "online": True, "firmware": "1.0.0"},
+            lambda result: isinstance(result, str) and "malformed" not in result,
+        ),
+    ]
+
+
+def first_call(artifact: object, call: FirstCall, env: dict[str, str], python: str) -> tuple:
+    from tests.deploy.test_built_artifact import Artifact
+
+    assert isinstance(artifact, Artifact)
+    props = artifact.functions[call.function]
+    variables = {k: v for k, v in props["Environment"]["Variables"].items() if isinstance(v, str)}
+    job = {
+        "paths": artifact.paths(call.function),
+        "handler": props["Handler"],
+        "function": call.function,
+        "event": call.event,
+    }
+    result = subprocess.run(
+        [python, "-I", "-S", "-B", "-c", FIRST_CALL_RUNNER],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        env={**variables, **env, "AWS_LAMBDA_FUNCTION_NAME": call.function},
+        timeout=300,
+        check=False,
+    )
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith(MARK)]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(f"{call.label}: failed\n{result.stderr[-3000:]}")
+    outcome = json.loads(lines[-1].removeprefix(MARK))
+    if not call.check(outcome["result"]):
+        raise RuntimeError(f"{call.label}: unexpected answer {outcome['result']!r}")
+    keys = ("import_wall", "import_cpu", "call_wall", "call_cpu")
+    return tuple(outcome[k] * 1000 for k in keys)
+
+
+def run_first_calls(builds: dict[str, Path], runs: int, python: str) -> int:
+    import contextlib
+    import re
+    import tempfile
+    from urllib.parse import unquote
+
+    import jwt
+
+    from infra.deploy.package import Package
+    from infra.localcloud.__main__ import sent_mail
+    from infra.localcloud.ca import ensure_ca
+    from infra.localcloud.netwait import free_port, wait_for_port
+    from infra.localcloud.provision import provision
+    from infra.localcloud.settings import Settings
+    from tests.deploy.test_built_artifact import Artifact, api_request, api_response
+
+    with contextlib.ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="first-call-")))
+        settings = Settings(
+            state_dir=scratch,
+            functions_dir=ROOT / "functions",
+            web_dist=scratch,
+            template_path=ROOT / "infra" / "template.json",
+            moto_port=free_port(),
+            mqtt_port=free_port(),
+            iot_data_port=free_port(),
+            api_port=free_port(),
+            web_port=free_port(),
+            frame_dashboard_port=free_port(),
+        )
+        log = stack.enter_context((scratch / "moto.log").open("w"))
+        server = str(Path(sys.executable).with_name("moto_server"))
+        moto = subprocess.Popen(
+            [server, "-H", settings.host, "-p", str(settings.moto_port)],
+            stdout=log,
+            stderr=log,
+        )
+        stack.callback(moto.wait, timeout=10)
+        stack.callback(moto.terminate)
+        wait_for_port(settings.host, settings.moto_port)
+        provision(settings, ensure_ca(settings.ca_dir))
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **settings.backend_env()}
+        artifacts = {}
+        for label, build in builds.items():
+            layers = {p.stem.removeprefix("layer-").title(): p for p in build.glob("layer-*.zip")}
+            built = Package(build / "sam.json", build / "deployment.zip", layers)
+            artifacts[label] = Artifact(built, scratch / label)
+        # An account, made through the packaged API as a user would: its id and access token.
+        api = artifacts["after"]
+        email, password = "bench@example.com", "a long bench passphrase 7"
+        body = {"email": email, "password": password, "displayName": "Bench"}
+        api_response(
+            api.invoke("APIHandler", api_request("POST", "/auth/register", body=body), env=env)[0],
+            201,
+        )
+        mail = next(m for m in sent_mail(settings.moto_url) if email in json.dumps(m["to"]))
+        found = re.search(r"/verify\?token=([^\s\"'<&]+)", mail["body"])
+        assert found, "no verification link in the mail"
+        verify = api_request("POST", "/auth/verify", body={"token": unquote(found.group(1))})
+        login = api_request("POST", "/auth/login", body={"email": email, "password": password})
+        verified, logged_in = api.invoke("APIHandler", verify, login, env=env)
+        api_response(verified, 200)
+        token = api_response(logged_in, 200)["accessToken"]
+        user_id = jwt.decode(token, options={"verify_signature": False})["sub"]
+
+        calls = first_calls(user_id, token)
+        load = os.getloadavg()
+        print(
+            f"cold import + first call, median of {runs} (ms; CPU of the function's process,"
+            f" wall in brackets) · load {load[0]:.2f} {load[1]:.2f}"
+        )
+        for run in range(runs):  # interleaved: every build sees the same machine load
+            for call in calls:
+                for label, artifact in artifacts.items():
+                    sample = first_call(artifact, call, env, python)
+                    call.samples.setdefault(label, []).append(sample)
+            print(f"  run {run + 1}/{runs} done, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    header = "".join(f"  {label + ': import + call = total':>38}" for label in builds)
+    print(f"{'function, event':32}{header}")
+    for call in calls:
+        cells = []
+        for label in builds:
+            columns = list(zip(*call.samples[label], strict=True))
+            iw, ic, cw, cc = (statistics.median(c) for c in columns)
+            total = statistics.median(s[1] + s[3] for s in call.samples[label])
+            cells.append(f"{ic:7.0f} + {cc:6.0f} = {total:6.0f} [{iw + cw:6.0f}]")
+        print(f"{call.label:32}" + "".join(f"  {c:>38}" for c in cells))
+    print(f"load at the end {os.getloadavg()[0]:.2f}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--package", type=Path, default=None, help="a make-package output dir")
@@ -153,6 +363,9 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable, help="a Python 3.12 interpreter")
     parser.add_argument(
         "--only", action="append", default=[], help="a function's logical id (repeatable)"
+    )
+    parser.add_argument(
+        "--first-call", action="store_true", help="import + one real event against moto"
     )
     args = parser.parse_args()
     build = args.package
@@ -167,6 +380,8 @@ def main() -> int:
         arch = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
         package(stage.name, build, stage_prefix=stage.prefix, arch=arch)  # what runs here
     builds = {"after": build} if args.compare is None else {"before": args.compare, "after": build}
+    if args.first_call:
+        return run_first_calls(builds, args.runs, args.python)
     measured = {label: functions_of(path, path / "unpacked") for label, path in builds.items()}
     if args.only:
         measured = {k: [f for f in v if f.logical_id in args.only] for k, v in measured.items()}

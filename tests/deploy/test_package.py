@@ -163,3 +163,30 @@ def test_api_and_authorizer_run_with_snapstart_behind_an_alias(built):
     for lid in ("APIHandlerInvokePermission", "JwtAuthorizerInvokePermission"):
         target = resources[lid]["Properties"]["FunctionName"]
         assert target["Ref"].endswith(".Alias"), lid
+
+
+def test_botocore_endpoint_table_keeps_only_the_kept_services_and_resolves_them_alike(built):
+    """endpoints.json is parsed by every botocore session: pruned to the services whose models
+    ship, it must still resolve each of them exactly as the full table does, in every region
+    of every partition."""
+    import botocore
+    from botocore.regions import EndpointResolver
+
+    with zipfile.ZipFile(built.layers["Base"]) as archive:
+        pruned = json.loads(archive.read("python/botocore/data/endpoints.json"))
+    full_path = f"{botocore.__path__[0]}/data/endpoints.json"
+    with open(full_path, encoding="utf-8") as handle:
+        full = json.load(handle)
+    kept = {name for partition in pruned["partitions"] for name in partition["services"]}
+    assert {"dynamodb", "s3", "sqs", "secretsmanager", "iot", "data-ats.iot", "email"} <= kept
+    assert "ec2" not in kept
+    assert [p["partition"] for p in pruned["partitions"]] == [
+        p["partition"] for p in full["partitions"]
+    ]
+    small, whole = EndpointResolver(pruned), EndpointResolver(full)
+    for partition in full["partitions"]:
+        for region in partition["regions"]:
+            for service in kept:
+                assert small.construct_endpoint(service, region) == whole.construct_endpoint(
+                    service, region
+                ), (service, region)

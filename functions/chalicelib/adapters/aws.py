@@ -1,8 +1,17 @@
-"""boto3 clients, created on first use (not at import: cold starts stay short).
+"""AWS clients, created on first use from one botocore session per process.
 
-boto3 itself is imported on the first call too: the authorizer and the schedules import this
-module, and boto3 is about a fifth of their import time. Where SnapStart is on, it is imported
-before the snapshot instead (snapstart.py).
+Creating a botocore session's first client reads and parses its data files (the endpoint
+table, the service's model and endpoint rules) and builds its event handlers: about 0.1 s of CPU
+(docs/quality.md, "Cold starts"). Every client here, and every PynamoDB table's client
+(adapters/tables.py), comes from the one session ``session()`` returns, so a cold start pays
+that once, not once per table and service it touches. The clients are botocore's own: boto3
+adds nothing the code uses (presigned URLs and POSTs are botocore's), and not importing it
+saves its import on the first call.
+
+Botocore sessions are not thread-safe (clients are): ``create_client`` runs under a lock, as the
+rollout fan-out's threads may create PynamoDB clients at once. After a SnapStart restore
+(snapstart.py) the session and the clients are dropped and created again, so no copy shares the
+snapshot's credentials or connections.
 
 Endpoints come from the standard ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` variables,
 so the same code talks to AWS or to the local cloud.
@@ -10,19 +19,46 @@ so the same code talks to AWS or to the local cloud.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
+
+import botocore.session
+from botocore.config import Config
+
+
+class _SharedSession(botocore.session.Session):  # type: ignore[misc]  # botocore is untyped
+    """A botocore session whose ``create_client`` may be called from several threads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._create_lock = threading.Lock()
+
+    def create_client(self, *args: Any, **kwargs: Any) -> Any:
+        with self._create_lock:
+            return super().create_client(*args, **kwargs)
+
+
+@cache
+def session() -> Any:
+    """The process's botocore session (PynamoDB's too: adapters/tables.py)."""
+    return _SharedSession()
 
 
 @cache
 def client(service: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    config = Config(
-        signature_version="s3v4" if service == "s3" else None,
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=5,
-        read_timeout=20,
+    """The process's client for ``service``, with the backend's timeouts and retries."""
+    return make_client(
+        service,
+        Config(
+            signature_version="s3v4" if service == "s3" else None,
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=5,
+            read_timeout=20,
+        ),
     )
-    return boto3.session.Session().client(service, config=config)
+
+
+def make_client(service: str, config: Any) -> Any:
+    """A new client from the shared session (for a client with its own event handlers)."""
+    return session().create_client(service, config=config)

@@ -1,4 +1,4 @@
-"""Messages to frames over IoT Core's data plane (boto3 ``iot-data``).
+"""Messages to frames over IoT Core's data plane (botocore ``iot-data``).
 
 In the local cloud ``AWS_ENDPOINT_URL_IOT_DATA`` points at an adapter that forwards the same
 HTTP call to mosquitto, so this code is unchanged in both worlds.

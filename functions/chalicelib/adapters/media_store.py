@@ -18,7 +18,7 @@ import botocore.auth
 import botocore.exceptions
 from botocore.config import Config
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters.aws import client, make_client
 from chalicelib.config import settings
 
 # Photos in the web app are signed per hour: every URL for one object made within the same
@@ -83,12 +83,8 @@ class _WindowedQueryAuth(botocore.auth.S3SigV4QueryAuth):  # type: ignore[misc]
 
 @cache
 def _windowed_client() -> Any:
-    import boto3  # on first use, as in adapters/aws.py: boto3 is a large share of a cold import
-
     botocore.auth.AUTH_TYPE_MAPS[_WINDOWED] = _WindowedQueryAuth  # a new name: no one else's
-    s3 = boto3.session.Session().client(
-        "s3", config=Config(signature_version="s3v4", connect_timeout=5, read_timeout=20)
-    )
+    s3 = make_client("s3", Config(signature_version="s3v4", connect_timeout=5, read_timeout=20))
     s3.meta.events.register("choose-signer.s3.GetObject", lambda **_: _WINDOWED)
     return s3
 

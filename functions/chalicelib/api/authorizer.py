@@ -9,7 +9,7 @@ from chalicelib.domain.errors import Unauthorized
 from chalicelib.services import accounts
 
 bootstrap.start()  # the authorizer runs from this module, not from app.py
-snapstart.register(prime_modules=("boto3",))
+snapstart.register()  # its hook after a restore; nothing to import before the snapshot
 authorizer_blueprint = Blueprint(__name__)
 ANONYMOUS = "anonymous"
 
