@@ -6,8 +6,8 @@ Run from the repository root::
 
 A real local cloud; a virtual frame (``python -m shareframe_frame --virtual``, no launcher)
 paired through the API, sent one photo, then left alone. Over ``--seconds`` the resident memory
-(VmRSS) of the frame process is sampled every second, and its CPU time (utime + stime from
-/proc) is read at both ends. ``--compare REV`` runs a second frame from that git revision's
+(VmRSS) of the frame process and of any child it has (the drawing child, while it lives) is
+sampled every second, and their CPU time (utime + stime from /proc) is read at both ends. ``--compare REV`` runs a second frame from that git revision's
 ``device_firmware/`` in the same local cloud, sampled in the same seconds, so both see the same
 machine load. Targets for a Raspberry Pi Zero 2 W class device (512 MB): RSS <= 40 MB, <= 1 % of
 one core.
@@ -27,7 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.measure import cpu_seconds, local_cloud, machine, rss_mb  # noqa: E402
+from tests.bench.measure import (  # noqa: E402
+    children,
+    cpu_seconds,
+    local_cloud,
+    machine,
+    rss_mb,
+)
 
 
 def extract_firmware(revision: str, into: Path) -> Path:
@@ -111,20 +117,23 @@ def main() -> None:
         time.sleep(5)  # let the refresh and its receipts settle
         pids = {label: frame.pid for label, frame in frames.items()}
         samples: dict[str, list[float]] = {label: [] for label in frames}
-        cpu = {label: cpu_seconds(pid) for label, pid in pids.items() if pid}
+        with_child = dict.fromkeys(frames, 0)  # samples taken while a drawing child lived
+        cpu = {label: cpu_seconds(pid, tree=True) for label, pid in pids.items() if pid}
         started = time.monotonic()
         while time.monotonic() - started < args.seconds:
             for label, pid in pids.items():
-                samples[label].append(rss_mb(pid or 0))
+                samples[label].append(rss_mb(pid or 0, tree=True))
+                with_child[label] += bool(children(pid or 0))
             time.sleep(1)
         elapsed = time.monotonic() - started
         print(f"load average {os.getloadavg()[0]:.1f} at the end; {elapsed:.0f} s at rest")
         for label, pid in pids.items():
-            used = (cpu_seconds(pid or 0) - cpu[label]) / elapsed * 100
+            used = (cpu_seconds(pid or 0, tree=True) - cpu[label]) / elapsed * 100
             rss = samples[label]
             print(
                 f"frame of {label:>12}: RSS median {statistics.median(rss):5.1f} MB, "
-                f"max {max(rss):5.1f} MB; CPU {used:.2f} % of one core"
+                f"max {max(rss):5.1f} MB; CPU {used:.2f} % of one core "
+                f"(with its children; a child alive in {with_child[label]} of {len(rss)} samples)"
             )
             if args.maps and pid:
                 for kb, name in largest_mappings(pid, args.maps):

@@ -6,6 +6,7 @@ The app must be built first (``make web``); screenshots go to ``SHAREFRAME_SCREE
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -120,7 +121,8 @@ class App:
     # -- checks -------------------------------------------------------------------------------
     def axe(self) -> list[str]:
         """Serious and critical axe-core violations on the current page."""
-        self.page.add_script_tag(content=AXE_JS.read_text())
+        if not self.page.evaluate("typeof window.axe === 'object'"):  # once per page load
+            self.page.add_script_tag(content=axe_source())
         result = self.page.evaluate("async () => (await axe.run(document)).violations")
         return [
             f"{v['id']}: {v['help']} ({v['nodes'][0]['target']})"
@@ -144,6 +146,11 @@ class App:
                 self.page.screenshot(path=f"{SHOTS}/{name}-{label}.png", full_page=True)
         self.page.set_viewport_size({"width": 1280, "height": 900})
         return problems
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE_JS.read_text()
 
 
 def claim_url(frame: FrameProcess, timeout: float = 30.0) -> str:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import PASSWORD, App, photo, unique_email
 from tests.e2e.stack import LocalCloudStack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 TIMEOUT = 30_000
 UNDO_SECONDS = 8  # web/src/components/UndoableRemove.tsx

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import App, photo, unique_email
 from tests.e2e.stack import LocalCloudStack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 TIMEOUT = 30_000
 
@@ -124,35 +124,56 @@ def test_the_frames_default_expiry_reaches_the_sender_and_notifications_follow(
     assert ana.errors == [] and ben.errors == []
 
 
-def test_every_page_has_no_serious_axe_violations_at_phone_and_desktop(
+SIGNED_OUT = [
+    ("/", "landing"),
+    ("/login", "login"),
+    ("/signup", "signup"),
+    ("/forgot-password", "forgot-password"),
+    ("/reset?token=prt_example", "reset"),
+    ("/releases", "releases-public"),
+    ("/no-such-page", "not-found"),
+]
+
+
+class Checks:
+    """axe at desktop and phone width and nothing scrolling sideways on a phone, page by page
+    of one app; ``problems`` collects what is found."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.problems: list[str] = []
+
+    def check(self, name: str) -> None:
+        """The page's pictures loaded (lazy ones too: a screenshot shows photos), then checked."""
+        page = self.app.page
+        for img in page.locator("main img:visible").all():
+            img.scroll_into_view_if_needed()
+            expect(img).to_have_js_property("complete", True, timeout=TIMEOUT)
+        page.evaluate("window.scrollTo(0, 0)")
+        self.problems.extend(self.app.check_screen(name))
+
+    def screen(self, path: str, name: str) -> None:
+        self.app.go(path).get_by_role("heading", level=1).first.wait_for()
+        self.check(name)
+
+
+def test_every_signed_out_page_has_no_serious_axe_violations_at_phone_and_desktop(
+    cloud: LocalCloudStack, new_app
+) -> None:
+    """Apart from the signed-in pages (which need a world first), so the two run side by side."""
+    app: App = new_app(bypass_csp=True)  # axe-core is injected as an inline script
+    checks = Checks(app)
+    for path, name in SIGNED_OUT:
+        checks.screen(path, name)
+    assert checks.problems == []
+    assert app.errors == []
+
+
+def test_every_signed_in_page_has_no_serious_axe_violations_at_phone_and_desktop(
     cloud: LocalCloudStack, new_app
 ) -> None:
     app: App = new_app(bypass_csp=True)  # axe-core is injected as an inline script
-    problems: list[str] = []
-
-    def check(name: str) -> None:
-        """The page's pictures loaded (lazy ones too: a screenshot shows photos), then checked."""
-        for img in app.page.locator("main img:visible").all():
-            img.scroll_into_view_if_needed()
-            expect(img).to_have_js_property("complete", True, timeout=TIMEOUT)
-        app.page.evaluate("window.scrollTo(0, 0)")
-        problems.extend(app.check_screen(name))
-
-    def screen(path: str, name: str) -> None:
-        app.go(path).get_by_role("heading", level=1).first.wait_for()
-        check(name)
-
-    # Signed out.
-    for path, name in (
-        ("/", "landing"),
-        ("/login", "login"),
-        ("/signup", "signup"),
-        ("/forgot-password", "forgot-password"),
-        ("/reset?token=prt_example", "reset"),
-        ("/releases", "releases-public"),
-        ("/no-such-page", "not-found"),
-    ):
-        screen(path, name)
+    checks = Checks(app)
 
     # Signed in, with data: a friend, a frame, photos, a photo sent each way.
     ben: App = new_app()
@@ -161,16 +182,16 @@ def test_every_page_has_no_serious_axe_violations_at_phone_and_desktop(
     app.log_in(email)
     ben.sign_up("Ben", ben_email)
     ben.log_in(ben_email)
-    screen("/dashboard", "dashboard-first-run")
+    checks.screen("/dashboard", "dashboard-first-run")
     befriend(app, ben)
     frame = cloud.start_frame("axe-frame")
     app.pair(frame, "Study")
-    check("frame")
+    checks.check("frame")
     upload_one(app, (90, 90, 160), "axe.jpg")
-    check("library")
+    checks.check("library")
     app.page.locator(".photo-link").first.click()
     app.page.get_by_role("heading", level=1).wait_for()
-    check("photo")
+    checks.check("photo")
 
     upload_one(ben, (170, 120, 60), "from-ben.jpg")
     b = ben.go("/send")
@@ -185,13 +206,13 @@ def test_every_page_has_no_serious_axe_violations_at_phone_and_desktop(
     expect(s.get_by_role("img", name="How the photo will look on Study")).to_be_visible(
         timeout=TIMEOUT
     )
-    check("send")
+    checks.check("send")
     s.get_by_label("Caption").fill("Sunday lunch")
     s.get_by_role("button", name="Send", exact=True).click()
     expect(s.get_by_text("Displayed on the frame.")).to_be_visible(timeout=90_000)
-    check("share")
+    checks.check("share")
     s.get_by_role("button", name="See larger: Sunday lunch").click()
-    problems += [f"photo dialog: {v}" for v in app.axe()]
+    checks.problems += [f"photo dialog: {v}" for v in app.axe()]
     s.get_by_role("button", name="Close").click()
 
     for path, name in (
@@ -206,7 +227,7 @@ def test_every_page_has_no_serious_axe_violations_at_phone_and_desktop(
         ("/account", "account"),
         ("/releases", "releases"),
     ):
-        screen(path, name)
+        checks.screen(path, name)
     frame.stop()
-    assert problems == []
+    assert checks.problems == []
     assert app.errors == [] and ben.errors == []

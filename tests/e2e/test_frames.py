@@ -1,5 +1,11 @@
 """Frames on the real local cloud: settings, new photos first, removal, expiry while offline,
-recovery after a broker restart and after a long absence, unpairing, isolation."""
+recovery after a broker restart and after a long absence, unpairing, isolation, and the
+slideshow's rotation at the owner's interval.
+
+The shortest interval an owner may choose is 3 minutes, so the rotation is set going when the
+module starts (``rotating_loft``) and checked by the last test: the other tests run while it
+waits. The module keeps to one worker (``xdist_group``) so that wait is shared.
+"""
 
 import json
 import re
@@ -11,10 +17,27 @@ import pytest
 from tests.e2e.journeys import Person, photo, screen, wait_for
 from tests.hostile.localcloud_world import pair_headless
 
+pytestmark = pytest.mark.xdist_group("frames")
+
+INTERVAL_SECONDS = 180  # the shortest slideshow interval an owner may choose
+
 
 @pytest.fixture(scope="module")
 def ana(local_cloud):
     return Person(local_cloud, "frames-ana@example.com").sign_up("Ana")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def rotating_loft(local_cloud, ana):
+    """A frame at the shortest interval, showing the newer of two photos: see the last test."""
+    process, frame = paired(local_cloud, ana, "loft")
+    ana.request("PATCH", f"/frames/{frame['frameId']}", {"intervalSeconds": INTERVAL_SECONDS}, 200)
+    older = ana.send(ana.upload(photo((120, 60, 20)))["imageId"], [frame["frameId"]])
+    displayed(ana, older, frame)
+    newer = ana.send(ana.upload(photo((20, 60, 120)))["imageId"], [frame["frameId"]])
+    displayed(ana, newer, frame)
+    assert screen(process)["shareId"] == newer["shareId"]
+    return process, frame, older, newer
 
 
 def paired(local_cloud, ana, name):
@@ -162,23 +185,6 @@ def test_unpairing_wipes_the_frame_and_returns_it_to_pairing_mode(local_cloud, a
     )
 
 
-def test_after_the_new_photo_the_slideshow_rotates_at_the_owners_interval(local_cloud, ana):
-    """The shortest interval an owner may choose is 3 minutes, so this test waits that long."""
-    process, frame = paired(local_cloud, ana, "loft")
-    ana.request("PATCH", f"/frames/{frame['frameId']}", {"intervalSeconds": 180}, 200)
-    older = ana.send(ana.upload(photo((120, 60, 20)))["imageId"], [frame["frameId"]])
-    displayed(ana, older, frame)
-    newer = ana.send(ana.upload(photo((20, 60, 120)))["imageId"], [frame["frameId"]])
-    displayed(ana, newer, frame)
-    assert screen(process)["shareId"] == newer["shareId"]
-    wait_for(
-        lambda: screen(process).get("shareId") == older["shareId"],
-        timeout=200,
-        interval=1,
-        what="rotation",
-    )
-
-
 def test_a_frame_killed_without_a_disconnect_shows_offline_within_10_s(local_cloud, ana):
     """No last will, no status: the broker sees the socket die and presence follows at once."""
     process, frame = paired(local_cloud, ana, "garret")
@@ -193,3 +199,39 @@ def test_a_frame_killed_without_a_disconnect_shows_offline_within_10_s(local_clo
         lambda: ana.request("GET", f"/frames/{frame['frameId']}")["status"]["online"],
         what="online again",
     )
+
+
+def shown_at(process, share_id: str) -> list[datetime]:
+    """When the frame logged "showing photo" for ``share_id``, oldest first."""
+    times = []
+    for line in process.log.splitlines():
+        start = line.find("{")
+        try:
+            record = json.loads(line[start:]) if start >= 0 else {}
+        except ValueError:
+            continue
+        if record.get("message") == "showing photo" and record.get("shareId") == share_id:
+            times.append(datetime.fromisoformat(record["at"]))
+    return times
+
+
+def test_after_the_new_photo_the_slideshow_rotates_at_the_owners_interval(rotating_loft):
+    """Last in the module: ``rotating_loft`` showed the newer photo when the module started;
+    the older one comes back one interval later (whatever the screen shows by now)."""
+    process, _, older, newer = rotating_loft
+    newer_shown = shown_at(process, newer["shareId"])[0]
+    latest = newer_shown + timedelta(seconds=INTERVAL_SECONDS + 30)
+
+    def rotated() -> list[datetime]:
+        return [t for t in shown_at(process, older["shareId"]) if t > newer_shown]
+
+    wait_for(
+        rotated,
+        timeout=max(1.0, (latest - datetime.now(UTC)).total_seconds()),
+        interval=1,
+        what="rotation",
+    )
+    waited = (rotated()[0] - newer_shown).total_seconds()
+    # Logged after each drawing: not before the interval (less what drawing a screen may take
+    # on a busy machine), and not much after it.
+    assert INTERVAL_SECONDS - 15 <= waited <= INTERVAL_SECONDS + 30, waited

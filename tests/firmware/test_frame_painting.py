@@ -1,8 +1,13 @@
-"""Drawing in a child process: the same pixels as drawing in-process, and the same refusals."""
+"""Drawing in a child process: the same pixels as drawing in-process, the same refusals, and
+one child for a run of jobs that exits once idle."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,3 +99,76 @@ def test_a_display_that_fails_is_a_paint_error(tmp_path: Path) -> None:
     # No SPI here: the real panel's driver cannot open its bus.
     with pytest.raises(PaintError):
         child(tmp_path, display="waveshare").paint(Screen(kind="empty"))
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_jobs_that_follow_each_other_share_one_child_which_exits_once_idle(
+    tmp_path: Path,
+) -> None:
+    photo = tmp_path / "p.png"
+    photo.write_bytes(png_bytes(SIZE))
+    painter = ChildPainter("virtual", "waveshare_7in5_v2", tmp_path, "INFO", idle_seconds=1.0)
+    painter.check(photo)
+    pid = painter.child_pid
+    assert pid is not None and alive(pid)
+    painter.paint(Screen(kind="photo", photo=str(photo)))
+    painter.check(photo)
+    assert painter.child_pid == pid  # one interpreter for the three jobs
+    deadline = time.monotonic() + 15
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid) and painter.child_pid is None  # a frame at rest holds no Pillow
+    painter.check(photo)  # and the next job starts a new one
+    assert painter.child_pid not in (None, pid)
+    painter.close()
+
+
+def test_a_child_killed_while_idle_is_replaced_and_the_job_still_runs(tmp_path: Path) -> None:
+    photo = tmp_path / "p.png"
+    photo.write_bytes(png_bytes(SIZE))
+    painter = child(tmp_path)
+    painter.check(photo)
+    pid = painter.child_pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    while alive(pid):
+        time.sleep(0.02)
+    painter.paint(Screen(kind="empty"))
+    assert json.loads((tmp_path / "screen.json").read_text())["screen"] == "empty"
+    assert painter.child_pid not in (None, pid)
+    painter.close()
+
+
+def test_a_child_that_dies_during_a_job_is_a_paint_error_and_the_next_job_runs(
+    tmp_path: Path,
+) -> None:
+    photo = tmp_path / "p.png"
+    photo.write_bytes(png_bytes(SIZE))
+    painter = child(tmp_path)
+    painter.check(photo)
+    pid = painter.child_pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)  # it takes the next job but never finishes it
+    killer = threading.Timer(1.0, os.kill, (pid, signal.SIGKILL))
+    killer.start()
+    with pytest.raises(PaintError, match="ended during the job"):
+        painter.check(photo)
+    killer.join()
+    painter.check(photo)
+    painter.close()
+
+
+def test_closing_ends_the_child_at_once(tmp_path: Path) -> None:
+    painter = child(tmp_path)
+    painter.paint(Screen(kind="empty"))
+    pid = painter.child_pid
+    assert pid is not None
+    painter.close()
+    assert not alive(pid) and painter.child_pid is None
