@@ -96,6 +96,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import boto3
+    from botocore.config import Config
 
     print(f"# fan-out · {machine()}")
     with local_cloud() as cloud:
@@ -134,6 +135,7 @@ def main() -> None:
             region_name="us-east-1",
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
+            config=Config(max_pool_connections=PUBLISHERS),  # as the backend's (adapters/aws.py)
         )
         item = {"shareId": "shr_" + "x" * 26, "url": "u" * 400, "sha256": "0" * 64}
         totals, publishes, reached = [], [], []

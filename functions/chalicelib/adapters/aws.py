@@ -55,6 +55,9 @@ def client(service: str) -> Any:
             retries={"mode": "standard", "max_attempts": 3},
             connect_timeout=5,
             read_timeout=20,
+            # The fan-out publishes from 16 threads (services/rollouts.py): with botocore's
+            # default pool of 10, six of them would open and drop a TLS connection per call.
+            max_pool_connections=32,
         ),
     )
 
