@@ -2,8 +2,9 @@
 
 **Pattern diffusion** (version 5). A panel pixel at about 127 ppi is 0.2 mm: what the eye
 sees is the mean of a few neighbouring pixels in linear light. So the engine diffuses error
-not between the inks themselves but between *mixes* of four inks (every multiset of four:
-126 on Spectra 6, 210 on ACeP, 5 on black and white), each shown as a 2x2 pattern:
+not between the inks themselves but between *mixes* of four inks (the multisets of four,
+less those that look like a mix of closer inks: 113 on Spectra 6, 164 on ACeP, 14 on four
+greys, 5 on black and white), each shown as a 2x2 pattern:
 
 1. Every mix's colour is the mean of its four inks in linear light (``mixes``).
 2. Floyd-Steinberg error diffusion (Pillow's, in C) chooses a mix for every pixel. Neighbouring
@@ -14,9 +15,10 @@ not between the inks themselves but between *mixes* of four inks (every multiset
    is a checkerboard. Where a region keeps one mix, the pattern repeats every 2 pixels:
    the finest there is, which the eye (and the evaluator's blur) averages away.
 
-Measured on the photo set against error diffusion followed by two passes of direct binary
-search (version 4): most of that refinement's gain at about a fifteenth of its time, in plain
-Pillow (no numpy in the Lambda package). See docs/rendering.md, "Picture quality".
+It replaces error diffusion followed by two passes of direct binary search (version 4),
+which took 5-7x a full decode of a 12 MP JPEG: the dithering now costs about a twenty-fifth
+of that, in plain Pillow (no numpy in the Lambda package), for most of the refinement's
+gain on the photo set. See docs/rendering.md, "Picture quality" and "Speed and memory".
 
 For panels whose inks are all greys the photo is first reduced to its CIE lightness (L*),
 so that a saturated blue and a grey of the same lightness come out the same; diffusing the
@@ -38,29 +40,52 @@ from .panels import PanelProfile
 # the darkest two on one diagonal, the lightest two on the other.
 MIX_SIZE = 4
 PHASES = ((0, 0), (1, 1), (1, 0), (0, 1))
+# Mixes closer than this (CIELAB distance) count as one colour.
+ALIKE = 3.0
 _PALETTE_ENTRIES = 256
 
 
 @cache
 def mixes(panel: PanelProfile) -> tuple[tuple[tuple[int, int, int], tuple[int, ...]], ...]:
-    """Every mix of ``MIX_SIZE`` inks: (its sRGB colour, its device codes in ``PHASES`` order).
+    """The mixes of ``MIX_SIZE`` inks: (sRGB colour, device codes in ``PHASES`` order).
 
-    The colour is the mean of the inks' measured colours in linear light, which is what the
-    eye sees of the pattern.
+    A mix's colour is the mean of its inks' measured colours in linear light, which is what
+    the eye sees of the pattern. Of mixes that look alike (within ``ALIKE`` in CIELAB) only
+    the one whose inks lie closest together is kept, so a flat light grey is light grey ink
+    and not black and white mixed to the same mean: the same colour, far less grain.
     """
     linear = [
         (tone.srgb_to_linear(r / 255), tone.srgb_to_linear(g / 255), tone.srgb_to_linear(b / 255))
         for r, g, b in panel.measured_palette
     ]
+    labs = [tone.linear_to_lab(rgb) for rgb in linear]
     by_luminance = sorted(range(len(panel.inks)), key=lambda i: tone.luminance(linear[i]))
-    out = []
+    candidates = []
     for combo in combinations_with_replacement(by_luminance, MIX_SIZE):
-        mean = [sum(linear[i][ch] for i in combo) / MIX_SIZE for ch in range(3)]
-        colour = tuple(round(tone.linear_to_srgb(v) * 255) for v in mean)
-        out.append((colour, tuple(panel.inks[i].code for i in combo)))
-    if len(out) > _PALETTE_ENTRIES:
-        raise ValueError(f"{panel.id}: {len(out)} mixes do not fit a palette of 256")
-    return tuple(out)  # type: ignore[arg-type]
+        mean = (
+            sum(linear[i][0] for i in combo) / MIX_SIZE,
+            sum(linear[i][1] for i in combo) / MIX_SIZE,
+            sum(linear[i][2] for i in combo) / MIX_SIZE,
+        )
+        lab = tone.linear_to_lab(mean)
+        spread = sum(_distance2(labs[i], lab) for i in combo)
+        colour = (
+            round(tone.linear_to_srgb(mean[0]) * 255),
+            round(tone.linear_to_srgb(mean[1]) * 255),
+            round(tone.linear_to_srgb(mean[2]) * 255),
+        )
+        candidates.append((spread, combo, lab, colour))
+    kept: list[tuple[float, tuple[int, ...], tone.Vec, tuple[int, int, int]]] = []
+    for candidate in sorted(candidates):
+        if all(_distance2(candidate[2], other[2]) >= ALIKE**2 for other in kept):
+            kept.append(candidate)
+    if len(kept) > _PALETTE_ENTRIES:
+        raise ValueError(f"{panel.id}: {len(kept)} mixes do not fit a palette of 256")
+    return tuple((colour, tuple(panel.inks[i].code for i in combo)) for _, combo, _, colour in kept)
+
+
+def _distance2(a: tone.Vec, b: tone.Vec) -> float:
+    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 + (a[2] - b[2]) ** 2
 
 
 @cache
