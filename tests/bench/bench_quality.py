@@ -172,8 +172,9 @@ def grey_table(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[f
                     sums[cell][0] += o
                     sums[cell][1] += s
                     worst[cell] = max(worst[cell], (o / s, path.stem))
-                    ratios.append(o / s)
-        print(f"{path.stem[:15]:<16}" + "".join(f"{r:>18.3f}" for r in ratios), flush=True)
+                    ratios.append(f"{o:.2f}/{s:.2f}={o / s:.3f}")
+        # Both means, not only the ratio: a run stopped early still gives ratios of means.
+        print(f"{path.stem[:15]:<16}" + "".join(f"{r:>18}" for r in ratios), flush=True)
     n = len(photos)
     for sigma in sigmas:
         for ref in refs:

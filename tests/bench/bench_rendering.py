@@ -49,6 +49,8 @@ from PIL import Image, ImageDraw, ImageFilter
 from chalicelib.rendering import (
     PANELS,
     PanelProfile,
+    SourceImage,
+    focal_point,
     load_upload,
     render_panel,
     render_preview,
@@ -401,11 +403,11 @@ def method_pillow_measured(photo: Image.Image, panel: PanelProfile) -> Image.Ima
 
 
 def method_epaper_defaults(photo: Image.Image, panel: PanelProfile) -> Image.Image:
-    from epaper_dithering import dither_image
+    from epaper_dithering import ColorPalette, dither_image
 
-    from chalicelib.rendering.dither import _palette
-
-    return _seen(dither_image(photo, _palette(panel)), panel)
+    colours = {ink.name: ink.measured for ink in panel.inks}
+    accent = next((ink.name for ink in panel.inks if ink.name not in ("black", "white")), "black")
+    return _seen(dither_image(photo, ColorPalette(colors=colours, accent=accent)), panel)
 
 
 def method_ours(src, panel: PanelProfile) -> Image.Image:
@@ -434,11 +436,23 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def upload(data: bytes) -> SourceImage:
+    """The image work of services.images.process_upload: one decode, the focal point, the
+    thumbnail, the preview and the 2000-pixel master."""
+    src = load_upload(data, decode_long_side=2000)
+    focal_point(src)
+    render_thumbnail(src)
+    render_preview(src)
+    render_preview(src, max_side=2000)
+    return src
+
+
 def worker(task: str, path: str) -> None:
     _reset_peak_rss()
     data = Path(path).read_bytes()
-    # Warm up as a running Lambda would be: codecs loaded, palettes and fonts cached.
-    warm = load_upload(photo_jpeg((64, 48)))
+    # Warm up as a busy Lambda would be: codecs loaded, palettes, fonts and the tone tables
+    # this photo needs cached (each tone table is built once per process, ~50 ms).
+    warm = load_upload(data)
     render_thumbnail(warm)
     for panel_id in ("waveshare_7in5_v2", "spectra6_7in3"):
         render_panel(warm, PANELS[panel_id], caption="warm")
@@ -454,6 +468,12 @@ def worker(task: str, path: str) -> None:
         src = load_upload(data)
         render_panel(src, PANELS["waveshare_7in5_v2"])
         render_thumbnail(src)
+    elif task == "one-spectra":
+        render_panel(load_upload(data), PANELS["spectra6_7in3"])
+    elif task == "upload":
+        upload(data)
+    elif task == "upload+spectra":
+        render_panel(upload(data), PANELS["spectra6_7in3"])
     elif task == "one-spectra+thumb":
         src = load_upload(data)
         render_panel(src, PANELS["spectra6_7in3"])
@@ -485,6 +505,9 @@ def run_worker(task: str, path: Path) -> dict[str, float]:
 SPEED_TASKS = [
     ("decode", "decode at full size (floor)"),
     ("one", "one 800x480 rendition (b/w)"),
+    ("one-spectra", "one 800x480 rendition (Spectra 6)"),
+    ("upload", "upload: decode, focal point, thumbnail, preview, master"),
+    ("upload+spectra", "upload + one Spectra 6 rendition"),
     ("one+thumb", "b/w 800x480 rendition + thumbnail"),
     ("one-spectra+thumb", "Spectra 6 800x480 rendition + thumbnail"),
     ("all", "thumbnail + preview + 5 panels x 2 orientations"),

@@ -78,7 +78,8 @@ def test_black_and_white_keeps_detail_in_highlights_and_shadows(levels: tuple[in
     # Both inks in every third. The exact shares are physics, not taste: snow (L* 97-100)
     # maps to within 2 % of paper white, and the darkest night third (L* 1-6, mapped to L*
     # 7-10 on a panel whose black is L* 6) needs about one white pixel in two hundred.
-    # Error diffusion alone overshot both ends; the refinement reaches them.
+    # Plain error diffusion between the two inks overshot both ends; diffusing between
+    # 2x2 mixes of them (steps of a quarter) reaches them.
     assert all(0.005 < share < 0.995 for share in white_share), white_share
     assert white_share[0] < white_share[1] < white_share[2], white_share
 

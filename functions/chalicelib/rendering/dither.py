@@ -1,20 +1,24 @@
 """Dithering a photo to a panel's inks, against the colours the inks really show.
 
-The core is ``epaper-dithering`` (Rust, MIT): error diffusion in linear light, nearest ink
-chosen in OKLab. Before it, lightness is compressed into the palette's measured range with a
-lookup table (the same formula as the library's own tone option, at a twentieth of the
-cost). This won on measurement against Pillow's Floyd-Steinberg (nominal or measured
-palette) and the approach of Pimoroni's inky library; see docs/rendering.md.
+**Pattern diffusion** (version 5). A panel pixel at about 127 ppi is 0.2 mm: what the eye
+sees is the mean of a few neighbouring pixels in linear light. So the engine diffuses error
+not between the inks themselves but between *mixes* of four inks (the multisets of four,
+less those that look like a mix of closer inks: 113 on Spectra 6, 164 on ACeP, 14 on four
+greys, 5 on black and white), each shown as a 2x2 pattern:
 
-The error diffusion is then refined by a few passes of direct binary search (DBS, the same
-library's Rust core): a pixel becomes another ink, or trades places with a neighbour,
-wherever that lowers the difference between the picture and its target as seen through a
-model of the eye (a blur of about a pixel at 20 cm). Error diffusion only keeps the mean
-right and leaves a grain the eye still sees; DBS optimises what the eye sees. Measured on
-the photo set against the compressed reference it lowered the error by 16-32 % on the colour
-panels and 16 % on black and white (64 % against the photo's lightness alone), see
-docs/rendering.md, "Picture quality". It costs several times the error diffusion (a
-rendition is 5-7x a full 12 MP decode instead of about 2x) and is deterministic.
+1. Every mix's colour is the mean of its four inks in linear light (``mixes``).
+2. Floyd-Steinberg error diffusion (Pillow's, in C) chooses a mix for every pixel. Neighbouring
+   mixes are close together, so the error it leaves is a fine, low-amplitude grain instead
+   of the coarse one of diffusing between six far-apart inks.
+3. Each pixel then shows the ink of its mix that belongs to its position in the 2x2 grid
+   (``PHASES``), the inks sorted by luminance so that a mix of two darks and two lights
+   is a checkerboard. Where a region keeps one mix, the pattern repeats every 2 pixels:
+   the finest there is, which the eye (and the evaluator's blur) averages away.
+
+It replaces error diffusion followed by two passes of direct binary search (version 4),
+which took 5-7x a full decode of a 12 MP JPEG: the dithering now costs about a twenty-fifth
+of that, in plain Pillow (no numpy in the Lambda package), for most of the refinement's
+gain on the photo set. See docs/rendering.md, "Picture quality" and "Speed and memory".
 
 For panels whose inks are all greys the photo is first reduced to its CIE lightness (L*),
 so that a saturated blue and a grey of the same lightness come out the same; diffusing the
@@ -25,36 +29,96 @@ lightness compression is then a lookup table on those greys.
 from __future__ import annotations
 
 from functools import cache
+from itertools import combinations_with_replacement
 
-from epaper_dithering import ColorPalette, DbsParams, DitherMode, dither_image
 from PIL import Image, ImageCms
 
 from . import tone
 from .panels import PanelProfile
 
-_DIFFUSION = {
-    "floyd-steinberg": DitherMode.FLOYD_STEINBERG,
-    "atkinson": DitherMode.ATKINSON,
-    "jarvis-judice-ninke": DitherMode.JARVIS_JUDICE_NINKE,
-    "stucki": DitherMode.STUCKI,
-    "burkes": DitherMode.BURKES,
-    "sierra": DitherMode.SIERRA,
-}
+# Pixels of one mix, and where each of its inks (sorted by luminance) sits in the 2x2 grid:
+# the darkest two on one diagonal, the lightest two on the other.
+MIX_SIZE = 4
+PHASES = ((0, 0), (1, 1), (1, 0), (0, 1))
+# Mixes closer than this (CIELAB distance) count as one colour.
+ALIKE = 3.0
+_PALETTE_ENTRIES = 256
 
 
 @cache
-def _palette(panel: PanelProfile) -> ColorPalette:
-    colours = {ink.name: ink.measured for ink in panel.inks}
-    accent = next((ink.name for ink in panel.inks if ink.name not in ("black", "white")), "black")
-    return ColorPalette(colors=colours, accent=accent)
+def mixes(panel: PanelProfile) -> tuple[tuple[tuple[int, int, int], tuple[int, ...]], ...]:
+    """The mixes of ``MIX_SIZE`` inks: (sRGB colour, device codes in ``PHASES`` order).
+
+    A mix's colour is the mean of its inks' measured colours in linear light, which is what
+    the eye sees of the pattern. Of mixes that look alike (within ``ALIKE`` in CIELAB) only
+    the one whose inks lie closest together is kept, so a flat light grey is light grey ink
+    and not black and white mixed to the same mean: the same colour, far less grain.
+    """
+    linear = [
+        (tone.srgb_to_linear(r / 255), tone.srgb_to_linear(g / 255), tone.srgb_to_linear(b / 255))
+        for r, g, b in panel.measured_palette
+    ]
+    labs = [tone.linear_to_lab(rgb) for rgb in linear]
+    by_luminance = sorted(range(len(panel.inks)), key=lambda i: tone.luminance(linear[i]))
+    candidates = []
+    for combo in combinations_with_replacement(by_luminance, MIX_SIZE):
+        mean = (
+            sum(linear[i][0] for i in combo) / MIX_SIZE,
+            sum(linear[i][1] for i in combo) / MIX_SIZE,
+            sum(linear[i][2] for i in combo) / MIX_SIZE,
+        )
+        lab = tone.linear_to_lab(mean)
+        spread = sum(_distance2(labs[i], lab) for i in combo)
+        colour = (
+            round(tone.linear_to_srgb(mean[0]) * 255),
+            round(tone.linear_to_srgb(mean[1]) * 255),
+            round(tone.linear_to_srgb(mean[2]) * 255),
+        )
+        candidates.append((spread, combo, lab, colour))
+    kept: list[tuple[float, tuple[int, ...], tone.Vec, tuple[int, int, int]]] = []
+    for candidate in sorted(candidates):
+        if all(_distance2(candidate[2], other[2]) >= ALIKE**2 for other in kept):
+            kept.append(candidate)
+    if len(kept) > _PALETTE_ENTRIES:
+        raise ValueError(f"{panel.id}: {len(kept)} mixes do not fit a palette of 256")
+    return tuple((colour, tuple(panel.inks[i].code for i in combo)) for _, combo, _, colour in kept)
+
+
+def _distance2(a: tone.Vec, b: tone.Vec) -> float:
+    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 + (a[2] - b[2]) ** 2
 
 
 @cache
-def _ink_to_code(panel: PanelProfile) -> bytes:
-    table = bytearray(range(256))
-    for position, ink in enumerate(panel.inks):
-        table[position] = ink.code
-    return bytes(table)
+def _mix_palette(panel: PanelProfile) -> Image.Image:
+    """A palette image of the mixes' colours; unused entries repeat the first mix, so that
+    Pillow's nearest-colour search can never pick a colour that is not a mix."""
+    colours = [colour for colour, _ in mixes(panel)]
+    colours += [colours[0]] * (_PALETTE_ENTRIES - len(colours))
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([c for colour in colours for c in colour])
+    return palette
+
+
+@cache
+def _phase_tables(panel: PanelProfile) -> tuple[bytes, ...]:
+    """Per 2x2 position, a byte table: mix index -> the device code shown there."""
+    codes = [inks for _, inks in mixes(panel)]
+    codes += [codes[0]] * (_PALETTE_ENTRIES - len(codes))
+    return tuple(bytes(mix[phase] for mix in codes) for phase in range(len(PHASES)))
+
+
+@cache
+def _phase_masks(size: tuple[int, int]) -> tuple[Image.Image, ...]:
+    """Per 2x2 position, an "L" mask that is 255 on that position's pixels."""
+    width, height = size
+    masks = []
+    for px, py in PHASES:
+        pair = b"\xff\x00" if px == 0 else b"\x00\xff"
+        on = (pair * (width // 2 + 1))[:width]
+        off = bytes(width)
+        rows = (on + off) if py == 0 else (off + on)
+        masks.append(Image.frombytes("L", size, (rows * (height // 2 + 1))[: width * height]))
+    return tuple(masks)
 
 
 @cache
@@ -90,22 +154,22 @@ def to_panel_colours(image: Image.Image, panel: PanelProfile) -> Image.Image:
     return rgb.filter(tone.colour_lut(measured, names, step, panel.saturation, False))
 
 
-def _refinement(panel: PanelProfile) -> DbsParams | None:
-    if panel.refine_passes <= 0:
-        return None
-    return DbsParams(max_passes=panel.refine_passes, viewing_distance_cm=panel.refine_distance_cm)
+def pattern_diffusion(target: Image.Image, panel: PanelProfile) -> Image.Image:
+    """Device codes ("L") for an RGB target: error diffusion between the panel's mixes, then
+    each pixel takes the ink of its mix at its 2x2 position (module docstring)."""
+    chosen = target.quantize(palette=_mix_palette(panel), dither=Image.Dither.FLOYDSTEINBERG)
+    indices = chosen.tobytes()
+    layers = [
+        Image.frombytes("L", target.size, indices.translate(table))
+        for table in _phase_tables(panel)
+    ]
+    out = layers[0]
+    for layer, mask in zip(layers[1:], _phase_masks(target.size)[1:], strict=True):
+        out.paste(layer, mask=mask)
+    return out
 
 
 def dither_to_codes(image: Image.Image, panel: PanelProfile) -> Image.Image:
     """Return an "L" image of the same size whose pixel values are the panel's device codes."""
-    source = to_greys(image, panel) if panel.achromatic else to_panel_colours(image, panel)
-    dithered = dither_image(
-        source,
-        _palette(panel),
-        mode=_DIFFUSION[panel.diffusion],
-        serpentine=True,
-        tone=0.0,  # done above, by tone.py
-        dbs=_refinement(panel),
-    )
-    codes = dithered.tobytes().translate(_ink_to_code(panel))
-    return Image.frombytes("L", dithered.size, codes)
+    target = to_greys(image, panel) if panel.achromatic else to_panel_colours(image, panel)
+    return pattern_diffusion(target, panel)

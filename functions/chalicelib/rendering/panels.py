@@ -46,16 +46,11 @@ class PanelProfile:
     ``width`` x ``height`` is the native landscape resolution. ``lightness_strength`` (0..1)
     says how strongly the photo's lightness is compressed into the panel's measured range
     before dithering: 0 leaves it alone (highlights clip to paper white), 1 maps the whole
-    range of the photo onto the panel's black..white. ``diffusion`` names the error
-    diffusion kernel ("floyd-steinberg", "atkinson", "jarvis-judice-ninke", "stucki",
-    "burkes", "sierra"); ``saturation`` scales chroma before dithering (1 = unchanged).
+    range of the photo onto the panel's black..white. ``saturation`` scales chroma before
+    dithering (1 = unchanged). Every panel is dithered the same way (dither.py: error
+    diffusion between 2x2 mixes of its inks), so a profile names no kernel.
     ``lightness_strength`` is the starting point: tone.choose_strength raises it per photo
     when much of the photo lies above the panel's white.
-
-    ``refine_passes`` passes of direct binary search follow the error diffusion: pixels are
-    changed to another ink, or swapped with a neighbour, wherever that lowers the error seen
-    through a model of the eye at ``refine_distance_cm`` (for a panel of about 127 ppi; the
-    filter is in panel pixels). 0 leaves the error diffusion as it is.
     """
 
     id: str
@@ -69,10 +64,7 @@ class PanelProfile:
     min_refresh_seconds: int
     lightness_strength: float
     palette_source: str
-    diffusion: str = "floyd-steinberg"
     saturation: float = 1.0
-    refine_passes: int = 2
-    refine_distance_cm: float = 20.0
 
     @property
     def achromatic(self) -> bool:
@@ -175,7 +167,6 @@ WAVESHARE_7IN5_V2 = PanelProfile(
     min_refresh_seconds=_MIN_REFRESH,
     lightness_strength=1.0,
     palette_source=_MONO_ESTIMATE,
-    # Not Atkinson: it drops a quarter of the error, so snow and sky went plain paper white.
 )
 
 # Spectra 6 (E6) device codes follow the Waveshare 7in3e / Good Display GDEP073E01 driver:
@@ -197,7 +188,7 @@ SPECTRA6_7IN3 = PanelProfile(
     byte_format="4 bits per pixel, two pixels per byte, high nibble first (left pixel).",
     refresh_seconds=12,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.5625,
+    lightness_strength=0.5,
     palette_source=_OPENDISPLAY_V1,
 )
 
@@ -221,7 +212,7 @@ SPECTRA6_13IN3 = PanelProfile(
     ),
     refresh_seconds=20,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.5625,
+    lightness_strength=0.5,
     palette_source=(
         "measured on a second Spectra 6 sample: epaper-dithering SPECTRA_7_3_6COLOR_V2; "
         'the same E6 film, not a measurement of the 13.3" panel itself'
@@ -248,9 +239,8 @@ ACEP_7IN3 = PanelProfile(
     byte_format="4 bits per pixel, two pixels per byte, high nibble first (left pixel).",
     refresh_seconds=30,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.3125,
+    lightness_strength=0.1875,
     palette_source=f"{_PIMORONI}; white: {_ACEP_WHITE}",
-    diffusion="burkes",
 )
 
 GREY4_7IN5 = PanelProfile(

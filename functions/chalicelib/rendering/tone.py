@@ -134,12 +134,12 @@ def map_lightness(lightness: float, lo: float, hi: float, strength: float) -> fl
 def _neutral(lightness: float, black: Vec, white: Vec) -> Vec:
     """The mix of the black and white inks whose luminance gives this L*."""
     y = _f_inv((lightness + 16) / 116)
-    yb, yw = _lum(black), _lum(white)
+    yb, yw = luminance(black), luminance(white)
     k = min(max((y - yb) / (yw - yb), 0.0), 1.0) if yw > yb else 0.0
     return tuple(bc + k * (wc - bc) for bc, wc in zip(black, white, strict=True))  # type: ignore[return-value]
 
 
-def _lum(rgb: Vec) -> float:
+def luminance(rgb: Vec) -> float:
     return 0.2126729 * rgb[0] + 0.7151522 * rgb[1] + 0.0721750 * rgb[2]
 
 
@@ -159,7 +159,7 @@ class ColourMap:
         self.chroma = chroma
         self.planes = hull_planes(measured) if gamut else ()
         lin = [tuple(srgb_to_linear(c / 255) for c in rgb) for rgb in measured]
-        by_l = sorted(range(len(lin)), key=lambda i: _lum(lin[i]))  # type: ignore[arg-type]
+        by_l = sorted(range(len(lin)), key=lambda i: luminance(lin[i]))  # type: ignore[arg-type]
         self.black: Vec = lin[by_l[0]]  # type: ignore[assignment]
         self.white: Vec = lin[list(names).index("white") if "white" in names else by_l[-1]]  # type: ignore[assignment]
 
