@@ -49,13 +49,14 @@ BASE = "Base"
 # needs Pillow, which Imaging holds; a function with Heif also gets Imaging).
 LAYER_ROOTS: dict[str, tuple[str, ...]] = {
     "Crypto": ("cryptography", "argon2-cffi"),
-    "Imaging": ("pillow", "epaper-dithering", "numpy"),
+    "Imaging": ("pillow",),
     "Heif": ("pillow-heif",),
 }
 # Logical id of a function -> the layers it needs besides Base (absent: Base only).
 FUNCTION_LAYERS: dict[str, tuple[str, ...]] = {
     "APIHandler": ("Crypto", "Imaging"),
     "ProcessUploads": ("Imaging", "Heif"),
+    "RenderDeliveries": ("Imaging",),  # decodes the JPEG master and dithers it
 }
 # Top-level entries of Chalice's zip that are our code, not a distribution.
 CODE = {"app.py", "chalicelib", "chalice"}

@@ -20,9 +20,12 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -325,47 +328,148 @@ def test_api_routes_answer_from_the_package(artifact, env, account):
     assert "paths" in api_response(document, 200)
 
 
-def test_an_upload_is_processed_from_the_sqs_batch_s3_sends(artifact, env, account, aws, cloud):
+def _api(
+    artifact: Artifact, env: dict[str, str], *request: Any, user: str | None = None, **kw: Any
+):
+    (outcome,) = artifact.invoke("APIHandler", api_request(*request, user=user, **kw), env=env)
+    return outcome
+
+
+def _queued(aws, cloud, env, queue_name: str) -> tuple[str, list[dict[str, Any]]]:
+    """The queue's ARN and the messages waiting on it."""
+    sqs = aws.client("sqs", endpoint_url=cloud.moto_url)
+    queue = sqs.get_queue_url(QueueName=f"{env['SHAREFRAME_PREFIX']}-{queue_name}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=5)
+    return arn, messages.get("Messages", [])
+
+
+def _ready_photo(artifact, env, account, aws, cloud) -> str:
+    """Upload a photo the browser's way and let the packaged upload function process it."""
     photo = io.BytesIO()
     Image.new("RGB", (1200, 900), (180, 90, 40)).save(photo, "JPEG", quality=90)
     size = len(photo.getvalue())
-    (created,) = artifact.invoke(
-        "APIHandler",
-        api_request(
+    upload = api_response(
+        _api(
+            artifact,
+            env,
             "POST",
             "/images",
             body={"contentType": "image/jpeg", "bytes": size, "filename": "kiln.jpg"},
             user=account["user_id"],
         ),
-        env=env,
+        201,
     )
-    upload = api_response(created, 201)
     form = upload["upload"]
     sent = requests.post(
         form["url"], data=form["fields"], files={"file": ("kiln.jpg", photo.getvalue())}, timeout=30
     )
     assert sent.status_code in (200, 201, 204), sent.text
-    sqs = aws.client("sqs", endpoint_url=cloud.moto_url)
-    queue = sqs.get_queue_url(QueueName=f"{env['SHAREFRAME_PREFIX']}-uploads")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=5)
-    assert messages.get("Messages"), "S3 sent no notification to the uploads queue"
-    (processed,) = artifact.invoke("ProcessUploads", sqs_batch(arn, messages["Messages"]), env=env)
+    arn, messages = _queued(aws, cloud, env, "uploads")
+    assert messages, "S3 sent no notification to the uploads queue"
+    (processed,) = artifact.invoke("ProcessUploads", sqs_batch(arn, messages), env=env)
     ok(processed)
-    image_id = upload["imageId"]
-    (described,) = artifact.invoke(
-        "APIHandler",
-        api_request(
-            "GET",
-            "/images/{image_id}",
-            path_parameters={"image_id": image_id},
-            user=account["user_id"],
-        ),
-        env=env,
+    return str(upload["imageId"])
+
+
+def test_an_upload_is_processed_from_the_sqs_batch_s3_sends(artifact, env, account, aws, cloud):
+    image_id = _ready_photo(artifact, env, account, aws, cloud)
+    described = _api(
+        artifact,
+        env,
+        "GET",
+        "/images/{image_id}",
+        path_parameters={"image_id": image_id},
+        user=account["user_id"],
     )
     assert api_response(described, 200)["state"] == "ready"
+
+
+@pytest.fixture
+def iot_data_plane(cloud: Settings) -> Iterator[list[str]]:
+    """IoT Core's data plane as far as this test needs it: every Publish is accepted (and
+    recorded). The broker and the frames are the end-to-end tests' concern, not the package's."""
+    published: list[str] = []
+
+    class Publish(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            published.append(unquote(self.path.split("?")[0].removeprefix("/topics/")))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((cloud.host, cloud.iot_data_port), Publish)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield published
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_send_is_rendered_from_the_job_the_api_queued(
+    artifact, env, account, aws, cloud, iot_data_plane
+):
+    """The rendition worker decodes and dithers with only its own layers (Pillow included)."""
+    from tests.integration.conftest import frame_csr
+
+    image_id = _ready_photo(artifact, env, account, aws, cloud)
+    pairing = api_response(
+        _api(
+            artifact,
+            env,
+            "POST",
+            "/pairing",
+            body={"csr": frame_csr(), "panel": "spectra6_7in3", "firmware": "0.1.0"},
+        ),
+        201,
+    )
+    frame = api_response(
+        _api(
+            artifact,
+            env,
+            "POST",
+            "/frames",
+            body={"code": pairing["code"], "name": "Kiln room"},
+            user=account["user_id"],
+        ),
+        201,
+    )
+    share = api_response(
+        _api(
+            artifact,
+            env,
+            "POST",
+            "/shares",
+            body={"imageId": image_id, "frameIds": [frame["frameId"]]},
+            user=account["user_id"],
+        ),
+        201,
+    )
+    assert share["deliveries"][0]["previewUrl"] is None  # queued: the API rendered nothing
+    topic = f"shareframe/frames/{frame['frameId']}/desired"
+    told_before = iot_data_plane.count(topic)
+    arn, messages = _queued(aws, cloud, env, "renditions")
+    assert messages, "the API queued no rendition job"
+    (rendered,) = artifact.invoke("RenderDeliveries", sqs_batch(arn, messages), env=env)
+    ok(rendered)
+    after = _api(
+        artifact,
+        env,
+        "GET",
+        "/shares/{share_id}",
+        path_parameters={"share_id": share["shareId"]},
+        user=account["user_id"],
+    )
+    assert api_response(after, 200)["deliveries"][0]["previewUrl"]
+    assert iot_data_plane.count(topic) == told_before + 1  # the frame is told of its file
 
 
 def test_an_export_is_built_from_the_message_the_api_queued(artifact, env, account, aws, cloud):

@@ -107,6 +107,7 @@ def test_each_function_gets_only_the_layers_it_needs(built):
     assert layers["JwtAuthorizer"] == ["BaseLayer"]  # no Pillow, argon2 or cryptography
     assert layers["APIHandler"] == ["BaseLayer", "CryptoLayer", "ImagingLayer"]
     assert layers["ProcessUploads"] == ["BaseLayer", "ImagingLayer", "HeifLayer"]
+    assert layers["RenderDeliveries"] == ["BaseLayer", "ImagingLayer"]
     assert layers["ExpireShares"] == ["BaseLayer"]  # schedules: no rendering
     for lid, props in functions.items():
         assert props["CodeUri"] == "./deployment.zip", lid
