@@ -88,11 +88,17 @@ def test_receipts_sent_while_the_event_runtime_is_frozen_land_when_it_resumes(lo
     ana = _person(local_cloud, "Frozen")
     _, frame_id = _running_frame(local_cloud, ana, "frozen-frame")
     images = _photos(ana, 2)
+    for image in images:
+        # The preview makes the frame's rendition now: a send during the freeze then needs
+        # no rendition worker (the runtime runs those too), and the frame gets it at once.
+        ana.request("GET", f"/images/{image}/frames/{frame_id}/preview", expect=200)
     runtime = local_cloud.pids["events"]
     os.kill(runtime, signal.SIGSTOP)
     try:
-        shares = [ana.send(image, [frame_id])["shareId"] for image in images]
-        time.sleep(4)  # the frame shows them and publishes receipts nobody handles yet
+        shares = []
+        for image in images:
+            shares.append(ana.send(image, [frame_id])["shareId"])
+            time.sleep(4)  # the frame shows it and publishes receipts nobody handles yet
         assert all(ana.share_state(s, frame_id)["state"] == "queued" for s in shares)
     finally:
         os.kill(runtime, signal.SIGCONT)
