@@ -240,7 +240,9 @@ def _sqs_client(settings: Settings) -> Any:
             "sqs",
             endpoint_url=settings.moto_url,
             region_name=REGION,
-            config=Config(retries={"max_attempts": 2}, read_timeout=SQS_WAIT_SECONDS + 10),
+            # Never give up on a long poll moto still holds: the messages it hands to an abandoned
+            # request stay invisible for the queue's whole visibility timeout.
+            config=Config(retries={"max_attempts": 2}, read_timeout=SQS_WAIT_SECONDS + 60),
         )
 
 
