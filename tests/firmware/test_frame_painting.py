@@ -130,13 +130,19 @@ def test_jobs_that_follow_each_other_share_one_child_which_exits_once_idle(
     painter.close()
 
 
-def test_a_child_killed_while_idle_is_replaced_and_the_job_still_runs(tmp_path: Path) -> None:
+def _painter_with_a_live_child(tmp_path: Path) -> tuple[ChildPainter, Path, int]:
+    """A painter that has just done one check, so its drawing child is alive; and that child."""
     photo = tmp_path / "p.png"
     photo.write_bytes(png_bytes(SIZE))
     painter = child(tmp_path)
     painter.check(photo)
     pid = painter.child_pid
     assert pid is not None
+    return painter, photo, pid
+
+
+def test_a_child_killed_while_idle_is_replaced_and_the_job_still_runs(tmp_path: Path) -> None:
+    painter, photo, pid = _painter_with_a_live_child(tmp_path)
     os.kill(pid, signal.SIGKILL)
     while alive(pid):
         time.sleep(0.02)
@@ -149,12 +155,7 @@ def test_a_child_killed_while_idle_is_replaced_and_the_job_still_runs(tmp_path: 
 def test_a_child_that_dies_during_a_job_is_a_paint_error_and_the_next_job_runs(
     tmp_path: Path,
 ) -> None:
-    photo = tmp_path / "p.png"
-    photo.write_bytes(png_bytes(SIZE))
-    painter = child(tmp_path)
-    painter.check(photo)
-    pid = painter.child_pid
-    assert pid is not None
+    painter, photo, pid = _painter_with_a_live_child(tmp_path)
     os.kill(pid, signal.SIGSTOP)  # it takes the next job but never finishes it
     killer = threading.Timer(1.0, os.kill, (pid, signal.SIGKILL))
     killer.start()
