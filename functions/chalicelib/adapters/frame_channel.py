@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters import aws
 
 TOPIC_ROOT = "shareframe/frames"
 MAX_MESSAGE_BYTES = 128 * 1024
@@ -24,5 +24,7 @@ def publish_desired(frame_id: str, message: dict[str, Any]) -> int:
     payload = json.dumps(message, separators=(",", ":")).encode()
     if len(payload) > MAX_MESSAGE_BYTES:
         raise ValueError(f"desired state of {len(payload)} bytes exceeds IoT Core's limit")
-    client("iot-data").publish(topic=desired_topic(frame_id), qos=1, retain=True, payload=payload)
+    aws.client("iot-data").publish(
+        topic=desired_topic(frame_id), qos=1, retain=True, payload=payload
+    )
     return len(payload)

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import frame_protocol
-from chalicelib.adapters import frame_channel, media_store
+from chalicelib.adapters import frame_channel, media_store, tables
 from chalicelib.adapters.conditional import update_if
-from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
 from chalicelib.config import settings
 from chalicelib.domain import desired_state
 from chalicelib.domain.frame_settings import FrameSettings
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 LIVE_STATES = ("queued", "delivered", "displayed")
 
 
-def frame_settings(frame: FrameRecord) -> FrameSettings:
+def frame_settings(frame: tables.FrameRecord) -> FrameSettings:
     return FrameSettings(
         name=frame.name,
         panel=frame.panel,
@@ -54,18 +53,20 @@ def live_items(frame_id: str) -> list[desired_state.Item]:
             bytes=int(d.file_bytes or 0),
             state=d.state,
         )
-        for d in DeliveryRecord.query(
-            frame_id, filter_condition=DeliveryRecord.state.is_in(*LIVE_STATES)
+        for d in tables.DeliveryRecord.query(
+            frame_id, filter_condition=tables.DeliveryRecord.state.is_in(*LIVE_STATES)
         )
         if d.file_key is not None
     ]
 
 
-def _take_next_version(frame_id: str) -> FrameRecord | None:
+def _take_next_version(frame_id: str) -> tables.FrameRecord | None:
     """Increment the frame's state version; the update returns the whole record (ALL_NEW), so
     publishing needs no second read. None when the frame no longer exists."""
-    frame = FrameRecord(frame_id)
-    if not update_if(frame, [FrameRecord.state_version.add(1)], FrameRecord.frame_id.exists()):
+    frame = tables.FrameRecord(frame_id)
+    if not update_if(
+        frame, [tables.FrameRecord.state_version.add(1)], tables.FrameRecord.frame_id.exists()
+    ):
         return None
     return frame
 
@@ -81,7 +82,7 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
     firmware = releases.desired_firmware(frame)
     published = releases.offer_key(firmware["version"], firmware["install"]) if firmware else None
     if published != frame.published_firmware:
-        attr = FrameRecord.published_firmware
+        attr = tables.FrameRecord.published_firmware
         frame.update(actions=[attr.set(published) if published else attr.remove()])
     items = desired_state.active_items(live_items(frame_id), moment, settings().max_items_per_frame)
 
