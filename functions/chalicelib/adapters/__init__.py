@@ -37,18 +37,33 @@ class _OnFirstUse(types.ModuleType):
     """A module whose code runs at the first lookup of an attribute it does not have yet."""
 
     def __getattr__(self, name: str) -> Any:
-        spec = self.__spec__
-        assert spec is not None and spec.loader is not None  # set by _defer
-        with _lock:  # other threads wait here until the module has run
-            if type(self) is _OnFirstUse and spec.name not in _executing:
-                _executing.add(spec.name)  # a lookup while it runs finds what is defined so far
-                try:
-                    spec.loader.exec_module(self)  # raises again at the next lookup if it fails
-                finally:
-                    _executing.discard(spec.name)
-                # Loaded: plain lookups from now on (mypy: a module may change its class).
-                self.__class__ = types.ModuleType  # type: ignore[assignment]
+        _run(self)
         return types.ModuleType.__getattribute__(self, name)
+
+
+def _run(module: types.ModuleType) -> None:
+    spec = module.__spec__
+    assert spec is not None and spec.loader is not None  # set by _defer
+    with _lock:  # other threads wait here until the module has run
+        if type(module) is _OnFirstUse and spec.name not in _executing:
+            _executing.add(spec.name)  # a lookup while it runs finds what is defined so far
+            try:
+                spec.loader.exec_module(module)  # raises again at the next lookup if it fails
+            finally:
+                _executing.discard(spec.name)
+            # Loaded: plain lookups from now on (mypy: a module may change its class).
+            module.__class__ = types.ModuleType  # type: ignore[assignment]
+
+
+def load_all() -> None:
+    """Run every deferred module now (before a SnapStart snapshot: snapstart.prime)."""
+    for name in LAZY:
+        _run(sys.modules[f"{__name__}.{name}"])
+
+
+def loaded(name: str) -> bool:
+    """Whether the deferred module ``name`` (of ``LAZY``) has run."""
+    return type(sys.modules[f"{__name__}.{name}"]) is not _OnFirstUse
 
 
 def _defer(name: str) -> None:

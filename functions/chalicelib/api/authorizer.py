@@ -9,7 +9,7 @@ from chalicelib.domain.errors import Unauthorized
 from chalicelib.services import accounts
 
 bootstrap.start()  # the authorizer runs from this module, not from app.py
-snapstart.register()  # its hook after a restore; nothing to import before the snapshot
+snapstart.register()  # before the snapshot: the SDK and the tables; after a restore: refresh
 authorizer_blueprint = Blueprint(__name__)
 ANONYMOUS = "anonymous"
 
