@@ -85,8 +85,8 @@ def test_issued_frame_certificates_chain_to_the_deployed_ca(aws, monkeypatch):
     before = config.bound()
     bootstrap.start(config.Settings.from_env({"SHAREFRAME_PREFIX": "shareframe-dev"}))
     secrets.forget_cached()
+    # Every adapter calls ``aws.client`` at call time (chalicelib/adapters/__init__.py).
     monkeypatch.setattr("chalicelib.adapters.aws.client", lambda service: aws.client(service))
-    monkeypatch.setattr("chalicelib.adapters.secrets.client", lambda service: aws.client(service))
     key = ec.generate_private_key(ec.SECP256R1())
     csr = (
         x509.CertificateSigningRequestBuilder()
