@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "iot-data-adapter":
         from infra.localcloud.iot_data_adapter import serve
 
-        serve(settings, ca)
+        serve(settings)
         return 0
     if args.command == "event-runtime":
         from infra.localcloud.event_runtime import run

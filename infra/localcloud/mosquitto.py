@@ -63,7 +63,8 @@ pattern write shareframe/frames/%u/events
 def broker_socket(settings: Settings) -> Path:
     """mosquitto's unix socket: short (the limit is 108 bytes) and in a directory only we open.
 
-    Only the gate may connect there, because mosquitto trusts the username it is given.
+    Only the gate and the iot-data adapter (the local IoT Core's own data plane) connect there,
+    because mosquitto trusts the username it is given.
     """
     private = Path(tempfile.gettempdir()) / f"shareframe-mqtt-{os.getuid()}"
     private.mkdir(mode=0o700, exist_ok=True)
@@ -110,8 +111,9 @@ max_packet_size {MAX_PACKET_SIZE}
 acl_file {acl}
 
 # Only the gate (infra/localcloud/broker_gate.py) connects here, after mutual TLS, with the
-# certificate's CN as the username: the socket's directory is private to this user, which is
-# why mosquitto may take the username it is given without a password.
+# certificate's CN as the username, and the iot-data adapter as the cloud: the socket's
+# directory is private to this user, which is why mosquitto may take the username it is given
+# without a password.
 allow_anonymous true
 listener 0 {broker_socket(settings)}
 protocol mqtt

@@ -35,6 +35,18 @@ def make_client(
     return client
 
 
+def make_local_client(client_id: str) -> mqtt.Client:
+    """An MQTT 5 client for mosquitto's private unix socket (no TLS: the socket is the trust)."""
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5,
+        transport="unix",
+    )
+    client.reconnect_delay_set(min_delay=1, max_delay=5)
+    return client
+
+
 def connect_and_wait(
     client: mqtt.Client, host: str, port: int, timeout: float = 10.0, *, clean_start: bool = True
 ) -> None:

@@ -8,10 +8,11 @@ own desired topic only (the broker's per-frame ACL applies). paho's network loop
 which cannot watch descriptors above 1024, so one process holds at most ~330 clients: the
 simulator runs in processes of --per-process clients each.
 
-The change is a desired-state-sized retained message (~3 KB) published for every frame through
-boto3 iot-data, as the backend's fan-out publishes (``rollouts.FANOUT_WORKERS`` threads). Reported: time to connect them all, the
-publish duration, the time from the first publish until the last frame has its message, and
-the RSS of the broker and of the simulator processes.
+The change is a desired-state-sized retained message (~3 KB) published for every frame by the
+backend's own code: ``frame_channel.publish_desired`` on the backend's iot-data client, from
+``rollouts.FANOUT_WORKERS`` threads, in the backend's environment (``Settings.backend_env``).
+Reported: time to connect them all, the publish duration, the time from the first publish until
+the last frame has its message, and the RSS of the broker and of the simulator processes.
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench.measure import local_cloud, machine, process_named, rss_mb, summary_ms
-
-# The backend's fan-out concurrency (functions/chalicelib/services/rollouts.py).
-PUBLISHERS = 16
 
 
 def simulate(
@@ -95,11 +93,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    import boto3
-    from botocore.config import Config
-
     print(f"# fan-out · {machine()}")
     with local_cloud() as cloud:
+        # The backend's environment before its modules (and botocore) are imported.
+        os.environ.update(cloud.env)
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions"))
+        from chalicelib.adapters.frame_channel import publish_desired
+        from chalicelib.services.rollouts import FANOUT_WORKERS
+
         ids = [f"frm_BENCH{i:021d}" for i in range(args.frames)]
         started = time.monotonic()
         certs = [(i, *map(str, cloud.issue_client_cert(i))) for i in ids]
@@ -129,32 +130,17 @@ def main() -> None:
         time.sleep(2)  # subscriptions settle
         broker = process_named(cloud.pids["mqtt"], "mosquitto -c") or cloud.pids["mqtt"]
         broker_rss = rss_mb(broker)
-        iot = boto3.client(
-            "iot-data",
-            endpoint_url=cloud.iot_data_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(max_pool_connections=PUBLISHERS),  # as the backend's (adapters/aws.py)
-        )
         item = {"shareId": "shr_" + "x" * 26, "url": "u" * 400, "sha256": "0" * 64}
+        publish_desired(ids[0], {"version": 0, "items": []})  # the client made, as a warm Lambda's
         totals, publishes, reached = [], [], []
         for round_ in range(args.rounds):
-            version = round_ + 1
-            body = json.dumps({"version": version, "items": [item] * 6}).encode()
+            message = {"version": round_ + 1, "items": [item] * 6}
             start = time.monotonic()
-            with ThreadPoolExecutor(PUBLISHERS) as pool:
-                list(
-                    pool.map(
-                        lambda f, body=body: iot.publish(
-                            topic=f"shareframe/frames/{f}/desired", qos=1, retain=True, payload=body
-                        ),
-                        ids,
-                    )
-                )
+            with ThreadPoolExecutor(FANOUT_WORKERS) as pool:
+                list(pool.map(lambda f, m=message: publish_desired(f, m), ids))
             publishes.append(time.monotonic() - start)
             for _, pipe in workers:
-                pipe.send(("round", version, 120.0))
+                pipe.send(("round", round_ + 1, 120.0))
             replies = [pipe.recv() for _, pipe in workers]
             reached.append(sum(r[1] for r in replies))
             totals.append(max(r[2] for r in replies) - start)
@@ -171,7 +157,7 @@ def main() -> None:
     )
     print(f"frames that got each change: {reached}")
     print(
-        f"publish of {args.frames} desired states via iot-data ({PUBLISHERS} threads): "
+        f"publish of {args.frames} desired states via iot-data ({FANOUT_WORKERS} threads): "
         f"{summary_ms(publishes)}"
     )
     print(f"first publish -> last frame has it:                     {summary_ms(totals)}")

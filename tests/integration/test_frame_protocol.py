@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from chalicelib import frame_protocol
+from chalicelib.adapters import frame_channel
 from chalicelib.adapters.tables import FirmwareUpdateRecord, FrameRecord
 from chalicelib.services import frame_sync
 from tests.integration.conftest import (
@@ -165,3 +166,66 @@ def test_a_desired_state_the_schema_refuses_is_not_published(client, monkeypatch
     assert frame_sync.publish(frame_id) == 0
     assert len(published()) == before
     assert "breaks the protocol schema" in caplog.text
+
+
+class _RefusingIotData:
+    """An iot-data client whose every publish IoT Core refuses (as with a broken policy)."""
+
+    def publish(self, **kwargs):
+        from botocore.exceptions import ClientError
+
+        error = {"Error": {"Code": "ForbiddenException", "Message": "not authorised"}}
+        raise ClientError(error, "Publish")
+
+
+def refuse_publishes(monkeypatch) -> None:
+    real_client = frame_channel.client
+    monkeypatch.setattr(
+        frame_channel,
+        "client",
+        lambda service: _RefusingIotData() if service == "iot-data" else real_client(service),
+    )
+
+
+def test_a_frame_paired_while_iot_core_refuses_publishes_is_paired_and_told_when_it_reports_in(
+    client, monkeypatch
+):
+    """Before, the claim answered 500 after the frame was paired, and a retry found the code
+    used. The frame's first status (sent on connect) now brings it its desired state."""
+    ana = signup(client, "ana@example.com")
+    with monkeypatch.context() as refusing:
+        refuse_publishes(refusing)
+        frame_id = pair_frame(client, ana)["frameId"]  # asserts 201
+        assert FrameRecord.get(frame_id).publish_failed_at is not None
+        assert status(client, frame_id, online=True, firmware="0.1.0") == "seen"
+        assert FrameRecord.get(frame_id).publish_failed_at is not None  # still refused
+    before = [m for t, m in published() if frame_id in t]
+
+    assert status(client, frame_id, online=True, firmware="0.1.0") == "ignored: unchanged"
+
+    told = [m for t, m in published() if frame_id in t]
+    assert len(told) == len(before) + 1 and told[-1]["paired"] is True
+    assert FrameRecord.get(frame_id).publish_failed_at is None
+    # told once: a status after that publishes nothing
+    assert status(client, frame_id, online=True, firmware="0.1.0") == "ignored: unchanged"
+    assert len([m for t, m in published() if frame_id in t]) == len(told)
+
+
+def test_a_send_iot_core_refuses_to_publish_is_sent_and_reaches_the_frame_on_its_next_status(
+    client, monkeypatch
+):
+    ana = signup(client, "ana@example.com")
+    frame_id = pair_frame(client, ana)["frameId"]
+    image_id = upload_photo(client, ana)
+    with monkeypatch.context() as refusing:
+        refuse_publishes(refusing)
+        share = call(client, "POST", "/shares", {"imageId": image_id, "frameIds": [frame_id]}, ana)
+        assert share.status_code == 201, share.body
+        drain_renders(client)  # the rendition worker's publish is refused too
+    share_id = json.loads(share.body)["shareId"]
+    assert not any(share_id in json.dumps(m) for t, m in published() if frame_id in t)
+
+    status(client, frame_id, online=True, firmware="0.1.0")
+
+    latest = [m for t, m in published() if frame_id in t][-1]
+    assert [item["shareId"] for item in latest["items"]] == [share_id]

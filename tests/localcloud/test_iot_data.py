@@ -18,7 +18,7 @@ DESIRED = f"shareframe/frames/{FRAME}/desired"
 
 @pytest.fixture
 def iot_data(broker):
-    link = BrokerLink(broker.settings, broker.ca)
+    link = BrokerLink(broker.settings)
     link.start()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(link))
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -192,6 +192,9 @@ class FrameRecord(Model):
     default_duration = UnicodeAttribute(default="24h")
     certificate_id = UnicodeAttribute()
     state_version = NumberAttribute(default=0)
+    # When IoT Core last refused its desired state: it is published again when the frame next
+    # reports in (services/frame_reports.py); the next publish clears it.
+    publish_failed_at = UTCDateTimeAttribute(null=True)
     # Live deliveries on this frame, kept on write (the dashboard sums it over a user's frames).
     active_items = NumberAttribute(default=0)
     online = BooleanAttribute(default=False)

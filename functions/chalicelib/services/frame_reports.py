@@ -212,8 +212,8 @@ def handle_status(status: FrameStatus) -> str:
         if value is not None
     }
     unchanged = _stored_if_repeated(frame_id, reported)
-    if unchanged is not None:  # nothing to write; a release it missed still reaches it
-        _catch_up_firmware(unchanged)
+    if unchanged is not None:  # nothing to write; what it missed still reaches it
+        _catch_up(unchanged)
         return "ignored: unchanged"
     actions: list[Action] = [tables.FrameRecord.last_seen_at.set(utcnow())]
     actions += [getattr(tables.FrameRecord, name).set(value) for name, value in reported.items()]
@@ -221,7 +221,7 @@ def handle_status(status: FrameStatus) -> str:
     # The update returns the whole record (ALL_NEW): no second read below.
     if not update_if(frame, actions, tables.FrameRecord.frame_id.exists()):
         return "ignored: unknown frame"
-    _catch_up_firmware(frame)
+    _catch_up(frame)
     return "seen"
 
 
@@ -266,7 +266,7 @@ def handle_presence(presence: FramePresence) -> str:
     ):
         return "ignored: unknown frame or late event"
     if online:
-        _catch_up_firmware(frame)
+        _catch_up(frame)
         return "online"
     if not presence.client_initiated:  # not a frame going to sleep
         activity.record(
@@ -307,7 +307,9 @@ def notify_offline(deps: Deps, frame_id: str) -> bool:
     return True
 
 
-def _catch_up_firmware(frame: tables.FrameRecord) -> None:
-    """A frame that (re)connects learns of a release it missed while it was away."""
-    if releases.firmware_offer(frame) != frame.published_firmware:
+def _catch_up(frame: tables.FrameRecord) -> None:
+    """A frame that reports in or (re)connects learns what it missed: a desired state IoT Core
+    refused (``frame_sync.publish``), or a release published while it was away."""
+    missed_state = frame.publish_failed_at is not None
+    if missed_state or releases.firmware_offer(frame) != frame.published_firmware:
         frame_sync.publish(frame.frame_id)

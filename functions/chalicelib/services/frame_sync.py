@@ -61,18 +61,26 @@ def live_items(frame_id: str) -> list[desired_state.Item]:
 
 
 def _take_next_version(frame_id: str) -> tables.FrameRecord | None:
-    """Increment the frame's state version; the update returns the whole record (ALL_NEW), so
-    publishing needs no second read. None when the frame no longer exists."""
+    """Increment the frame's state version (and forget a failed publish: this one supersedes
+    it); the update returns the whole record (ALL_NEW), so publishing needs no second read.
+    None when the frame no longer exists."""
     frame = tables.FrameRecord(frame_id)
-    if not update_if(
-        frame, [tables.FrameRecord.state_version.add(1)], tables.FrameRecord.frame_id.exists()
-    ):
+    actions = [
+        tables.FrameRecord.state_version.add(1),
+        tables.FrameRecord.publish_failed_at.remove(),
+    ]
+    if not update_if(frame, actions, tables.FrameRecord.frame_id.exists()):
         return None
     return frame
 
 
 def publish(frame_id: str, *, now: datetime | None = None) -> int:
-    """Publish the frame's whole desired state (retained); returns the version published."""
+    """Publish the frame's whole desired state (retained); returns the version published.
+
+    The tables are the truth and the retained message only mirrors them, so a publish IoT Core
+    refuses does not fail what caused it (a pairing, a send, a removal: already written). The
+    frame is marked and told when it next reports in (``frame_reports``); 0 is returned.
+    """
     moment = now or utcnow()
     frame = _take_next_version(frame_id)
     if frame is None:
@@ -101,7 +109,16 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
         show_next=frame.show_next,
         firmware=firmware,
     )
-    size = _publish_checked(frame_id, message)
+    try:
+        size = _publish_checked(frame_id, message)
+    except frame_channel.PublishFailed as err:
+        update_if(
+            frame,
+            [tables.FrameRecord.publish_failed_at.set(moment)],
+            tables.FrameRecord.frame_id.exists(),
+        )
+        log.warning("desired state not published", extra={"frameId": frame_id, "error": str(err)})
+        return 0
     if size is None:
         return 0
     log.info(
