@@ -34,7 +34,17 @@ ENTRY_MODULES = [
 ]
 # Not loaded by any function's import (PynamoDB's expressions, which conditions are built
 # with, import no botocore and stay).
-HEAVY = ("botocore", "boto3", "pynamodb.models", "pynamodb.attributes", "PIL", "argon2", "numpy")
+HEAVY = (
+    "botocore",
+    "boto3",
+    "pynamodb.models",
+    "pynamodb.attributes",
+    "PIL",
+    "argon2",
+    "numpy",
+    "jwt",
+    "cryptography",
+)
 
 
 def run(code: str, **env: str) -> dict[str, object]:
@@ -72,7 +82,7 @@ def test_the_authorizer_loads_neither_pillow_argon2_nor_the_sdk_before_its_first
         "import json, sys\n"
         "import chalicelib.api.authorizer\n"
         "print(json.dumps({'modules': len(sys.modules), 'heavy': sorted({m.split('.')[0] "
-        "for m in sys.modules} & {'PIL', 'argon2', 'numpy', 'botocore', 'boto3'})}))\n"
+        "for m in sys.modules} & {'PIL', 'argon2', 'numpy', 'botocore', 'boto3', 'jwt', 'cryptography'})}))\n"
     )
     assert found["heavy"] == []
 
