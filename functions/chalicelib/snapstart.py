@@ -67,13 +67,19 @@ def refresh_after_restore() -> None:
 def register(prime_modules: tuple[str, ...] = ()) -> bool:
     """Register the hooks (once per process) and the modules to import before the snapshot.
 
+    Every function's module calls this once, after its own imports. A module it imports calls
+    it first (app.py imports every blueprint to register their routes and functions, and each
+    blueprint's module is another function's), so the last call is the function's own, and its
+    modules replace the earlier ones: the API must not prime pillow-heif because the upload
+    function, whose layers have it, asks for it.
+
     Returns False where the runtime has no SnapStart hooks.
     """
     global _registered
     hooks = _runtime_hooks()
     if hooks is None:
         return False
-    _to_prime.extend(m for m in prime_modules if m not in _to_prime)
+    _to_prime[:] = prime_modules
     if not _registered:
         before_snapshot, after_restore = hooks
         before_snapshot(prime)
