@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from infra.localcloud.netwait import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -63,6 +65,20 @@ class Settings:
             web_port=_port("web"),
             frame_dashboard_port=_port("frame_dashboard"),
         )
+
+    def on_free_ports(self, **changes: Any) -> Settings:
+        """This configuration with ``changes`` and every port on a free one, so that tests and
+        benchmarks can run several local clouds side by side."""
+        moved = replace(
+            self,
+            moto_port=free_port(),
+            mqtt_port=free_port(),
+            iot_data_port=free_port(),
+            api_port=free_port(),
+            web_port=free_port(),
+            frame_dashboard_port=free_port(),
+        )
+        return replace(moved, **changes)
 
     # URLs -------------------------------------------------------------------------------------
     @property

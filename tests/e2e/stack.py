@@ -184,18 +184,8 @@ class LocalCloudStack:
 
     # Lifecycle ---------------------------------------------------------------------------------
     def _settings(self) -> Settings:
-        base = Settings.from_env()
-        return Settings(
-            state_dir=self.state_dir,
-            functions_dir=self.functions_dir,
-            web_dist=base.web_dist,
-            template_path=base.template_path,
-            moto_port=free_port(),
-            mqtt_port=free_port(),
-            iot_data_port=free_port(),
-            api_port=free_port(),
-            web_port=free_port(),
-            frame_dashboard_port=free_port(),
+        return Settings.from_env().on_free_ports(
+            state_dir=self.state_dir, functions_dir=self.functions_dir
         )
 
     def start(self, attempts: int = 3) -> LocalCloudStack:

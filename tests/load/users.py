@@ -140,7 +140,8 @@ class People:
             )
         except requests.RequestException as error:
             self.stat(op).failed(f"{type(error).__name__}")
-            raise Failed(f"{op}: {type(error).__name__}") from error
+            # the sample keeps the detail (refused, reset, timed out) the tally groups away
+            raise Failed(f"{op}: {type(error).__name__}: {error}"[:300]) from error
         took = time.monotonic() - started
         if response.status_code not in expect:
             reason = f"HTTP {response.status_code} {response.text[:100]}"
@@ -196,7 +197,7 @@ class People:
             )
         except requests.RequestException as error:
             self.stat("s3_upload").failed(type(error).__name__)
-            raise Failed("s3_upload") from error
+            raise Failed(f"s3_upload: {type(error).__name__}: {error}"[:300]) from error
         if response.status_code not in (200, 201, 204):
             self.stat("s3_upload").failed(f"HTTP {response.status_code}")
             raise Failed("s3_upload")

@@ -8,7 +8,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -25,18 +25,7 @@ FIXTURE_APP = REPO_ROOT / "tests" / "localcloud" / "fixtures" / "app"
 
 
 def make_settings(state_dir: Path, functions_dir: Path = FIXTURE_APP) -> Settings:
-    base = Settings.from_env()
-    return replace(
-        base,
-        state_dir=state_dir,
-        functions_dir=functions_dir,
-        moto_port=free_port(),
-        mqtt_port=free_port(),
-        iot_data_port=free_port(),
-        api_port=free_port(),
-        web_port=free_port(),
-        frame_dashboard_port=free_port(),
-    )
+    return Settings.from_env().on_free_ports(state_dir=state_dir, functions_dir=functions_dir)
 
 
 @pytest.fixture
