@@ -41,6 +41,7 @@ snapstart.register(
         "chalicelib.rendering.source",
         "chalicelib.adapters.device_ca",
         "argon2",
+        "jwt",
     )
 )
 app = Chalice(app_name="shareframe")

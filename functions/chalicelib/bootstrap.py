@@ -15,7 +15,6 @@ from functools import cache
 from typing import TextIO
 
 from chalicelib import config, observability
-from chalicelib.adapters import tables
 from chalicelib.config import Settings
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.timefmt import utcnow
@@ -29,8 +28,7 @@ def start(settings: Settings | None = None, *, log_stream: TextIO | None = None)
     keeps what the first bound, so a test that bound its own settings keeps them.
     """
     chosen = settings or config.bound() or Settings.from_env()
-    config.bind(chosen)
-    tables.bind(chosen)
+    config.bind(chosen)  # the tables follow it (adapters/tables.py)
     observability.configure(log_stream)
     return chosen
 

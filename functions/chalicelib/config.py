@@ -12,7 +12,7 @@ and to the tables; tests bind settings of their own the same way.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -92,13 +92,27 @@ class NotBound(RuntimeError):
 
 
 _bound: Settings | None = None
+_followers: list[Callable[[Settings], None]] = []
 
 
 def bind(value: Settings) -> Settings:
-    """Make ``value`` this process's settings (``bootstrap.start`` also binds the tables)."""
+    """Make ``value`` this process's settings, and tell every follower."""
     global _bound
     _bound = value
+    for follower in _followers:
+        follower(value)
     return value
+
+
+def follow(follower: Callable[[Settings], None]) -> None:
+    """Call ``follower`` with the bound settings now (if any) and at every later ``bind``.
+
+    How a module loaded on first use (adapters/tables.py binds its table names) gets the
+    settings the entrypoint bound before it was loaded.
+    """
+    _followers.append(follower)
+    if _bound is not None:
+        follower(_bound)
 
 
 def bound() -> Settings | None:

@@ -31,10 +31,10 @@ from infra.deploy.wheelhouse import DEFAULT_ARCH, ensure_wheelhouse
 
 BIN = Path(sys.executable).parent
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
-# Functions that start often and cold on a user's request: SnapStart restores them from a
-# snapshot taken after init (chalicelib/snapstart.py refreshes what must not be shared).
-SNAPSTART_FUNCTIONS = ("APIHandler", "JwtAuthorizer")
+# Every function runs with SnapStart behind this alias (add_snapstart; chalicelib/snapstart.py
+# loads what it would load lazily before the snapshot and refreshes what must not be shared).
 ALIAS = "live"
+SNAPSTART_MAX_EPHEMERAL_MB = 512
 
 
 @dataclass(frozen=True)
@@ -144,35 +144,58 @@ def add_layers(template: dict[str, Any], layer_zips: dict[str, Path], arch: str)
 
 
 def add_snapstart(template: dict[str, Any]) -> None:
-    """SnapStart on published versions behind an alias, and API Gateway calling the alias.
+    """SnapStart for every function: published versions behind an alias, every caller on it.
 
-    SnapStart restores only published versions, so every caller (the REST API's integrations,
-    its authorizer, their invoke permissions) must name the alias, never ``$LATEST``.
+    SnapStart restores only published versions, so whatever invokes a function must name its
+    alias, never the unqualified function (``$LATEST``, which would initialise from scratch):
+    SAM points the events it makes (SQS, schedules) at the alias itself; here the rest is
+    pointed at it too: the REST API's integrations and authorizer, the IoT rules' Lambda
+    actions and every invoke permission. Python 3.12 supports SnapStart; none of these
+    functions uses what excludes it (provisioned concurrency, EFS, ephemeral storage over
+    512 MB: checked here). Why each function has it and what it costs: docs/deploy.md.
     """
     resources = template["Resources"]
-    for lid in SNAPSTART_FUNCTIONS:
-        if lid not in resources:
-            continue
+    functions = sorted(
+        lid for lid, res in resources.items() if res.get("Type") == SERVERLESS_FUNCTION
+    )
+    for lid in functions:
         props = resources[lid]["Properties"]
+        storage = props.get("EphemeralStorage", {}).get("Size", 512)
+        if storage > SNAPSTART_MAX_EPHEMERAL_MB or "FileSystemConfigs" in props:
+            raise PackageError(f"{lid}: SnapStart needs ephemeral storage <= 512 MB and no EFS")
         props["AutoPublishAlias"] = ALIAS
         props["SnapStart"] = {"ApplyOn": "PublishedVersions"}
-    for res in resources.values():
+    for lid, res in resources.items():
+        if lid in functions:
+            continue
+        res["Properties"] = _to_alias(res.get("Properties", {}), set(functions))
         if res.get("Type") == "AWS::Lambda::Permission":
             target = res["Properties"]["FunctionName"]
-            name = target.get("Ref") or target.get("Fn::GetAtt", [None])[0]
-            if name in SNAPSTART_FUNCTIONS:
-                res["Properties"]["FunctionName"] = {"Ref": f"{name}.Alias"}
-    api = resources.get("RestAPI", {}).get("Properties", {})
-    if "DefinitionBody" in api:
-        text = json.dumps(api["DefinitionBody"])
-        for lid in SNAPSTART_FUNCTIONS:
-            # The alias's ARN spelled out: SAM resolves ``${Fn.Alias}`` in Ref, not in a Sub.
-            alias_arn = (
-                "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-                f"${{{lid}}}:{ALIAS}"
-            )
-            text = text.replace(f"${{{lid}.Arn}}", alias_arn)
-        api["DefinitionBody"] = json.loads(text)
+            if target.get("Ref") in functions:  # the function's name: its alias's ARN instead
+                res["Properties"]["FunctionName"] = {"Ref": f"{target['Ref']}.Alias"}
+
+
+def _to_alias(value: Any, functions: set[str]) -> Any:
+    """``value`` with every reference to a function's ARN made a reference to its alias."""
+    if isinstance(value, list):
+        return [_to_alias(v, functions) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((key, arg),) = value.items()
+        if key == "Fn::GetAtt" and arg[0] in functions and arg[1] == "Arn":
+            return {"Ref": f"{arg[0]}.Alias"}  # an alias's Ref is its ARN
+        if key == "Fn::Sub":
+            text, names = (arg, None) if isinstance(arg, str) else arg
+            for lid in functions:
+                # The alias's ARN spelled out: SAM resolves ``${Fn.Alias}`` in Ref, not in Sub.
+                alias_arn = (
+                    "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+                    f"${{{lid}}}:{ALIAS}"
+                )
+                text = text.replace(f"${{{lid}.Arn}}", alias_arn)
+            return {"Fn::Sub": text if names is None else [text, _to_alias(names, functions)]}
+    return {k: _to_alias(v, functions) for k, v in value.items()}
 
 
 def finish_template(template: dict[str, Any], stage_prefix: str) -> dict[str, Any]:
@@ -185,7 +208,7 @@ def finish_template(template: dict[str, Any], stage_prefix: str) -> dict[str, An
       partial batch response (``ReportBatchItemFailures``: chalice cannot say so), so a handler
       that returns ``batchItemFailures`` has only those messages retried (one returning
       nothing still succeeds or fails whole);
-    - the API and the authorizer run with SnapStart behind an alias (``add_snapstart``).
+    - every function runs with SnapStart behind an alias (``add_snapstart``).
     """
     template = _origin_to_parameter(template)
     template["Description"] = (

@@ -27,6 +27,14 @@ checked (a failing call would be a different, cheaper path). CPU time in that pr
 robust figure (the wall time includes moto's own work on a shared machine)::
 
     .venv/bin/python tests/bench/bench_cold_start.py --first-call --compare build/before
+
+``--first-call --snapstart`` emulates SnapStart instead: the runtime's hook registry
+(``snapshot_restore_py``, not bundled) is a stand-in that records the hooks; after the import
+the before-snapshot hooks run (init: what the snapshot holds), then, timed as what a restored
+copy pays, the after-restore hooks and the first event. The restore itself (Firecracker
+loading the snapshot's memory) cannot be measured here::
+
+    .venv/bin/python tests/bench/bench_cold_start.py --first-call --snapstart --compare build/before
 """
 
 from __future__ import annotations
@@ -174,10 +182,22 @@ class Context:  # what Lambda's context object offers that handlers (and Chalice
     def get_remaining_time_in_millis(self):
         return 30000
 
+hooks = {"before": [], "after": []}
+if job["snapstart"]:  # the runtime's hook registry, as Lambda's Python runtime provides it
+    import types
+    registry = types.ModuleType("snapshot_restore_py")
+    registry.register_before_snapshot = lambda f, *a, **k: hooks["before"].append((f, a, k))
+    registry.register_after_restore = lambda f, *a, **k: hooks["after"].append((f, a, k))
+    sys.modules["snapshot_restore_py"] = registry
+
 module, _, attr = job["handler"].rpartition(".")
 wall, cpu = time.perf_counter(), time.process_time()
 handler = getattr(importlib.import_module(module), attr)
+for hook, args, kwargs in hooks["before"]:  # init ends: the snapshot would be taken here
+    hook(*args, **kwargs)
 imported_wall, imported_cpu = time.perf_counter(), time.process_time()
+for hook, args, kwargs in hooks["after"]:  # a restored copy starts here
+    hook(*args, **kwargs)
 result = handler(job["event"], Context())
 called_wall, called_cpu = time.perf_counter(), time.process_time()
 print(MARK + json.dumps({
@@ -233,7 +253,9 @@ def first_calls(user_id: str, token: str) -> list[FirstCall]:
     ]
 
 
-def first_call(artifact: object, call: FirstCall, env: dict[str, str], python: str) -> tuple:
+def first_call(
+    artifact: object, call: FirstCall, env: dict[str, str], python: str, snapstart: bool
+) -> tuple:
     from tests.deploy.test_built_artifact import Artifact
 
     assert isinstance(artifact, Artifact)
@@ -244,6 +266,7 @@ def first_call(artifact: object, call: FirstCall, env: dict[str, str], python: s
         "handler": props["Handler"],
         "function": call.function,
         "event": call.event,
+        "snapstart": snapstart,
     }
     result = subprocess.run(
         [python, "-I", "-S", "-B", "-c", FIRST_CALL_RUNNER],
@@ -264,7 +287,7 @@ def first_call(artifact: object, call: FirstCall, env: dict[str, str], python: s
     return tuple(outcome[k] * 1000 for k in keys)
 
 
-def run_first_calls(builds: dict[str, Path], runs: int, python: str) -> int:
+def run_first_calls(builds: dict[str, Path], runs: int, python: str, snapstart: bool) -> int:
     import contextlib
     import re
     import tempfile
@@ -331,17 +354,24 @@ def run_first_calls(builds: dict[str, Path], runs: int, python: str) -> int:
 
         calls = first_calls(user_id, token)
         load = os.getloadavg()
+        what = (
+            "SnapStart emulated: init (import + before-snapshot hooks) + restored copy"
+            " (after-restore hooks + first call)"
+            if snapstart
+            else "cold import + first call"
+        )
         print(
-            f"cold import + first call, median of {runs} (ms; CPU of the function's process,"
+            f"{what}, median of {runs} (ms; CPU of the function's process,"
             f" wall in brackets) · load {load[0]:.2f} {load[1]:.2f}"
         )
         for run in range(runs):  # interleaved: every build sees the same machine load
             for call in calls:
                 for label, artifact in artifacts.items():
-                    sample = first_call(artifact, call, env, python)
+                    sample = first_call(artifact, call, env, python, snapstart)
                     call.samples.setdefault(label, []).append(sample)
             print(f"  run {run + 1}/{runs} done, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
-    header = "".join(f"  {label + ': import + call = total':>38}" for label in builds)
+    parts = "init + restored = total" if snapstart else "import + call = total"
+    header = "".join(f"  {label + ': ' + parts:>38}" for label in builds)
     print(f"{'function, event':32}{header}")
     for call in calls:
         cells = []
@@ -367,6 +397,9 @@ def main() -> int:
     parser.add_argument(
         "--first-call", action="store_true", help="import + one real event against moto"
     )
+    parser.add_argument(
+        "--snapstart", action="store_true", help="with --first-call: emulate SnapStart's hooks"
+    )
     args = parser.parse_args()
     build = args.package
     if build is None:
@@ -381,7 +414,7 @@ def main() -> int:
         package(stage.name, build, stage_prefix=stage.prefix, arch=arch)  # what runs here
     builds = {"after": build} if args.compare is None else {"before": args.compare, "after": build}
     if args.first_call:
-        return run_first_calls(builds, args.runs, args.python)
+        return run_first_calls(builds, args.runs, args.python, args.snapstart)
     measured = {label: functions_of(path, path / "unpacked") for label, path in builds.items()}
     if args.only:
         measured = {k: [f for f in v if f.logical_id in args.only] for k, v in measured.items()}

@@ -76,14 +76,24 @@ class Artifact:
         return [str(self.task), *map(str, layers)]
 
     def invoke(
-        self, function: str, *events: dict[str, Any], env: dict[str, str]
+        self,
+        function: str,
+        *events: dict[str, Any],
+        env: dict[str, str],
+        snapstart: bool = False,
     ) -> list[dict[str, Any]]:
-        """Run ``function``'s handler on ``events`` in one fresh interpreter (one cold start)."""
+        """Run ``function``'s handler on ``events`` in one fresh interpreter (one cold start);
+        with ``snapstart``, its SnapStart hooks run between the import and the events."""
         props = self.functions[function]
         variables = {
             k: v for k, v in props["Environment"]["Variables"].items() if isinstance(v, str)
         }
-        job = {"paths": self.paths(function), "handler": props["Handler"], "events": list(events)}
+        job = {
+            "paths": self.paths(function),
+            "handler": props["Handler"],
+            "events": list(events),
+            "snapstart": snapstart,
+        }
         result = subprocess.run(
             [sys.executable, "-I", "-S", str(RUNNER)],
             input=json.dumps(job),
@@ -291,11 +301,15 @@ def account(artifact: Artifact, env: dict[str, str], cloud: Settings) -> dict[st
 # The functions --------------------------------------------------------------------------------
 
 
-def test_every_function_imports_from_the_package_alone(artifact, env):
-    """Including functions no test below sends an event to."""
+def test_every_function_imports_and_primes_its_snapshot_from_the_package_alone(artifact, env):
+    """Including functions no test below sends an event to. The import loads little (the SDK
+    is loaded on first use); SnapStart's before-snapshot hook loads the SDK, the tables, every
+    service's model and the function's heavy modules (Pillow, pillow-heif, argon2), so this is
+    where a module missing from a function's layers shows, as it would when Lambda publishes
+    the version."""
     failed = {}
     for lid in artifact.functions:
-        (outcome,) = artifact.invoke(lid, env=env)
+        (outcome,) = artifact.invoke(lid, env=env, snapstart=True)
         if "error" in outcome or outcome["foreign"]:
             failed[lid] = outcome.get("message") or outcome["foreign"]
     assert not failed
@@ -510,16 +524,26 @@ def test_every_schedule_runs_from_the_package(artifact, env):
         ok(ran)
 
 
-def test_a_dependency_missing_from_the_package_fails_the_run(artifact, env, tmp_path):
-    """The harness sees only the package: take PynamoDB out of the Base layer and the
-    authorizer no longer starts (so a dependency missing from requirements.txt fails above)."""
+@pytest.mark.parametrize("dependency", ["pynamodb", "botocore"])
+def test_a_dependency_missing_from_the_package_fails_the_run(
+    artifact, env, account, tmp_path, dependency
+):
+    """The harness sees only the package: take PynamoDB or botocore out of the Base layer and
+    the authorizer fails, both where SnapStart loads the SDK before the snapshot and, without
+    SnapStart, at the first call that reads a table (a valid token: the user is looked up), so
+    a dependency missing from requirements.txt fails the tests above. botocore is not imported
+    by the authorizer's module at all (it is loaded on first use): only running the hooks or
+    the handler finds it missing."""
     stripped = tmp_path / "Base"
     shutil.copytree(artifact.layers["BaseLayer"], stripped, symlinks=True)
-    shutil.rmtree(stripped / "pynamodb")
+    shutil.rmtree(stripped / dependency)
     artifact.layers["BaseLayer"], original = stripped, artifact.layers["BaseLayer"]
+    event = authorizer_event(f"Bearer {account['access_token']}")
     try:
-        (outcome,) = artifact.invoke("JwtAuthorizer", authorizer_event("Bearer x"), env=env)
+        (primed,) = artifact.invoke("JwtAuthorizer", event, env=env, snapstart=True)
+        (called,) = artifact.invoke("JwtAuthorizer", event, env=env)
     finally:
         artifact.layers["BaseLayer"] = original
-    assert outcome.get("error") == "ModuleNotFoundError"
-    assert "pynamodb" in outcome["message"]
+    for outcome in (primed, called):
+        assert outcome.get("error") == "ModuleNotFoundError", outcome
+        assert dependency in outcome["message"]

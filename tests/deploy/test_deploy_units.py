@@ -10,7 +10,7 @@ from cryptography import x509
 from moto import mock_aws
 
 from infra.deploy import cloud, device_ca
-from infra.deploy.package import finish_template
+from infra.deploy.package import PackageError, add_snapstart, finish_template
 from infra.deploy.stages import TEMPLATE, WEB_ORIGIN_SENTINEL, Stage, cfn_parameters
 
 REGION = "us-east-1"
@@ -85,8 +85,8 @@ def test_issued_frame_certificates_chain_to_the_deployed_ca(aws, monkeypatch):
     before = config.bound()
     bootstrap.start(config.Settings.from_env({"SHAREFRAME_PREFIX": "shareframe-dev"}))
     secrets.forget_cached()
+    # Every adapter calls ``aws.client`` at call time (chalicelib/adapters/__init__.py).
     monkeypatch.setattr("chalicelib.adapters.aws.client", lambda service: aws.client(service))
-    monkeypatch.setattr("chalicelib.adapters.secrets.client", lambda service: aws.client(service))
     key = ec.generate_private_key(ec.SECP256R1())
     csr = (
         x509.CertificateSigningRequestBuilder()
@@ -228,3 +228,52 @@ def test_finish_template_parameterises_origin_and_orders_queues():
     body = done["Resources"]["Api"]["Properties"]["DefinitionBody"]
     assert body["origin"] == {"Fn::Sub": "'${WebOrigin}'"}
     assert body["uri"] == {"Fn::Sub": ["x ${A} ${WebOrigin}", {"A": "b"}]}
+
+
+def _function(**props):
+    return {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "x.y", **props}}
+
+
+def test_snapstart_for_every_function_and_each_caller_on_its_alias():
+    template = {
+        "Resources": {
+            "Api": _function(),
+            "Rules": _function(),
+            "RestAPI": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {"DefinitionBody": {"uri": {"Fn::Sub": "a/${Api.Arn}/b"}}},
+            },
+            "Rule": {
+                "Type": "AWS::IoT::TopicRule",
+                "Properties": {
+                    "Actions": [{"Lambda": {"FunctionArn": {"Fn::GetAtt": ["Rules", "Arn"]}}}]
+                },
+            },
+            "Allow": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {"FunctionName": {"Ref": "Rules"}, "Principal": "iot.amazonaws.com"},
+            },
+            "Logs": {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${Rules}"}},
+            },
+        }
+    }
+    add_snapstart(template)
+    resources = template["Resources"]
+    for lid in ("Api", "Rules"):
+        assert resources[lid]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert resources[lid]["Properties"]["AutoPublishAlias"] == "live"
+    uri = resources["RestAPI"]["Properties"]["DefinitionBody"]["uri"]["Fn::Sub"]
+    assert uri.endswith(":function:${Api}:live/b")
+    action = resources["Rule"]["Properties"]["Actions"][0]["Lambda"]
+    assert action["FunctionArn"] == {"Ref": "Rules.Alias"}
+    assert resources["Allow"]["Properties"]["FunctionName"] == {"Ref": "Rules.Alias"}
+    # A name is not an invocation: the log group keeps the function's name.
+    assert resources["Logs"]["Properties"]["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${Rules}"}
+
+
+def test_snapstart_refuses_a_function_with_more_than_512_mb_of_ephemeral_storage():
+    template = {"Resources": {"Big": _function(EphemeralStorage={"Size": 1024})}}
+    with pytest.raises(PackageError, match="ephemeral storage"):
+        add_snapstart(template)

@@ -151,19 +151,31 @@ def test_boto3_and_botocore_are_bundled_in_matching_versions(built):
     assert "ec2" not in services
 
 
-def test_api_and_authorizer_run_with_snapstart_behind_an_alias(built):
+def test_every_function_runs_with_snapstart_and_every_caller_invokes_its_alias(built):
     body, functions = _functions(built)
     resources = body["Resources"]
-    for lid in ("APIHandler", "JwtAuthorizer"):
-        assert functions[lid]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
-        assert functions[lid]["AutoPublishAlias"] == "live"
+    assert len(functions) >= 19
+    for lid, props in functions.items():
+        assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}, lid
+        assert props["AutoPublishAlias"] == "live", lid
+        assert props.get("EphemeralStorage", {}).get("Size", 512) <= 512, lid
+    # Nothing outside the functions names an unqualified function ARN ($LATEST: no SnapStart).
+    outside = json.dumps({k: v for k, v in resources.items() if k not in functions})
+    for lid in functions:
+        assert f'["{lid}", "Arn"]' not in outside, lid
+        assert f"${{{lid}.Arn}}" not in outside, lid
     text = json.dumps(resources["RestAPI"]["Properties"]["DefinitionBody"])
-    assert "${APIHandler.Arn}" not in text and "${JwtAuthorizer.Arn}" not in text
     assert "function:${APIHandler}:live/invocations" in text
     assert "function:${JwtAuthorizer}:live/invocations" in text
-    for lid in ("APIHandlerInvokePermission", "JwtAuthorizerInvokePermission"):
-        target = resources[lid]["Properties"]["FunctionName"]
-        assert target["Ref"].endswith(".Alias"), lid
+    rule = resources["FrameStatusRule"]["Properties"]["TopicRulePayload"]["Actions"][0]
+    assert rule["Lambda"]["FunctionArn"] == {"Ref": "FrameStatus.Alias"}
+    permissions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+    assert permissions
+    for permission in permissions:
+        assert permission["Properties"]["FunctionName"]["Ref"].endswith(".Alias"), permission
+    # SQS and schedule events: SAM points what it generates at the alias of AutoPublishAlias.
+    kinds = {e["Type"] for props in functions.values() for e in props.get("Events", {}).values()}
+    assert kinds == {"SQS", "Schedule"}
 
 
 def test_botocore_endpoint_table_keeps_only_the_kept_services_and_resolves_them_alike(built):

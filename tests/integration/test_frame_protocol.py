@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from chalicelib import frame_protocol
-from chalicelib.adapters import frame_channel
+from chalicelib.adapters import aws
 from chalicelib.adapters.tables import FirmwareUpdateRecord, FrameRecord
 from chalicelib.services import frame_sync
 from tests.integration.conftest import (
@@ -179,9 +179,9 @@ class _RefusingIotData:
 
 
 def refuse_publishes(monkeypatch) -> None:
-    real_client = frame_channel.client
+    real_client = aws.client  # frame_channel calls aws.client at call time
     monkeypatch.setattr(
-        frame_channel,
+        aws,
         "client",
         lambda service: _RefusingIotData() if service == "iot-data" else real_client(service),
     )

@@ -12,6 +12,7 @@ from chalicelib.adapters.tables import (
     DeliveryRecord,
     FriendshipRecord,
     ImageRecord,
+    TimerRecord,
     UserRecord,
 )
 from chalicelib.domain.timefmt import iso
@@ -209,17 +210,17 @@ def test_a_batch_of_timer_messages_retries_only_the_one_that_failed(client, monk
     assert answer == {"batchItemFailures": [{"itemIdentifier": f"m{n}"} for n in range(4)]}
 
 
-def _timer(due: datetime, name: str, job: str = "expire_shares") -> timers.TimerRecord:
+def _timer(due: datetime, name: str, job: str = "expire_shares") -> TimerRecord:
     ref = {"shareId": name}
     sort = f"{iso(due)}#shareId={name}"
     bucket = f"{job}#{due:%Y-%m-%d}#{timers.shard_of(sort):02d}"
-    return timers.TimerRecord(bucket, sort, job=job, ref=ref, due_at=due)
+    return TimerRecord(bucket, sort, job=job, ref=ref, due_at=due)
 
 
 def test_a_job_reads_the_work_that_is_due_not_the_whole_table(client):
     """10,000 timers not due next to 50 that are: the sweeps read about 50 items."""
     with time_machine.travel(START, tick=False):
-        with timers.TimerRecord.batch_write() as batch:
+        with TimerRecord.batch_write() as batch:
             for i in range(10_000):
                 batch.save(_timer(START + timedelta(days=1 + i % 300, minutes=i % 60), f"n{i}"))
             for i in range(50):

@@ -56,9 +56,17 @@ def test_clients_are_created_safely_from_several_threads():
     assert len(made) == 8
 
 
-def test_a_restored_snapshot_gets_a_session_of_its_own():
+def test_a_restored_snapshot_keeps_a_session_without_credentials_and_its_tables_use_it():
     before = aws.session()
     tables.UserRecord._get_connection()
+    snapstart.refresh_after_restore()
+    assert aws.session() is before  # parsed data only: tests/unit/test_lazy_sdk.py
+    assert tables.UserRecord._get_connection().connection.session is aws.session()
+
+
+def test_a_restored_snapshot_gets_a_new_session_if_the_old_one_resolved_credentials():
+    before = aws.session()
+    aws.client("sqs")
     snapstart.refresh_after_restore()
     assert aws.session() is not before
     assert tables.UserRecord._get_connection().connection.session is aws.session()

@@ -9,9 +9,15 @@ adds nothing the code uses (presigned URLs and POSTs are botocore's), and not im
 saves its import on the first call.
 
 Botocore sessions are not thread-safe (clients are): ``create_client`` runs under a lock, as the
-rollout fan-out's threads may create PynamoDB clients at once. After a SnapStart restore
-(snapstart.py) the session and the clients are dropped and created again, so no copy shares the
-snapshot's credentials or connections.
+rollout fan-out's threads may create PynamoDB clients at once.
+
+SnapStart (snapstart.py): before the snapshot, ``load_models`` makes an unsigned client of every
+service the backend uses and throws it away: the session's loader keeps the parsed data files
+(endpoint table, service models, endpoint rules), and botocore's lazily imported modules are
+imported, with no credentials resolved and no request sent. After a restore,
+``forget_connections`` drops the clients (their connection pools and credentials) and keeps the
+session, so a restored copy's first clients parse nothing; it drops the session too if it ever
+resolved credentials (then the copy would share them).
 
 Endpoints come from the standard ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` variables,
 so the same code talks to AWS or to the local cloud.
@@ -24,7 +30,12 @@ from functools import cache
 from typing import Any
 
 import botocore.session
+from botocore import UNSIGNED
 from botocore.config import Config
+
+# Every service the backend makes clients of (infra/deploy/layers.py keeps only their models,
+# plus a test checks this list against the code's ``client("...")`` calls).
+SERVICES = ("dynamodb", "iot", "iot-data", "s3", "secretsmanager", "ses", "sqs")
 
 
 class _SharedSession(botocore.session.Session):  # type: ignore[misc]  # botocore is untyped
@@ -33,10 +44,15 @@ class _SharedSession(botocore.session.Session):  # type: ignore[misc]  # botocor
     def __init__(self) -> None:
         super().__init__()
         self._create_lock = threading.Lock()
+        self.credentials_resolved = False
 
     def create_client(self, *args: Any, **kwargs: Any) -> Any:
         with self._create_lock:
             return super().create_client(*args, **kwargs)
+
+    def get_credentials(self) -> Any:
+        self.credentials_resolved = True
+        return super().get_credentials()
 
 
 @cache
@@ -65,3 +81,16 @@ def client(service: str) -> Any:
 def make_client(service: str, config: Any) -> Any:
     """A new client from the shared session (for a client with its own event handlers)."""
     return session().create_client(service, config=config)
+
+
+def load_models(services: tuple[str, ...] = SERVICES) -> None:
+    """Parse and import what a client of each of ``services`` needs, without credentials."""
+    for service in services:
+        make_client(service, Config(signature_version=UNSIGNED))
+
+
+def forget_connections() -> None:
+    """Drop every client; keep the session's parsed data unless it holds credentials."""
+    client.cache_clear()
+    if session.cache_info().currsize and session().credentials_resolved:
+        session.cache_clear()

@@ -8,11 +8,16 @@ A failed condition is an expected answer, not an error; every other failure stil
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.models import Model
+
+from chalicelib.adapters import tables
+
+if TYPE_CHECKING:
+    from pynamodb.models import Model
+
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -24,7 +29,7 @@ def update_if(record: Model, actions: Sequence[Action], condition: Condition | N
     """
     try:
         record.update(actions=list(actions), condition=condition)
-    except UpdateError as err:
+    except tables.UpdateError as err:
         if err.cause_response_code == CONDITION_FAILED:
             return False
         raise
@@ -35,7 +40,7 @@ def save_if(record: Model, condition: Condition | None) -> bool:
     """Put ``record`` when ``condition`` holds (e.g. ``Model.key.does_not_exist()``)."""
     try:
         record.save(condition=condition)
-    except PutError as err:
+    except tables.PutError as err:
         if err.cause_response_code == CONDITION_FAILED:
             return False
         raise
@@ -46,7 +51,7 @@ def delete_if(record: Model, condition: Condition | None) -> bool:
     """Delete ``record`` when ``condition`` holds; False when it did not."""
     try:
         record.delete(condition=condition)
-    except DeleteError as err:
+    except tables.DeleteError as err:
         if err.cause_response_code == CONDITION_FAILED:
             return False
         raise

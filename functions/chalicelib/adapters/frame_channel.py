@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters import aws
 
 TOPIC_ROOT = "shareframe/frames"
 MAX_MESSAGE_BYTES = 128 * 1024
@@ -28,7 +28,7 @@ def publish_desired(frame_id: str, message: dict[str, Any]) -> int:
     payload = json.dumps(message, separators=(",", ":")).encode()
     if len(payload) > MAX_MESSAGE_BYTES:
         raise ValueError(f"desired state of {len(payload)} bytes exceeds IoT Core's limit")
-    iot = client("iot-data")
+    iot = aws.client("iot-data")
     # botocore is loaded by now (making the client did): its errors cost nothing to name here,
     # while importing them at module level would put botocore in every importer's cold start.
     from botocore.exceptions import BotoCoreError, ClientError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters import aws
 from chalicelib.config import settings
 
 
@@ -21,7 +21,7 @@ def policy_name() -> str:
 
 def register_frame(frame_id: str, certificate_pem: str, ca_pem: str) -> RegisteredCertificate:
     """Create the thing, register its certificate (signed by our registered CA) and attach both."""
-    iot = client("iot")
+    iot = aws.client("iot")
     iot.create_thing(thingName=frame_id)
     cert = iot.register_certificate(
         certificatePem=certificate_pem, caCertificatePem=ca_pem, status="ACTIVE"
@@ -33,7 +33,7 @@ def register_frame(frame_id: str, certificate_pem: str, ca_pem: str) -> Register
 
 def revoke_frame(frame_id: str, certificate_id: str) -> None:
     """Deactivate, detach and delete the certificate, then delete the thing. Safe to repeat."""
-    iot = client("iot")
+    iot = aws.client("iot")
     not_found = iot.exceptions.ResourceNotFoundException
     try:
         arn = iot.describe_certificate(certificateId=certificate_id)["certificateDescription"][

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters import aws
 from chalicelib.config import settings
 
 
 def send(to: str, subject: str, body: str) -> None:
-    client("ses").send_email(
+    aws.client("ses").send_email(
         Source=settings().mail_from,
         Destination={"ToAddresses": [to]},
         Message={

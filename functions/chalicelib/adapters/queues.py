@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters import aws
 
 # SendMessageBatch takes at most 10 entries.
 BATCH = 10
@@ -15,12 +15,12 @@ BATCH = 10
 
 @cache
 def _url(queue_name: str) -> str:
-    url: str = client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"]
+    url: str = aws.client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"]
     return url
 
 
 def send(queue_name: str, message: dict[str, Any]) -> None:
-    client("sqs").send_message(QueueUrl=_url(queue_name), MessageBody=json.dumps(message))
+    aws.client("sqs").send_message(QueueUrl=_url(queue_name), MessageBody=json.dumps(message))
 
 
 class NotQueued(RuntimeError):
@@ -29,7 +29,7 @@ class NotQueued(RuntimeError):
 
 def send_batch(queue_name: str, messages: Sequence[dict[str, Any]]) -> None:
     """Enqueue every message, ten per request; raises ``NotQueued`` if any entry failed."""
-    sqs = client("sqs")
+    sqs = aws.client("sqs")
     for start in range(0, len(messages), BATCH):
         entries = [
             {"Id": str(i), "MessageBody": json.dumps(m)}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import time
 
+from chalicelib.adapters import tables
 from chalicelib.adapters.conditional import update_if
-from chalicelib.adapters.tables import RateLimitRecord
 from chalicelib.domain.errors import RateLimited
 
 
@@ -14,11 +14,15 @@ def hit(action: str, subject: str, *, limit: int, window_seconds: int, message: 
     """Count one attempt; raise RateLimited once ``limit`` attempts fell in the current window."""
     now = int(time.time())
     window = now // window_seconds
-    record = RateLimitRecord(_key(action, subject, window))
+    record = tables.RateLimitRecord(_key(action, subject, window))
     counted = update_if(
         record,
-        [RateLimitRecord.attempts.add(1), RateLimitRecord.ttl.set(now + 2 * window_seconds)],
-        RateLimitRecord.attempts.does_not_exist() | (RateLimitRecord.attempts < limit),
+        [
+            tables.RateLimitRecord.attempts.add(1),
+            tables.RateLimitRecord.ttl.set(now + 2 * window_seconds),
+        ],
+        tables.RateLimitRecord.attempts.does_not_exist()
+        | (tables.RateLimitRecord.attempts < limit),
     )
     if not counted:
         raise RateLimited(message, retry_after=(window + 1) * window_seconds - now)
@@ -27,7 +31,7 @@ def hit(action: str, subject: str, *, limit: int, window_seconds: int, message: 
 def reset(action: str, subject: str, *, window_seconds: int) -> None:
     """Forget the current window's attempts (e.g. after a successful login)."""
     window = int(time.time()) // window_seconds
-    RateLimitRecord(_key(action, subject, window)).delete()
+    tables.RateLimitRecord(_key(action, subject, window)).delete()
 
 
 def _key(action: str, subject: str, window: int) -> str:

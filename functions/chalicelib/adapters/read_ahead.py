@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from chalicelib.adapters import tables
 from chalicelib.adapters.repositories import DynamoFrames, DynamoImages, DynamoShares, DynamoUsers
-from chalicelib.adapters.tables import FrameRecord, ImageRecord, ShareRecord, UserRecord
 
 
 class _Ahead[K, R]:
@@ -43,23 +43,23 @@ class _Ahead[K, R]:
 
 class ReadAheadUsers(DynamoUsers):
     def __init__(self, user_ids: Iterable[str], *, consistent: bool = False) -> None:
-        self._ahead: _Ahead[str, UserRecord] = _Ahead(
+        self._ahead: _Ahead[str, tables.UserRecord] = _Ahead(
             user_ids,
-            lambda keys: UserRecord.batch_get(keys, consistent_read=consistent),
+            lambda keys: tables.UserRecord.batch_get(keys, consistent_read=consistent),
             lambda user: user.user_id,
         )
 
-    def get(self, user_id: str) -> UserRecord | None:
+    def get(self, user_id: str) -> tables.UserRecord | None:
         return self._ahead.take(user_id, lambda: super(ReadAheadUsers, self).get(user_id))
 
 
 class ReadAheadImages(DynamoImages):
     def __init__(self, keys: Iterable[tuple[str, str]]) -> None:
-        self._ahead: _Ahead[tuple[str, str], ImageRecord] = _Ahead(
-            keys, ImageRecord.batch_get, lambda image: (image.user_id, image.image_id)
+        self._ahead: _Ahead[tuple[str, str], tables.ImageRecord] = _Ahead(
+            keys, tables.ImageRecord.batch_get, lambda image: (image.user_id, image.image_id)
         )
 
-    def get(self, user_id: str, image_id: str) -> ImageRecord | None:
+    def get(self, user_id: str, image_id: str) -> tables.ImageRecord | None:
         return self._ahead.take(
             (user_id, image_id), lambda: super(ReadAheadImages, self).get(user_id, image_id)
         )
@@ -67,27 +67,27 @@ class ReadAheadImages(DynamoImages):
 
 class ReadAheadFrames(DynamoFrames):
     def __init__(self, frame_ids: Iterable[str], *, consistent: bool = False) -> None:
-        self._ahead: _Ahead[str, FrameRecord] = _Ahead(
+        self._ahead: _Ahead[str, tables.FrameRecord] = _Ahead(
             frame_ids,
-            lambda keys: FrameRecord.batch_get(keys, consistent_read=consistent),
+            lambda keys: tables.FrameRecord.batch_get(keys, consistent_read=consistent),
             lambda frame: frame.frame_id,
         )
 
-    def read(self) -> list[FrameRecord]:
+    def read(self) -> list[tables.FrameRecord]:
         """Every frame the batch found (for reading what they need in turn)."""
         return self._ahead.values()
 
-    def get(self, frame_id: str) -> FrameRecord | None:
+    def get(self, frame_id: str) -> tables.FrameRecord | None:
         return self._ahead.take(frame_id, lambda: super(ReadAheadFrames, self).get(frame_id))
 
 
 class ReadAheadShares(DynamoShares):
     def __init__(self, share_ids: Iterable[str]) -> None:
-        self._ahead: _Ahead[str, ShareRecord] = _Ahead(
-            share_ids, ShareRecord.batch_get, lambda share: share.share_id
+        self._ahead: _Ahead[str, tables.ShareRecord] = _Ahead(
+            share_ids, tables.ShareRecord.batch_get, lambda share: share.share_id
         )
 
-    def get(self, share_id: str) -> ShareRecord | None:
+    def get(self, share_id: str) -> tables.ShareRecord | None:
         return self._ahead.take(share_id, lambda: super(ReadAheadShares, self).get(share_id))
 
 

@@ -10,195 +10,197 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
-
+from chalicelib.adapters import tables
 from chalicelib.adapters.conditional import delete_if, save_if, update_if
-from chalicelib.adapters.tables import (
-    DeliveryRecord,
-    FrameRecord,
-    FriendCodeRecord,
-    FriendshipRecord,
-    ImageRecord,
-    PairingSessionRecord,
-    ShareRecord,
-    UserEmailRecord,
-    UserRecord,
-)
 from chalicelib.domain.timefmt import iso
 
 LIVE = ("queued", "delivered", "displayed")
 
 
 class DynamoUsers:
-    def get(self, user_id: str) -> UserRecord | None:
+    def get(self, user_id: str) -> tables.UserRecord | None:
         try:
-            return UserRecord.get(user_id)
-        except DoesNotExist:
+            return tables.UserRecord.get(user_id)
+        except tables.DoesNotExist:
             return None
 
-    def many(self, user_ids: Iterable[str]) -> dict[str, UserRecord]:
+    def many(self, user_ids: Iterable[str]) -> dict[str, tables.UserRecord]:
         wanted = list(dict.fromkeys(user_ids))
-        return {u.user_id: u for u in UserRecord.batch_get(wanted)} if wanted else {}
+        return {u.user_id: u for u in tables.UserRecord.batch_get(wanted)} if wanted else {}
 
     def id_by_email(self, address: str) -> str | None:
         try:
-            return UserEmailRecord.get(address).user_id
-        except DoesNotExist:
+            return tables.UserEmailRecord.get(address).user_id
+        except tables.DoesNotExist:
             return None
 
     def id_by_friend_code(self, code: str) -> str | None:
         try:
-            return FriendCodeRecord.get(code).user_id
-        except DoesNotExist:
+            return tables.FriendCodeRecord.get(code).user_id
+        except tables.DoesNotExist:
             return None
 
     def reserve_photo_slot(self, user_id: str, quota: int) -> bool:
         return update_if(
-            UserRecord(user_id),
-            [UserRecord.photo_count.add(1)],
-            UserRecord.user_id.exists()
-            & (UserRecord.photo_count.does_not_exist() | (UserRecord.photo_count < quota)),
+            tables.UserRecord(user_id),
+            [tables.UserRecord.photo_count.add(1)],
+            tables.UserRecord.user_id.exists()
+            & (
+                tables.UserRecord.photo_count.does_not_exist()
+                | (tables.UserRecord.photo_count < quota)
+            ),
         )
 
     def release_photo_slot(self, user_id: str) -> None:
         update_if(
-            UserRecord(user_id),
-            [UserRecord.photo_count.add(-1)],
-            UserRecord.user_id.exists() & (UserRecord.photo_count > 0),
+            tables.UserRecord(user_id),
+            [tables.UserRecord.photo_count.add(-1)],
+            tables.UserRecord.user_id.exists() & (tables.UserRecord.photo_count > 0),
         )
 
 
 class DynamoImages:
-    def get(self, user_id: str, image_id: str) -> ImageRecord | None:
+    def get(self, user_id: str, image_id: str) -> tables.ImageRecord | None:
         try:
-            return ImageRecord.get(user_id, image_id)
-        except DoesNotExist:
+            return tables.ImageRecord.get(user_id, image_id)
+        except tables.DoesNotExist:
             return None
 
-    def add(self, image: ImageRecord) -> None:
+    def add(self, image: tables.ImageRecord) -> None:
         image.save()
 
-    def remove_pending(self, image: ImageRecord) -> bool:
-        return delete_if(image, ImageRecord.state == "pending")
+    def remove_pending(self, image: tables.ImageRecord) -> bool:
+        return delete_if(image, tables.ImageRecord.state == "pending")
 
-    def keep_renditions_until(self, image: ImageRecord, until: datetime) -> None:
-        image.update(actions=[ImageRecord.shares_until.set(until)])
+    def keep_renditions_until(self, image: tables.ImageRecord, until: datetime) -> None:
+        image.update(actions=[tables.ImageRecord.shares_until.set(until)])
 
 
 class DynamoFrames:
-    def get(self, frame_id: str) -> FrameRecord | None:
+    def get(self, frame_id: str) -> tables.FrameRecord | None:
         try:
-            return FrameRecord.get(frame_id)
-        except DoesNotExist:
+            return tables.FrameRecord.get(frame_id)
+        except tables.DoesNotExist:
             return None
 
-    def many(self, frame_ids: Iterable[str]) -> dict[str, FrameRecord]:
+    def many(self, frame_ids: Iterable[str]) -> dict[str, tables.FrameRecord]:
         wanted = list(dict.fromkeys(frame_ids))
-        return {f.frame_id: f for f in FrameRecord.batch_get(wanted)} if wanted else {}
+        return {f.frame_id: f for f in tables.FrameRecord.batch_get(wanted)} if wanted else {}
 
-    def of_owner(self, owner_id: str) -> list[FrameRecord]:
-        return list(FrameRecord.by_owner.query(owner_id))
+    def of_owner(self, owner_id: str) -> list[tables.FrameRecord]:
+        return list(tables.FrameRecord.by_owner.query(owner_id))
 
-    def add(self, frame: FrameRecord) -> bool:
-        return save_if(frame, FrameRecord.frame_id.does_not_exist())
+    def add(self, frame: tables.FrameRecord) -> bool:
+        return save_if(frame, tables.FrameRecord.frame_id.does_not_exist())
 
     def count_item(self, frame_id: str, change: int) -> None:
         if change >= 0:
-            FrameRecord(frame_id).update(actions=[FrameRecord.active_items.add(change)])
+            tables.FrameRecord(frame_id).update(
+                actions=[tables.FrameRecord.active_items.add(change)]
+            )
             return
         update_if(
-            FrameRecord(frame_id),
-            [FrameRecord.active_items.add(change)],
-            FrameRecord.frame_id.exists() & (FrameRecord.active_items >= -change),
+            tables.FrameRecord(frame_id),
+            [tables.FrameRecord.active_items.add(change)],
+            tables.FrameRecord.frame_id.exists() & (tables.FrameRecord.active_items >= -change),
         )
 
     def show_next(self, frame_id: str, share_id: str, at: datetime) -> None:
-        FrameRecord(frame_id).update(
-            actions=[FrameRecord.show_next.set({"shareId": share_id, "requestedAt": iso(at)})]
+        tables.FrameRecord(frame_id).update(
+            actions=[
+                tables.FrameRecord.show_next.set({"shareId": share_id, "requestedAt": iso(at)})
+            ]
         )
 
 
 class DynamoShares:
-    def get(self, share_id: str) -> ShareRecord | None:
+    def get(self, share_id: str) -> tables.ShareRecord | None:
         try:
-            return ShareRecord.get(share_id)
-        except DoesNotExist:
+            return tables.ShareRecord.get(share_id)
+        except tables.DoesNotExist:
             return None
 
-    def deliveries(self, share: ShareRecord) -> list[DeliveryRecord]:
-        found = list(DeliveryRecord.batch_get([(f, share.share_id) for f in share.frame_ids]))
+    def deliveries(self, share: tables.ShareRecord) -> list[tables.DeliveryRecord]:
+        found = list(
+            tables.DeliveryRecord.batch_get([(f, share.share_id) for f in share.frame_ids])
+        )
         found.sort(key=lambda d: share.frame_ids.index(d.frame_id))
         return found
 
-    def delivery(self, frame_id: str, share_id: str) -> DeliveryRecord | None:
+    def delivery(self, frame_id: str, share_id: str) -> tables.DeliveryRecord | None:
         try:
-            return DeliveryRecord.get(frame_id, share_id)
-        except DoesNotExist:
+            return tables.DeliveryRecord.get(frame_id, share_id)
+        except tables.DoesNotExist:
             return None
 
-    def live_on(self, frame_id: str) -> list[DeliveryRecord]:
+    def live_on(self, frame_id: str) -> list[tables.DeliveryRecord]:
         return list(
-            DeliveryRecord.query(frame_id, filter_condition=DeliveryRecord.state.is_in(*LIVE))
+            tables.DeliveryRecord.query(
+                frame_id, filter_condition=tables.DeliveryRecord.state.is_in(*LIVE)
+            )
         )
 
-    def add(self, share: ShareRecord, deliveries: list[DeliveryRecord]) -> None:
+    def add(self, share: tables.ShareRecord, deliveries: list[tables.DeliveryRecord]) -> None:
         share.save()
         for delivery in deliveries:
             delivery.save()
 
     def leave(self, frame_id: str, share_id: str, state: str) -> bool:
         return update_if(
-            DeliveryRecord(frame_id, share_id),
-            [DeliveryRecord.state.set(state)],
-            DeliveryRecord.frame_id.exists() & DeliveryRecord.state.is_in(*LIVE),
+            tables.DeliveryRecord(frame_id, share_id),
+            [tables.DeliveryRecord.state.set(state)],
+            tables.DeliveryRecord.frame_id.exists() & tables.DeliveryRecord.state.is_in(*LIVE),
         )
 
     def attach_file(self, frame_id: str, share_id: str, file: dict[str, Any]) -> bool:
         return update_if(
-            DeliveryRecord(frame_id, share_id),
+            tables.DeliveryRecord(frame_id, share_id),
             [
-                DeliveryRecord.file_key.set(file["key"]),
-                DeliveryRecord.file_sha256.set(file["sha256"]),
-                DeliveryRecord.file_bytes.set(file["bytes"]),
-                DeliveryRecord.thumbnail_key.set(file["thumbnailKey"]),
+                tables.DeliveryRecord.file_key.set(file["key"]),
+                tables.DeliveryRecord.file_sha256.set(file["sha256"]),
+                tables.DeliveryRecord.file_bytes.set(file["bytes"]),
+                tables.DeliveryRecord.thumbnail_key.set(file["thumbnailKey"]),
             ],
-            (DeliveryRecord.state == "queued") & DeliveryRecord.file_key.does_not_exist(),
+            (tables.DeliveryRecord.state == "queued")
+            & tables.DeliveryRecord.file_key.does_not_exist(),
         )
 
     def set_thumbnail(self, share_id: str, key: str) -> None:
         update_if(
-            ShareRecord(share_id),
-            [ShareRecord.thumbnail_key.set(key)],
-            ShareRecord.share_id.exists(),
+            tables.ShareRecord(share_id),
+            [tables.ShareRecord.thumbnail_key.set(key)],
+            tables.ShareRecord.share_id.exists(),
         )
 
-    def purge(self, share: ShareRecord, deliveries: list[DeliveryRecord]) -> None:
+    def purge(self, share: tables.ShareRecord, deliveries: list[tables.DeliveryRecord]) -> None:
         for delivery in deliveries:
             delivery.delete()
         share.delete()
 
 
 class DynamoFriendships:
-    def get(self, user_id: str, other_id: str) -> FriendshipRecord | None:
+    def get(self, user_id: str, other_id: str) -> tables.FriendshipRecord | None:
         try:
-            return FriendshipRecord.get(user_id, other_id, consistent_read=True)
-        except DoesNotExist:
+            return tables.FriendshipRecord.get(user_id, other_id, consistent_read=True)
+        except tables.DoesNotExist:
             return None
 
     def friend_ids(self, user_id: str) -> list[str]:
         return [r.other_id for r in self.of_state(user_id, "friends")]
 
-    def of_state(self, user_id: str, state: str) -> list[FriendshipRecord]:
+    def of_state(self, user_id: str, state: str) -> list[tables.FriendshipRecord]:
         return list(
-            FriendshipRecord.query(user_id, filter_condition=FriendshipRecord.state == state)
+            tables.FriendshipRecord.query(
+                user_id, filter_condition=tables.FriendshipRecord.state == state
+            )
         )
 
-    def request(self, sender: UserRecord, recipient: UserRecord, at: datetime) -> None:
-        with TransactWrite(connection=Connection()) as tx:
+    def request(
+        self, sender: tables.UserRecord, recipient: tables.UserRecord, at: datetime
+    ) -> None:
+        with tables.transaction() as tx:
             tx.save(
-                FriendshipRecord(
+                tables.FriendshipRecord(
                     sender.user_id,
                     recipient.user_id,
                     state="outgoing",
@@ -207,7 +209,7 @@ class DynamoFriendships:
                 )
             )
             tx.save(
-                FriendshipRecord(
+                tables.FriendshipRecord(
                     recipient.user_id,
                     sender.user_id,
                     state="incoming",
@@ -221,39 +223,39 @@ class DynamoFriendships:
     ) -> bool:
         opposite = {"incoming": "outgoing", "outgoing": "incoming"}[expect]
         try:
-            with TransactWrite(connection=Connection()) as tx:
+            with tables.transaction() as tx:
                 for side, state in (
-                    (FriendshipRecord(user_id, other_id), expect),
-                    (FriendshipRecord(other_id, user_id), opposite),
+                    (tables.FriendshipRecord(user_id, other_id), expect),
+                    (tables.FriendshipRecord(other_id, user_id), opposite),
                 ):
-                    condition = FriendshipRecord.state == state
+                    condition = tables.FriendshipRecord.state == state
                     if then is None:
                         tx.delete(side, condition=condition)
                     else:
                         tx.update(
                             side,
                             actions=[
-                                FriendshipRecord.state.set(then),
-                                FriendshipRecord.created_at.set(at),
+                                tables.FriendshipRecord.state.set(then),
+                                tables.FriendshipRecord.created_at.set(at),
                             ],
                             condition=condition,
                         )
-        except TransactWriteError:
+        except tables.TransactWriteError:
             return False
         return True
 
     def unfriend(self, user_id: str, other_id: str) -> None:
         theirs = self.get(other_id, user_id)
-        with TransactWrite(connection=Connection()) as tx:
-            tx.delete(FriendshipRecord(user_id, other_id))
+        with tables.transaction() as tx:
+            tx.delete(tables.FriendshipRecord(user_id, other_id))
             if theirs is not None and theirs.state == "friends":
                 tx.delete(theirs)
 
-    def block(self, user_id: str, other: UserRecord, at: datetime) -> None:
+    def block(self, user_id: str, other: tables.UserRecord, at: datetime) -> None:
         theirs = self.get(other.user_id, user_id)
-        with TransactWrite(connection=Connection()) as tx:
+        with tables.transaction() as tx:
             tx.save(
-                FriendshipRecord(
+                tables.FriendshipRecord(
                     user_id,
                     other.user_id,
                     state="blocked",
@@ -265,42 +267,44 @@ class DynamoFriendships:
                 tx.delete(theirs)
 
     def unblock(self, user_id: str, other_id: str) -> bool:
-        return delete_if(FriendshipRecord(user_id, other_id), FriendshipRecord.state == "blocked")
+        return delete_if(
+            tables.FriendshipRecord(user_id, other_id), tables.FriendshipRecord.state == "blocked"
+        )
 
 
 class DynamoPairingSessions:
-    def open(self, session: PairingSessionRecord) -> bool:
-        return save_if(session, PairingSessionRecord.code.does_not_exist())
+    def open(self, session: tables.PairingSessionRecord) -> bool:
+        return save_if(session, tables.PairingSessionRecord.code.does_not_exist())
 
-    def get(self, code: str) -> PairingSessionRecord | None:
+    def get(self, code: str) -> tables.PairingSessionRecord | None:
         try:
-            return PairingSessionRecord.get(code, consistent_read=True)
-        except DoesNotExist:
+            return tables.PairingSessionRecord.get(code, consistent_read=True)
+        except tables.DoesNotExist:
             return None
 
-    def take(self, session: PairingSessionRecord, frame_id: str) -> bool:
+    def take(self, session: tables.PairingSessionRecord, frame_id: str) -> bool:
         return update_if(
             session,
             [
-                PairingSessionRecord.state.set("claiming"),
-                PairingSessionRecord.frame_id.set(frame_id),
+                tables.PairingSessionRecord.state.set("claiming"),
+                tables.PairingSessionRecord.frame_id.set(frame_id),
             ],
-            PairingSessionRecord.state == "pending",
+            tables.PairingSessionRecord.state == "pending",
         )
 
-    def give_back(self, session: PairingSessionRecord) -> None:
+    def give_back(self, session: tables.PairingSessionRecord) -> None:
         session.update(
             actions=[
-                PairingSessionRecord.state.set("pending"),
-                PairingSessionRecord.frame_id.remove(),
+                tables.PairingSessionRecord.state.set("pending"),
+                tables.PairingSessionRecord.frame_id.remove(),
             ]
         )
 
-    def complete(self, session: PairingSessionRecord, certificate_pem: str) -> None:
+    def complete(self, session: tables.PairingSessionRecord, certificate_pem: str) -> None:
         session.update(
             actions=[
-                PairingSessionRecord.state.set("claimed"),
-                PairingSessionRecord.certificate_pem.set(certificate_pem),
+                tables.PairingSessionRecord.state.set("claimed"),
+                tables.PairingSessionRecord.certificate_pem.set(certificate_pem),
             ]
         )
 

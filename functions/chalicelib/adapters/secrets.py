@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters import aws
 
 _CACHE: dict[str, tuple[float, str]] = {}
 _TTL_SECONDS = 300.0
@@ -17,7 +17,7 @@ def secret_string(secret_id: str) -> str:
     hit = _CACHE.get(secret_id)
     if hit and time.monotonic() - hit[0] < _TTL_SECONDS:
         return hit[1]
-    value: str = client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+    value: str = aws.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
     _CACHE[secret_id] = (time.monotonic(), value)
     return value
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DeleteError, UpdateError
-
-from chalicelib.adapters.tables import RateLimitRecord
+from chalicelib.adapters import tables
 
 REMEMBERED_FOR = timedelta(days=2)
 
@@ -24,11 +22,12 @@ def first_sighting(frame_id: str, event_id: str, *, now: datetime) -> bool:
     """Remember ``event_id`` of ``frame_id``; False when it was already remembered."""
     stamp = int(now.timestamp())
     try:
-        RateLimitRecord(_key(frame_id, event_id)).update(
-            actions=[RateLimitRecord.ttl.set(stamp + int(REMEMBERED_FOR.total_seconds()))],
-            condition=RateLimitRecord.ttl.does_not_exist() | (RateLimitRecord.ttl <= stamp),
+        tables.RateLimitRecord(_key(frame_id, event_id)).update(
+            actions=[tables.RateLimitRecord.ttl.set(stamp + int(REMEMBERED_FOR.total_seconds()))],
+            condition=tables.RateLimitRecord.ttl.does_not_exist()
+            | (tables.RateLimitRecord.ttl <= stamp),
         )
-    except UpdateError as err:
+    except tables.UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
@@ -37,8 +36,10 @@ def first_sighting(frame_id: str, event_id: str, *, now: datetime) -> bool:
 
 def forget(frame_id: str, event_id: str) -> None:
     """Undo :func:`first_sighting` when acting on the event failed: a retry is no duplicate."""
-    with suppress(DeleteError):  # then a retry is taken for a duplicate; the failure is logged
-        RateLimitRecord(_key(frame_id, event_id)).delete()
+    with suppress(
+        tables.DeleteError
+    ):  # then a retry is taken for a duplicate; the failure is logged
+        tables.RateLimitRecord(_key(frame_id, event_id)).delete()
 
 
 def _key(frame_id: str, event_id: str) -> str:

@@ -5,6 +5,11 @@ Table names come from the stage's resource prefix, bound at startup (``bind``, c
 not exist, so nothing can quietly reach a table of another stage. Key schemas and indexes must
 match ``infra/template.json`` exactly (a test checks this). Every access pattern uses a key or
 an index: no model here is ever scanned.
+
+This module is loaded on first use (adapters/__init__.py): it imports PynamoDB, hence botocore.
+So it is also where the rest of the code finds PynamoDB's exceptions and its transactions
+(``tables.DoesNotExist``, ``tables.transaction()``): a module that imported them from PynamoDB
+itself would load the SDK at its own import.
 """
 
 from __future__ import annotations
@@ -20,9 +25,17 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError as DeleteError
+from pynamodb.exceptions import DoesNotExist as DoesNotExist
+from pynamodb.exceptions import PutError as PutError
+from pynamodb.exceptions import TransactWriteError as TransactWriteError
+from pynamodb.exceptions import UpdateError as UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from chalicelib import config
 from chalicelib.adapters import aws
 from chalicelib.config import Settings
 
@@ -402,3 +415,12 @@ def bind(settings: Settings) -> None:
     for model in ALL_MODELS:
         meta: Any = model.Meta  # built by _meta()
         meta.table_name = settings.table_name(meta.table)
+
+
+def transaction() -> TransactWrite:
+    """A write transaction (``with tables.transaction() as tx: tx.save(...)``)."""
+    return TransactWrite(connection=Connection())
+
+
+# The settings bound now (bootstrap.start) and whenever they are bound again (tests).
+config.follow(bind)

@@ -1,4 +1,4 @@
-"""Due-time buckets for scheduled work (see ``TimerRecord``), sharded so no key runs hot.
+"""Due-time buckets for scheduled work (see ``tables.TimerRecord``), sharded so no key runs hot.
 
 ``schedule`` files a piece of work under the day it falls due and one of ``SHARDS`` shards
 (picked from a hash of the timer's sort key, so ``cancel`` finds it again): the partition key is
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.tables import TimerRecord
+from chalicelib.adapters import tables
 from chalicelib.domain.timefmt import iso
 
 FIRST_LOOK_BACK = timedelta(days=2)
@@ -47,14 +47,14 @@ def _bucket(job: str, day: datetime, shard: int) -> str:
 def schedule(job: str, due_at: datetime, ref: dict[str, Any], *, now: datetime) -> None:
     """File work; work already due goes in the current day so the next sweep sees it."""
     sort = _sort(due_at, ref)
-    TimerRecord(
+    tables.TimerRecord(
         _bucket(job, max(due_at, now), shard_of(sort)), sort, job=job, ref=ref, due_at=due_at
     ).save()
 
 
 def cancel(job: str, due_at: datetime, ref: dict[str, Any], *, now: datetime) -> None:
     sort = _sort(due_at, ref)
-    TimerRecord(_bucket(job, max(due_at, now), shard_of(sort)), sort).delete()
+    tables.TimerRecord(_bucket(job, max(due_at, now), shard_of(sort)), sort).delete()
 
 
 def _cursor_key(job: str, shard: int) -> str:
@@ -62,28 +62,28 @@ def _cursor_key(job: str, shard: int) -> str:
 
 
 def _save_cursor(job: str, shard: int, day: datetime, now: datetime) -> None:
-    TimerRecord(
+    tables.TimerRecord(
         _cursor_key(job, shard), "cursor", job=job, ref={"day": _day(day)}, due_at=now
     ).save()
 
 
-def due(job: str, shard: int, now: datetime) -> Iterator[TimerRecord]:
+def due(job: str, shard: int, now: datetime) -> Iterator[tables.TimerRecord]:
     """Every timer of ``job`` in ``shard`` due at ``now``, oldest day first.
 
     The cursor moves past a day only once that day's bucket is seen empty, so work left by an
     interrupted sweep (timers are deleted only once handed to the queue) is found again.
     """
     try:
-        cursor = TimerRecord.get(_cursor_key(job, shard), "cursor").ref["day"]
+        cursor = tables.TimerRecord.get(_cursor_key(job, shard), "cursor").ref["day"]
         day = datetime.strptime(cursor, "%Y-%m-%d").replace(tzinfo=now.tzinfo)
-    except TimerRecord.DoesNotExist:
+    except tables.TimerRecord.DoesNotExist:
         day = (now - FIRST_LOOK_BACK).replace(hour=0, minute=0, second=0, microsecond=0)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     advancing = True
     while day <= today:
         found = False
-        for timer in TimerRecord.query(
-            _bucket(job, day, shard), TimerRecord.sort <= f"{iso(now)}#~"
+        for timer in tables.TimerRecord.query(
+            _bucket(job, day, shard), tables.TimerRecord.sort <= f"{iso(now)}#~"
         ):
             found = True
             yield timer
@@ -94,8 +94,8 @@ def due(job: str, shard: int, now: datetime) -> Iterator[TimerRecord]:
         day += timedelta(days=1)
 
 
-def done(handed_over: Iterable[TimerRecord]) -> None:
+def done(handed_over: Iterable[tables.TimerRecord]) -> None:
     """Forget timers once their work is safely on the queue (25 deletes per request)."""
-    with TimerRecord.batch_write() as batch:
+    with tables.TimerRecord.batch_write() as batch:
         for timer in handed_over:
             batch.delete(timer)

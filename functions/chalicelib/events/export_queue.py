@@ -10,11 +10,12 @@ import logging
 
 from chalice.app import Blueprint, SQSEvent
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, snapstart
 from chalicelib.events.messages import ExportRequest, MalformedMessage
 from chalicelib.services import data_export
 
 config = bootstrap.start()
+snapstart.register()  # SnapStart: the SDK and the tables go into the snapshot
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 

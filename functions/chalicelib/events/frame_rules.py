@@ -13,7 +13,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, snapstart
 from chalicelib.events.frame_messages import (
     MalformedMessage,
     parse_frame_event,
@@ -23,6 +23,7 @@ from chalicelib.events.frame_messages import (
 from chalicelib.services import frame_reports
 
 bootstrap.start()
+snapstart.register()  # SnapStart: the SDK and the tables go into the snapshot
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 

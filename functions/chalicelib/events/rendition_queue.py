@@ -12,11 +12,13 @@ import time
 
 from chalice.app import Blueprint, SQSEvent
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, snapstart
 from chalicelib.events.messages import MalformedMessage, RenderRequest
 from chalicelib.services import delivery_files
 
 config = bootstrap.start()
+# SnapStart: what the first events would load goes into the snapshot.
+snapstart.register(prime_modules=("chalicelib.rendering.rendition",))
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, snapstart
 from chalicelib.domain import jobs
 from chalicelib.services import maintenance
 
 bootstrap.start()
+snapstart.register()  # SnapStart: the SDK and the tables go into the snapshot
 blueprint = Blueprint(__name__)
 
 EVERY_5_MINUTES = Rate(5, unit=Rate.MINUTES)

@@ -14,7 +14,7 @@ from typing import Any
 
 from chalice.app import Blueprint, SQSEvent
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, snapstart
 from chalicelib.events.messages import (
     MalformedMessage,
     SweepShard,
@@ -25,6 +25,7 @@ from chalicelib.events.messages import (
 from chalicelib.services import maintenance
 
 config = bootstrap.start()
+snapstart.register()  # SnapStart: the SDK and the tables go into the snapshot
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 

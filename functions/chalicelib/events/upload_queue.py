@@ -10,11 +10,15 @@ import logging
 
 from chalice.app import Blueprint, SQSEvent
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, snapstart
 from chalicelib.events.messages import MalformedMessage, UploadedObject, uploaded_objects
 from chalicelib.services import images
 
 config = bootstrap.start()
+# SnapStart: what the first events would load goes into the snapshot.
+snapstart.register(
+    prime_modules=("chalicelib.rendering.source", "chalicelib.rendering.rendition", "pillow_heif")
+)
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 

@@ -12,20 +12,8 @@ import logging
 import time
 from contextlib import suppress
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib import bootstrap
-from chalicelib.adapters import media_store, timers
-from chalicelib.adapters.tables import (
-    ActivityRecord,
-    DeliveryRecord,
-    FriendCodeRecord,
-    FriendshipRecord,
-    ImageRecord,
-    ShareRecord,
-    UserEmailRecord,
-    UserRecord,
-)
+from chalicelib.adapters import media_store, tables, timers
 from chalicelib.domain import jobs
 from chalicelib.domain.timefmt import utcnow
 from chalicelib.services import accounts, activity, frames, friends, images, sharing
@@ -38,7 +26,9 @@ def start(user_id: str) -> None:
     """Record the intent (so the job finishes it), then delete."""
     now = utcnow()
     timers.schedule(jobs.FINISH_ACCOUNT_DELETIONS, now, {"userId": user_id}, now=now)
-    UserRecord(user_id).update(actions=[UserRecord.tokens_valid_after.set(int(time.time()) + 1)])
+    tables.UserRecord(user_id).update(
+        actions=[tables.UserRecord.tokens_valid_after.set(int(time.time()) + 1)]
+    )
     run(user_id)
     timers.cancel(jobs.FINISH_ACCOUNT_DELETIONS, now, {"userId": user_id}, now=now)
 
@@ -46,34 +36,34 @@ def start(user_id: str) -> None:
 def run(user_id: str) -> bool:
     """Delete everything of ``user_id``; True when anything was left to delete."""
     try:
-        user: UserRecord | None = UserRecord.get(user_id, consistent_read=True)
-    except DoesNotExist:
+        user: tables.UserRecord | None = tables.UserRecord.get(user_id, consistent_read=True)
+    except tables.DoesNotExist:
         user = None
     accounts.end_sessions(user_id)
     for frame in frames.of_owner(user_id):
         frames.unpair_frame(frame)
     now = utcnow()
     counterparts: set[str] = set()
-    for share in ShareRecord.by_sender.query(user_id):
+    for share in tables.ShareRecord.by_sender.query(user_id):
         for frame_id in share.frame_ids:
             sharing.leave_frame(bootstrap.deps(), frame_id, share.share_id, "removed")
-            with suppress(DoesNotExist):
-                counterparts.add(DeliveryRecord.get(frame_id, share.share_id).frame_owner_id)
-            DeliveryRecord(frame_id, share.share_id).delete()
+            with suppress(tables.DoesNotExist):
+                counterparts.add(tables.DeliveryRecord.get(frame_id, share.share_id).frame_owner_id)
+            tables.DeliveryRecord(frame_id, share.share_id).delete()
         if share.expires_at is not None:
             timers.cancel(
                 jobs.EXPIRE_SHARES, share.expires_at, {"shareId": share.share_id}, now=now
             )
         share.delete()
-    for side in FriendshipRecord.query(user_id):
+    for side in tables.FriendshipRecord.query(user_id):
         counterparts.add(side.other_id)
-        FriendshipRecord(side.other_id, user_id).delete()
+        tables.FriendshipRecord(side.other_id, user_id).delete()
         if side.state == "incoming":
             friends.cancel_stale_timer(bootstrap.deps(), user_id, side.other_id, side.created_at)
         elif side.state == "outgoing":
             friends.cancel_stale_timer(bootstrap.deps(), side.other_id, user_id, side.created_at)
         side.delete()
-    for image in ImageRecord.query(user_id):
+    for image in tables.ImageRecord.query(user_id):
         ref = {"userId": user_id, "imageId": image.image_id}
         timers.cancel(
             jobs.REMOVE_ABANDONED_UPLOADS, image.created_at + images.ABANDONED_AFTER, ref, now=now
@@ -85,8 +75,8 @@ def run(user_id: str) -> bool:
         activity.forget_mentions(other_id, user_id, now)
     for prefix in USER_PREFIXES:
         media_store.delete_prefix(f"{prefix}/{user_id}/")
-    with ActivityRecord.batch_write() as batch:
-        for item in ActivityRecord.query(user_id):
+    with tables.ActivityRecord.batch_write() as batch:
+        for item in tables.ActivityRecord.query(user_id):
             batch.delete(item)
     if user is None:
         return False
@@ -98,9 +88,9 @@ def run(user_id: str) -> bool:
     )
     for address in (user.email, user.pending_email):
         if _owns(address, user_id):
-            UserEmailRecord(address).delete()
+            tables.UserEmailRecord(address).delete()
     if user.friend_code:
-        FriendCodeRecord(user.friend_code).delete()
+        tables.FriendCodeRecord(user.friend_code).delete()
     user.delete()
     log.info("account deleted", extra={"userId": user_id})
     return True
@@ -110,6 +100,6 @@ def _owns(address: str | None, user_id: str) -> bool:
     if address is None:
         return False
     try:
-        return UserEmailRecord.get(address).user_id == user_id
-    except DoesNotExist:
+        return tables.UserEmailRecord.get(address).user_id == user_id
+    except tables.DoesNotExist:
         return False

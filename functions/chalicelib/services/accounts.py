@@ -10,13 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
-
-from chalicelib.adapters import rate_limiter, timers
+from chalicelib.adapters import rate_limiter, tables, timers
 from chalicelib.adapters.conditional import update_if
-from chalicelib.adapters.tables import FriendCodeRecord, SessionRecord, UserEmailRecord, UserRecord
 from chalicelib.config import settings
 from chalicelib.domain import codes, jobs
 from chalicelib.domain.errors import (
@@ -76,7 +71,7 @@ def validate_display_name(value: object) -> str:
     return " ".join(value.split())
 
 
-def profile(user: UserRecord) -> dict[str, Any]:
+def profile(user: tables.UserRecord) -> dict[str, Any]:
     return {
         "userId": user.user_id,
         "email": user.email,
@@ -91,7 +86,9 @@ def profile(user: UserRecord) -> dict[str, Any]:
     }
 
 
-def register(email: str, password: str, display_name: str, *, source: str) -> UserRecord | None:
+def register(
+    email: str, password: str, display_name: str, *, source: str
+) -> tables.UserRecord | None:
     """Create an unverified account and mail its verification link.
 
     The caller's answer must not depend on whether the address already has an account (that
@@ -123,7 +120,7 @@ def register(email: str, password: str, display_name: str, *, source: str) -> Us
     if existing is not None:
         _notice_signup_attempt(existing, now)
         return None
-    user = UserRecord(
+    user = tables.UserRecord(
         new_id("usr"),
         email=address,
         display_name=name,
@@ -133,17 +130,17 @@ def register(email: str, password: str, display_name: str, *, source: str) -> Us
         friend_code=codes.new_code(),
     )
     try:
-        with TransactWrite(connection=Connection()) as tx:
+        with tables.transaction() as tx:
             tx.save(
-                UserEmailRecord(address, user_id=user.user_id),
-                condition=UserEmailRecord.email.does_not_exist(),
+                tables.UserEmailRecord(address, user_id=user.user_id),
+                condition=tables.UserEmailRecord.email.does_not_exist(),
             )
             tx.save(
-                FriendCodeRecord(user.friend_code, user_id=user.user_id),
-                condition=FriendCodeRecord.code.does_not_exist(),
+                tables.FriendCodeRecord(user.friend_code, user_id=user.user_id),
+                condition=tables.FriendCodeRecord.code.does_not_exist(),
             )
-            tx.save(user, condition=UserRecord.user_id.does_not_exist())
-    except TransactWriteError:  # a race for the address (or, once in 10^12, the code)
+            tx.save(user, condition=tables.UserRecord.user_id.does_not_exist())
+    except tables.TransactWriteError:  # a race for the address (or, once in 10^12, the code)
         raced = _user_by_email(address)
         if raced is not None:
             _notice_signup_attempt(raced, now)
@@ -158,22 +155,22 @@ def register(email: str, password: str, display_name: str, *, source: str) -> Us
     return user
 
 
-def _notice_signup_attempt(user: UserRecord, now: datetime) -> None:
+def _notice_signup_attempt(user: tables.UserRecord, now: datetime) -> None:
     """Tell an address's owner that someone tried to sign up with it: at most once a day.
 
     The conditional write makes "once a day" hold under concurrent attempts too.
     """
     if not update_if(
         user,
-        [UserRecord.signup_attempt_mailed_at.set(now)],
-        UserRecord.signup_attempt_mailed_at.does_not_exist()
-        | (UserRecord.signup_attempt_mailed_at <= now - SIGNUP_NOTICE_INTERVAL),
+        [tables.UserRecord.signup_attempt_mailed_at.set(now)],
+        tables.UserRecord.signup_attempt_mailed_at.does_not_exist()
+        | (tables.UserRecord.signup_attempt_mailed_at <= now - SIGNUP_NOTICE_INTERVAL),
     ):
         return
     emails.signup_attempt(user.email, user.display_name)
 
 
-def _send_verification(user: UserRecord) -> None:
+def _send_verification(user: tables.UserRecord) -> None:
     """The confirmation link works as long as the unconfirmed account is kept, and the mail
     says until when; past that the account is due for removal and nothing is sent."""
     deadline = user.created_at + UNVERIFIED_LIFETIME
@@ -189,13 +186,13 @@ def _send_verification(user: UserRecord) -> None:
 def verify_email(token: str) -> None:
     claims = tokens.read_link_token(token, "verify")
     try:
-        user = UserRecord.get(claims["sub"])
-    except DoesNotExist as err:
+        user = tables.UserRecord.get(claims["sub"])
+    except tables.DoesNotExist as err:
         raise ValidationFailed("This link is not valid or has expired.", field="token") from err
     if user.email != claims.get("email"):
         raise ValidationFailed("This link is not valid or has expired.", field="token")
     if not user.verified:
-        user.update(actions=[UserRecord.verified.set(True)])
+        user.update(actions=[tables.UserRecord.verified.set(True)])
 
 
 def resend_verification(email: str) -> None:
@@ -213,17 +210,17 @@ def resend_verification(email: str) -> None:
         _send_verification(user)
 
 
-def _user_by_email(address: str) -> UserRecord | None:
+def _user_by_email(address: str) -> tables.UserRecord | None:
     try:
-        user_id = UserEmailRecord.get(address).user_id
-        return UserRecord.get(user_id)
-    except DoesNotExist:
+        user_id = tables.UserEmailRecord.get(address).user_id
+        return tables.UserRecord.get(user_id)
+    except tables.DoesNotExist:
         return None
 
 
 def login(
     email: str, password: str, *, source: str, user_agent: str | None
-) -> tuple[Session, UserRecord]:
+) -> tuple[Session, tables.UserRecord]:
     address = normalise_email(email)
     if len(password) > passwords.MAX_LENGTH:
         raise InvalidCredentials("The e-mail address or password is wrong.")
@@ -251,18 +248,18 @@ def login(
     return _start_session(user.user_id, user_agent), user
 
 
-def _note_browser(user: UserRecord, user_agent: str | None) -> None:
+def _note_browser(user: tables.UserRecord, user_agent: str | None) -> None:
     """Mail the owner when an account signs in from a browser it has not used before."""
     seen = list(user.known_browsers or [])
     fingerprint = _hash(user_agent or "unknown")[:16]
     if fingerprint in seen:
         return
-    user.update(actions=[UserRecord.known_browsers.set([*seen, fingerprint][-20:])])
+    user.update(actions=[tables.UserRecord.known_browsers.set([*seen, fingerprint][-20:])])
     if seen:  # the first browser is the one the account was made with
         emails.new_sign_in(user.email, user.display_name, (user_agent or "unknown browser")[:200])
 
 
-def password_fingerprint(user: UserRecord) -> str:
+def password_fingerprint(user: tables.UserRecord) -> str:
     """Changes with the password: binds a mailed link to the password it was sent under."""
     return _hash(user.password_hash)[:16]
 
@@ -275,7 +272,7 @@ def _start_session(user_id: str, user_agent: str | None) -> Session:
     now = utcnow()
     expires = now + timedelta(days=settings().refresh_token_days)
     secret = secrets.token_urlsafe(32)
-    record = SessionRecord(
+    record = tables.SessionRecord(
         new_id("ses"),
         user_id=user_id,
         token_hash=_hash(secret),
@@ -284,7 +281,7 @@ def _start_session(user_id: str, user_agent: str | None) -> Session:
         ttl=int(expires.timestamp()),
         user_agent=(user_agent or "")[:200] or None,
     )
-    record.save(condition=SessionRecord.session_id.does_not_exist())
+    record.save(condition=tables.SessionRecord.session_id.does_not_exist())
     return Session(
         tokens.access_token(user_id, record.session_id),
         f"{record.session_id}.{secret}",
@@ -304,19 +301,20 @@ def refresh(refresh_token: str) -> Session:
     session_id, secret = _split_refresh(refresh_token)
     ended = Unauthorized("Your session has ended. Please log in again.")
     try:
-        record = SessionRecord.get(session_id, consistent_read=True)
-    except DoesNotExist as err:
+        record = tables.SessionRecord.get(session_id, consistent_read=True)
+    except tables.DoesNotExist as err:
         raise ended from err
     if record.revoked or record.expires_at <= utcnow():
         raise ended
     if not secrets.compare_digest(record.token_hash, _hash(secret)):
-        record.update(actions=[SessionRecord.revoked.set(True)])
+        record.update(actions=[tables.SessionRecord.revoked.set(True)])
         raise ended
     new_secret = secrets.token_urlsafe(32)
     if not update_if(
         record,
-        [SessionRecord.token_hash.set(_hash(new_secret))],
-        (SessionRecord.token_hash == _hash(secret)) & (SessionRecord.revoked == False),  # noqa: E712
+        [tables.SessionRecord.token_hash.set(_hash(new_secret))],
+        (tables.SessionRecord.token_hash == _hash(secret))
+        & (tables.SessionRecord.revoked == False),  # noqa: E712
     ):
         raise ended  # a concurrent refresh won: this token is now a reused one
     return Session(
@@ -329,8 +327,8 @@ def refresh(refresh_token: str) -> Session:
 def logout(refresh_token: str) -> None:
     session_id, secret = _split_refresh(refresh_token)
     try:
-        record = SessionRecord.get(session_id)
-    except DoesNotExist:
+        record = tables.SessionRecord.get(session_id)
+    except tables.DoesNotExist:
         return
     if secrets.compare_digest(record.token_hash, _hash(secret)):
         record.delete()
@@ -339,7 +337,7 @@ def logout(refresh_token: str) -> None:
 def end_sessions(user_id: str) -> int:
     """Revoke every refresh family of a user; access tokens die through tokens_valid_after."""
     ended = 0
-    for record in SessionRecord.by_user.query(user_id):
+    for record in tables.SessionRecord.by_user.query(user_id):
         record.delete()
         ended += 1
     return ended
@@ -355,9 +353,9 @@ def authenticate(access_token: str) -> str:
     claims = tokens.read_access_token(access_token)
     ended = Unauthorized("Your session has ended. Please log in again.")
     try:
-        user = UserRecord.get(claims["sub"])
-        session = SessionRecord.get(str(claims.get("sid")))
-    except DoesNotExist as err:
+        user = tables.UserRecord.get(claims["sub"])
+        session = tables.SessionRecord.get(str(claims.get("sid")))
+    except tables.DoesNotExist as err:
         raise ended from err
     if claims["iat"] < user.tokens_valid_after or session.user_id != user.user_id:
         raise ended
@@ -390,27 +388,27 @@ def confirm_password_reset(token: str, password: str) -> None:
     claims = tokens.read_link_token(token, "reset")
     new_password = passwords.check_strength(password)
     try:
-        user = UserRecord.get(claims["sub"], consistent_read=True)
-    except DoesNotExist as err:
+        user = tables.UserRecord.get(claims["sub"], consistent_read=True)
+    except tables.DoesNotExist as err:
         raise ValidationFailed("This link is not valid or has expired.", field="token") from err
     # The fingerprint of the old hash makes the link single-use: any password change kills it.
     if claims.get("pwf") != password_fingerprint(user):
         raise ValidationFailed("This link has already been used.", field="token")
     _set_password(user, new_password)
     if not user.verified:  # following a mailed link proves the address
-        user.update(actions=[UserRecord.verified.set(True)])
+        user.update(actions=[tables.UserRecord.verified.set(True)])
 
 
 def change_password(user_id: str, current: str, new: str, *, user_agent: str | None) -> Session:
     """Set a new password, end every session, and start a fresh one for the caller."""
-    user = UserRecord.get(user_id, consistent_read=True)
+    user = tables.UserRecord.get(user_id, consistent_read=True)
     if not passwords.verify(user.password_hash, current):
         raise Forbidden("The current password is wrong.", field="currentPassword")
     _set_password(user, passwords.check_strength(new, field="newPassword"))
     return _start_session(user_id, user_agent)
 
 
-def _set_password(user: UserRecord, password: str) -> None:
+def _set_password(user: tables.UserRecord, password: str) -> None:
     """New password, every session ended, and any pending address change cancelled.
 
     Whoever asked for the change may have done it with a session this password change is
@@ -418,9 +416,9 @@ def _set_password(user: UserRecord, password: str) -> None:
     """
     user.update(
         actions=[
-            UserRecord.password_hash.set(passwords.hash_password(password)),
-            UserRecord.tokens_valid_after.set(int(time.time())),
-            UserRecord.pending_email.remove(),
+            tables.UserRecord.password_hash.set(passwords.hash_password(password)),
+            tables.UserRecord.tokens_valid_after.set(int(time.time())),
+            tables.UserRecord.pending_email.remove(),
         ]
     )
     end_sessions(user.user_id)

@@ -10,11 +10,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib.adapters import media_store
+from chalicelib.adapters import media_store, tables
 from chalicelib.adapters.conditional import save_if
-from chalicelib.adapters.tables import ActivityRecord
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.timefmt import iso
 from chalicelib.services import paging
@@ -24,17 +21,17 @@ COUNTERS = ("sent", "received", "displayed")
 
 
 def count(user_id: str, counter: str, now: datetime, amount: int = 1) -> None:
-    attr = getattr(ActivityRecord, counter)
-    ActivityRecord(user_id, f"day#{now:%Y-%m-%d}").update(
+    attr = getattr(tables.ActivityRecord, counter)
+    tables.ActivityRecord(user_id, f"day#{now:%Y-%m-%d}").update(
         actions=[
             attr.add(amount),
-            ActivityRecord.ttl.set(int((now + timedelta(days=FEED_DAYS + 2)).timestamp())),
+            tables.ActivityRecord.ttl.set(int((now + timedelta(days=FEED_DAYS + 2)).timestamp())),
         ]
     )
 
 
 def record(user_id: str, kind: str, now: datetime, **detail: Any) -> None:
-    ActivityRecord(
+    tables.ActivityRecord(
         user_id,
         f"feed#{iso(now)}#{secrets.token_hex(4)}",
         kind=kind,
@@ -47,8 +44,8 @@ def days(user_id: str, now: datetime, span: int = 30) -> list[dict[str, Any]]:
     first = (now - timedelta(days=span - 1)).strftime("%Y-%m-%d")
     found = {
         r.sk.removeprefix("day#"): r
-        for r in ActivityRecord.query(
-            user_id, ActivityRecord.sk.between(f"day#{first}", f"day#{now:%Y-%m-%d}")
+        for r in tables.ActivityRecord.query(
+            user_id, tables.ActivityRecord.sk.between(f"day#{first}", f"day#{now:%Y-%m-%d}")
         )
     }
     out = []
@@ -72,9 +69,9 @@ def recent(user_id: str, now: datetime, limit: int = 20) -> list[dict[str, Any]]
     oldest = iso(now - timedelta(days=FEED_DAYS))
     return [
         _shown(r.kind, r.sk, dict(r.detail or {}))
-        for r in ActivityRecord.query(
+        for r in tables.ActivityRecord.query(
             user_id,
-            ActivityRecord.sk.between(f"feed#{oldest}", "feed#~"),
+            tables.ActivityRecord.sk.between(f"feed#{oldest}", "feed#~"),
             scan_index_forward=False,
             limit=limit,
         )
@@ -85,8 +82,8 @@ def forget_mentions(user_id: str, other_id: str, now: datetime) -> int:
     """Delete the entries of ``user_id``'s feed that name ``other_id`` (a deleted account)."""
     oldest = iso(now - timedelta(days=FEED_DAYS))
     gone = 0
-    for item in ActivityRecord.query(
-        user_id, ActivityRecord.sk.between(f"feed#{oldest}", "feed#~")
+    for item in tables.ActivityRecord.query(
+        user_id, tables.ActivityRecord.sk.between(f"feed#{oldest}", "feed#~")
     ):
         if (item.detail or {}).get("userId") == other_id:
             item.delete()
@@ -104,8 +101,8 @@ _ENTRY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#[0-9a-f]{8}$")
 def _seen_at(user_id: str) -> str:
     """The newest feed entry the user has seen ("" when none)."""
     try:
-        return ActivityRecord.get(user_id, _SEEN).seen_at or ""
-    except DoesNotExist:
+        return tables.ActivityRecord.get(user_id, _SEEN).seen_at or ""
+    except tables.DoesNotExist:
         return ""
 
 
@@ -113,9 +110,9 @@ def notifications(user_id: str, now: datetime, limit: int, cursor: str | None) -
     """One page of the feed, newest first, each entry saying whether it is new to the user."""
     oldest = iso(now - timedelta(days=FEED_DAYS))
     seen = _seen_at(user_id)
-    page = ActivityRecord.query(
+    page = tables.ActivityRecord.query(
         user_id,
-        ActivityRecord.sk.between(f"feed#{oldest}", "feed#~"),
+        tables.ActivityRecord.sk.between(f"feed#{oldest}", "feed#~"),
         scan_index_forward=False,
         limit=limit,
         last_evaluated_key=paging.decode(cursor, owner_attribute="user_id", owner=user_id),
@@ -139,9 +136,9 @@ def unseen(user_id: str, now: datetime) -> int:
     after = max(oldest, f"feed#{seen}~" if seen else oldest)
     return sum(
         1
-        for _ in ActivityRecord.query(
+        for _ in tables.ActivityRecord.query(
             user_id,
-            ActivityRecord.sk.between(after, "feed#~"),
+            tables.ActivityRecord.sk.between(after, "feed#~"),
             limit=UNSEEN_SHOWN + 1,
             attributes_to_get=["sk"],
         )
@@ -154,6 +151,6 @@ def mark_seen(user_id: str, up_to: str) -> None:
     if not _ENTRY.match(up_to):
         raise ValidationFailed("upTo must be the id of a notification.", field="upTo")
     save_if(
-        ActivityRecord(user_id, _SEEN, seen_at=up_to),
-        ActivityRecord.seen_at.does_not_exist() | (ActivityRecord.seen_at < up_to),
+        tables.ActivityRecord(user_id, _SEEN, seen_at=up_to),
+        tables.ActivityRecord.seen_at.does_not_exist() | (tables.ActivityRecord.seen_at < up_to),
     )

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.tables import UserRecord
+from chalicelib.adapters import tables
 from chalicelib.domain.timefmt import utcnow
 from chalicelib.services import activity, frames
 
 
 def summary(user_id: str) -> dict[str, Any]:
     now = utcnow()
-    user = UserRecord.get(user_id)
+    user = tables.UserRecord.get(user_id)
     mine = frames.of_owner(user_id)
     days = activity.days(user_id, now)
     return {

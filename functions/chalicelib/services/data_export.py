@@ -12,14 +12,7 @@ import zipfile
 from typing import Any
 
 from chalicelib import bootstrap
-from chalicelib.adapters import media_store, queues, rate_limiter
-from chalicelib.adapters.tables import (
-    DeliveryRecord,
-    FrameRecord,
-    ImageRecord,
-    ShareRecord,
-    UserRecord,
-)
+from chalicelib.adapters import media_store, queues, rate_limiter, tables
 from chalicelib.config import settings
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.timefmt import iso, utcnow
@@ -42,13 +35,13 @@ def request(user_id: str) -> str:
     return export_id
 
 
-def _document(user: UserRecord) -> dict[str, Any]:
+def _document(user: tables.UserRecord) -> dict[str, Any]:
     uid = user.user_id
     return {
         "exportedAt": iso(utcnow()),
         "profile": accounts.profile(user),
-        "photos": [images.describe(i) | {"urls": None} for i in ImageRecord.query(uid)],
-        "frames": [frames.describe(f) for f in FrameRecord.by_owner.query(uid)],
+        "photos": [images.describe(i) | {"urls": None} for i in tables.ImageRecord.query(uid)],
+        "frames": [frames.describe(f) for f in tables.FrameRecord.by_owner.query(uid)],
         "friends": friends.listing(bootstrap.deps(), uid, "friends"),
         "friendRequests": {
             "incoming": friends.listing(bootstrap.deps(), uid, "incoming"),
@@ -64,7 +57,7 @@ def _document(user: UserRecord) -> dict[str, Any]:
                 "createdAt": s.created_at,
                 "expiresAt": iso(s.expires_at) if s.expires_at else None,
             }
-            for s in ShareRecord.by_sender.query(uid)
+            for s in tables.ShareRecord.by_sender.query(uid)
         ],
         "photosReceived": [
             {
@@ -74,15 +67,15 @@ def _document(user: UserRecord) -> dict[str, Any]:
                 "state": d.state,
                 "sentAt": iso(d.sent_at),
             }
-            for d in DeliveryRecord.by_owner.query(uid)
+            for d in tables.DeliveryRecord.by_owner.query(uid)
         ],
     }
 
 
 def build(user_id: str, export_id: str) -> bool:
     try:
-        user = UserRecord.get(user_id)
-    except UserRecord.DoesNotExist:
+        user = tables.UserRecord.get(user_id)
+    except tables.UserRecord.DoesNotExist:
         return False
     document = _document(user)
     for photo in document["photos"]:
@@ -98,7 +91,7 @@ def build(user_id: str, export_id: str) -> bool:
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive,
     ):
         archive.writestr("shareframe.json", json.dumps(document, indent=2))
-        for photo in ImageRecord.query(user_id):
+        for photo in tables.ImageRecord.query(user_id):
             if photo.state != "ready":
                 continue
             extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(

@@ -16,9 +16,8 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.adapters import seen_events, timers
+from chalicelib.adapters import seen_events, tables, timers
 from chalicelib.adapters.conditional import update_if
-from chalicelib.adapters.tables import DeliveryRecord, FrameRecord, UserRecord
 from chalicelib.domain import jobs, sharing
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.timefmt import iso, parse_iso, utcnow
@@ -89,7 +88,7 @@ def _act(event: FrameEvent) -> str:
             },
         )
     if event.type == "update_requested":  # the owner pressed "update" on the frame's dashboard
-        frame = FrameRecord.get(frame_id)
+        frame = tables.FrameRecord.get(frame_id)
         with suppress(Conflict):
             releases.request_update(frame)
             frame_sync.publish(frame_id)
@@ -109,8 +108,8 @@ def _resync(event: FrameEvent) -> str:
     most 2 x RESYNC_BUDGET writes and RESYNC_BUDGET publishes a minute.
     """
     try:
-        frame = FrameRecord.get(event.frame_id)
-    except FrameRecord.DoesNotExist:
+        frame = tables.FrameRecord.get(event.frame_id)
+    except tables.FrameRecord.DoesNotExist:
         return "ignored: unknown frame"
     window = int(utcnow().timestamp()) // RESYNC_WINDOW_SECONDS
     if frame.resync_window == window and (frame.resync_count or 0) >= RESYNC_BUDGET:
@@ -125,17 +124,21 @@ def _resync(event: FrameEvent) -> str:
     return _once(event, republish)
 
 
-def _take_resync(frame: FrameRecord, window: int) -> bool:
+def _take_resync(frame: tables.FrameRecord, window: int) -> bool:
     """Count one resync in the frame's window: the same window's count, or a new window."""
     attempts: tuple[tuple[list[Action], Condition], ...] = (
         (
-            [FrameRecord.resync_count.add(1)],
-            (FrameRecord.resync_window == window) & (FrameRecord.resync_count < RESYNC_BUDGET),
+            [tables.FrameRecord.resync_count.add(1)],
+            (tables.FrameRecord.resync_window == window)
+            & (tables.FrameRecord.resync_count < RESYNC_BUDGET),
         ),
         (
-            [FrameRecord.resync_window.set(window), FrameRecord.resync_count.set(1)],
-            FrameRecord.frame_id.exists()
-            & (FrameRecord.resync_window.does_not_exist() | (FrameRecord.resync_window < window)),
+            [tables.FrameRecord.resync_window.set(window), tables.FrameRecord.resync_count.set(1)],
+            tables.FrameRecord.frame_id.exists()
+            & (
+                tables.FrameRecord.resync_window.does_not_exist()
+                | (tables.FrameRecord.resync_window < window)
+            ),
         ),
     )
     return any(update_if(frame, actions, condition) for actions, condition in attempts)
@@ -144,22 +147,22 @@ def _take_resync(frame: FrameRecord, window: int) -> bool:
 def _advance(frame_id: str, share_id: str, state: str, at: datetime) -> str:
     allowed = [s for s in ("queued", "delivered", "displayed") if sharing.advances(s, state)]
     try:  # a repeated or stale receipt costs a read, not a (failed conditional) write
-        if DeliveryRecord.get(frame_id, share_id).state not in allowed:
+        if tables.DeliveryRecord.get(frame_id, share_id).state not in allowed:
             return "ignored: not a forward step"
-    except DeliveryRecord.DoesNotExist:
+    except tables.DeliveryRecord.DoesNotExist:
         return "ignored: not a forward step"
-    actions: list[Action] = [DeliveryRecord.state.set(state)]
+    actions: list[Action] = [tables.DeliveryRecord.state.set(state)]
     if state == "delivered":
-        actions.append(DeliveryRecord.delivered_at.set(at))
+        actions.append(tables.DeliveryRecord.delivered_at.set(at))
     else:
         actions += [
-            DeliveryRecord.displayed_at.set(at),
-            DeliveryRecord.delivered_at.set(DeliveryRecord.delivered_at | at),
+            tables.DeliveryRecord.displayed_at.set(at),
+            tables.DeliveryRecord.delivered_at.set(tables.DeliveryRecord.delivered_at | at),
         ]
     if not update_if(
-        DeliveryRecord(frame_id, share_id),
+        tables.DeliveryRecord(frame_id, share_id),
         actions,
-        DeliveryRecord.frame_id.exists() & DeliveryRecord.state.is_in(*allowed),
+        tables.DeliveryRecord.frame_id.exists() & tables.DeliveryRecord.state.is_in(*allowed),
     ):
         return "ignored: not a forward step"
     log.info("delivery advanced", extra={"frameId": frame_id, "shareId": share_id, "state": state})
@@ -170,11 +173,11 @@ def _advance(frame_id: str, share_id: str, state: str, at: datetime) -> str:
 
 def _displayed(frame_id: str, share_id: str, at: datetime) -> None:
     """The first time a photo is on a wall: count it, tell the sender's feed, maybe mail."""
-    delivery = DeliveryRecord.get(frame_id, share_id)
+    delivery = tables.DeliveryRecord.get(frame_id, share_id)
     activity.count(delivery.sender_id, "displayed", at)
     try:
-        frame_name = FrameRecord.get(frame_id).name
-    except FrameRecord.DoesNotExist:
+        frame_name = tables.FrameRecord.get(frame_id).name
+    except tables.FrameRecord.DoesNotExist:
         return
     activity.record(
         delivery.sender_id,
@@ -185,7 +188,7 @@ def _displayed(frame_id: str, share_id: str, at: datetime) -> None:
         thumbnailKey=delivery.thumbnail_key,
     )
     if delivery.sender_id != delivery.frame_owner_id:
-        notifications.photo_displayed(UserRecord.get(delivery.sender_id), frame_name)
+        notifications.photo_displayed(tables.UserRecord.get(delivery.sender_id), frame_name)
 
 
 def handle_status(status: FrameStatus) -> str:
@@ -197,7 +200,7 @@ def handle_status(status: FrameStatus) -> str:
     frame_id = status.frame_id
     if not status.online:
         return "ignored: presence comes from lifecycle events"
-    reported: dict[str, Any] = {  # FrameRecord attribute -> value, for what the frame said
+    reported: dict[str, Any] = {  # tables.FrameRecord attribute -> value, for what the frame said
         name: value
         for name, value in (
             ("firmware", status.firmware),
@@ -212,21 +215,21 @@ def handle_status(status: FrameStatus) -> str:
     if unchanged is not None:  # nothing to write; what it missed still reaches it
         _catch_up(unchanged)
         return "ignored: unchanged"
-    actions: list[Action] = [FrameRecord.last_seen_at.set(utcnow())]
-    actions += [getattr(FrameRecord, name).set(value) for name, value in reported.items()]
-    frame = FrameRecord(frame_id)
+    actions: list[Action] = [tables.FrameRecord.last_seen_at.set(utcnow())]
+    actions += [getattr(tables.FrameRecord, name).set(value) for name, value in reported.items()]
+    frame = tables.FrameRecord(frame_id)
     # The update returns the whole record (ALL_NEW): no second read below.
-    if not update_if(frame, actions, FrameRecord.frame_id.exists()):
+    if not update_if(frame, actions, tables.FrameRecord.frame_id.exists()):
         return "ignored: unknown frame"
     _catch_up(frame)
     return "seen"
 
 
-def _stored_if_repeated(frame_id: str, reported: dict[str, Any]) -> FrameRecord | None:
+def _stored_if_repeated(frame_id: str, reported: dict[str, Any]) -> tables.FrameRecord | None:
     """The stored frame when the status says nothing new and was written recently, else None."""
     try:
-        stored = FrameRecord.get(frame_id)
-    except FrameRecord.DoesNotExist:
+        stored = tables.FrameRecord.get(frame_id)
+    except tables.FrameRecord.DoesNotExist:
         return None
     if stored.last_seen_at is None or utcnow() - stored.last_seen_at >= STATUS_REWRITE_AFTER:
         return None
@@ -245,15 +248,21 @@ def handle_presence(presence: FramePresence) -> str:
     frame_id, stamp = presence.frame_id, presence.timestamp_ms
     online = presence.connected
     now = utcnow()
-    actions: list[Action] = [FrameRecord.online.set(online), FrameRecord.presence_at.set(stamp)]
+    actions: list[Action] = [
+        tables.FrameRecord.online.set(online),
+        tables.FrameRecord.presence_at.set(stamp),
+    ]
     if online:
-        actions.append(FrameRecord.last_seen_at.set(now))
-    frame = FrameRecord(frame_id)
+        actions.append(tables.FrameRecord.last_seen_at.set(now))
+    frame = tables.FrameRecord(frame_id)
     if not update_if(
         frame,
         actions,
-        FrameRecord.frame_id.exists()
-        & (FrameRecord.presence_at.does_not_exist() | (FrameRecord.presence_at < stamp)),
+        tables.FrameRecord.frame_id.exists()
+        & (
+            tables.FrameRecord.presence_at.does_not_exist()
+            | (tables.FrameRecord.presence_at < stamp)
+        ),
     ):
         return "ignored: unknown frame or late event"
     if online:
@@ -269,7 +278,7 @@ def handle_presence(presence: FramePresence) -> str:
     return "offline"
 
 
-def needs_offline_notice(frame: FrameRecord, now: datetime) -> bool:
+def needs_offline_notice(frame: tables.FrameRecord, now: datetime) -> bool:
     """Offline for longer than the grace period (a notice may be due, unless sent already)."""
     last = frame.last_seen_at or frame.created_at
     return not frame.online and now - last >= OFFLINE_NOTICE_AFTER
@@ -287,9 +296,9 @@ def notify_offline(deps: Deps, frame_id: str) -> bool:
     last = frame.last_seen_at or frame.created_at
     if not update_if(  # one notice per silence, however many timers point at it
         frame,
-        [FrameRecord.offline_notice_for.set(iso(last))],
-        FrameRecord.offline_notice_for.does_not_exist()
-        | (FrameRecord.offline_notice_for != iso(last)),
+        [tables.FrameRecord.offline_notice_for.set(iso(last))],
+        tables.FrameRecord.offline_notice_for.does_not_exist()
+        | (tables.FrameRecord.offline_notice_for != iso(last)),
     ):
         return False
     owner = deps.users.get(frame.owner_id)
@@ -298,7 +307,7 @@ def notify_offline(deps: Deps, frame_id: str) -> bool:
     return True
 
 
-def _catch_up(frame: FrameRecord) -> None:
+def _catch_up(frame: tables.FrameRecord) -> None:
     """A frame that reports in or (re)connects learns what it missed: a desired state IoT Core
     refused (``frame_sync.publish``), or a release published while it was away."""
     missed_state = frame.publish_failed_at is not None

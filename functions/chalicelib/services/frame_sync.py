@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import frame_protocol
-from chalicelib.adapters import frame_channel, media_store
+from chalicelib.adapters import frame_channel, media_store, tables
 from chalicelib.adapters.conditional import update_if
-from chalicelib.adapters.tables import DeliveryRecord, FrameRecord
 from chalicelib.config import settings
 from chalicelib.domain import desired_state
 from chalicelib.domain.frame_settings import FrameSettings
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 LIVE_STATES = ("queued", "delivered", "displayed")
 
 
-def frame_settings(frame: FrameRecord) -> FrameSettings:
+def frame_settings(frame: tables.FrameRecord) -> FrameSettings:
     return FrameSettings(
         name=frame.name,
         panel=frame.panel,
@@ -54,20 +53,23 @@ def live_items(frame_id: str) -> list[desired_state.Item]:
             bytes=int(d.file_bytes or 0),
             state=d.state,
         )
-        for d in DeliveryRecord.query(
-            frame_id, filter_condition=DeliveryRecord.state.is_in(*LIVE_STATES)
+        for d in tables.DeliveryRecord.query(
+            frame_id, filter_condition=tables.DeliveryRecord.state.is_in(*LIVE_STATES)
         )
         if d.file_key is not None
     ]
 
 
-def _take_next_version(frame_id: str) -> FrameRecord | None:
+def _take_next_version(frame_id: str) -> tables.FrameRecord | None:
     """Increment the frame's state version (and forget a failed publish: this one supersedes
     it); the update returns the whole record (ALL_NEW), so publishing needs no second read.
     None when the frame no longer exists."""
-    frame = FrameRecord(frame_id)
-    actions = [FrameRecord.state_version.add(1), FrameRecord.publish_failed_at.remove()]
-    if not update_if(frame, actions, FrameRecord.frame_id.exists()):
+    frame = tables.FrameRecord(frame_id)
+    actions = [
+        tables.FrameRecord.state_version.add(1),
+        tables.FrameRecord.publish_failed_at.remove(),
+    ]
+    if not update_if(frame, actions, tables.FrameRecord.frame_id.exists()):
         return None
     return frame
 
@@ -88,7 +90,7 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
     firmware = releases.desired_firmware(frame)
     published = releases.offer_key(firmware["version"], firmware["install"]) if firmware else None
     if published != frame.published_firmware:
-        attr = FrameRecord.published_firmware
+        attr = tables.FrameRecord.published_firmware
         frame.update(actions=[attr.set(published) if published else attr.remove()])
     items = desired_state.active_items(live_items(frame_id), moment, settings().max_items_per_frame)
 
@@ -110,7 +112,11 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
     try:
         size = _publish_checked(frame_id, message)
     except frame_channel.PublishFailed as err:
-        update_if(frame, [FrameRecord.publish_failed_at.set(moment)], FrameRecord.frame_id.exists())
+        update_if(
+            frame,
+            [tables.FrameRecord.publish_failed_at.set(moment)],
+            tables.FrameRecord.frame_id.exists(),
+        )
         log.warning("desired state not published", extra={"frameId": frame_id, "error": str(err)})
         return 0
     if size is None:

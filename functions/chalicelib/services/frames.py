@@ -5,17 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib import rendering
-from chalicelib.adapters import iot_registry, timers
+from chalicelib.adapters import iot_registry, tables, timers
 from chalicelib.adapters.conditional import delete_if
-from chalicelib.adapters.tables import (
-    DeliveryRecord,
-    FrameRecord,
-    PairingSessionRecord,
-    ShareRecord,
-)
 from chalicelib.domain import jobs
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.frame_settings import apply_changes
@@ -26,7 +18,7 @@ from chalicelib.services import frame_sync
 log = logging.getLogger(__name__)
 
 
-def describe(frame: FrameRecord) -> dict[str, Any]:
+def describe(frame: tables.FrameRecord) -> dict[str, Any]:
     return {
         "frameId": frame.frame_id,
         "name": frame.name,
@@ -55,16 +47,16 @@ def describe(frame: FrameRecord) -> dict[str, Any]:
     }
 
 
-def find(frame_id: str) -> FrameRecord | None:
+def find(frame_id: str) -> tables.FrameRecord | None:
     if not is_id(frame_id, "frm"):
         return None
     try:
-        return FrameRecord.get(frame_id)
-    except DoesNotExist:
+        return tables.FrameRecord.get(frame_id)
+    except tables.DoesNotExist:
         return None
 
 
-def owned(user_id: str, frame_id: str) -> FrameRecord:
+def owned(user_id: str, frame_id: str) -> tables.FrameRecord:
     """The frame if ``user_id`` owns it; a stranger learns nothing (404, not 403)."""
     frame = find(frame_id)
     if frame is None or frame.owner_id != user_id:
@@ -72,15 +64,15 @@ def owned(user_id: str, frame_id: str) -> FrameRecord:
     return frame
 
 
-def of_owner(user_id: str) -> list[FrameRecord]:
-    return list(FrameRecord.by_owner.query(user_id))
+def of_owner(user_id: str) -> list[tables.FrameRecord]:
+    return list(tables.FrameRecord.by_owner.query(user_id))
 
 
 def republish(frame_id: str) -> None:
     frame_sync.publish(frame_id)
 
 
-def update(user_id: str, frame_id: str, changes: dict[str, Any]) -> FrameRecord:
+def update(user_id: str, frame_id: str, changes: dict[str, Any]) -> tables.FrameRecord:
     frame = owned(user_id, frame_id)
     changes = dict(changes)
     auto_update = changes.pop("autoUpdate", None)
@@ -88,20 +80,20 @@ def update(user_id: str, frame_id: str, changes: dict[str, Any]) -> FrameRecord:
         raise ValidationFailed("autoUpdate must be true or false.", field="autoUpdate")
     new = apply_changes(frame_sync.frame_settings(frame), changes, frozenset(rendering.PANELS))
     if auto_update is not None:
-        frame.update(actions=[FrameRecord.auto_update.set(auto_update)])
+        frame.update(actions=[tables.FrameRecord.auto_update.set(auto_update)])
     frame.update(
         actions=[
-            FrameRecord.name.set(new.name),
-            FrameRecord.panel.set(new.panel),
-            FrameRecord.orientation.set(new.orientation),
-            FrameRecord.interval_seconds.set(new.interval_seconds),
-            FrameRecord.order.set(new.order),
-            FrameRecord.quiet_hours.set(new.quiet_hours),
-            FrameRecord.time_zone.set(new.time_zone),
-            FrameRecord.show_status.set(new.show_status),
-            FrameRecord.send_policy.set(new.send_policy),
-            FrameRecord.allowed_senders.set(list(new.allowed_senders)),
-            FrameRecord.default_duration.set(new.default_duration),
+            tables.FrameRecord.name.set(new.name),
+            tables.FrameRecord.panel.set(new.panel),
+            tables.FrameRecord.orientation.set(new.orientation),
+            tables.FrameRecord.interval_seconds.set(new.interval_seconds),
+            tables.FrameRecord.order.set(new.order),
+            tables.FrameRecord.quiet_hours.set(new.quiet_hours),
+            tables.FrameRecord.time_zone.set(new.time_zone),
+            tables.FrameRecord.show_status.set(new.show_status),
+            tables.FrameRecord.send_policy.set(new.send_policy),
+            tables.FrameRecord.allowed_senders.set(list(new.allowed_senders)),
+            tables.FrameRecord.default_duration.set(new.default_duration),
         ]
     )
     frame_sync.publish(frame_id)
@@ -114,30 +106,30 @@ def unpair(user_id: str, frame_id: str) -> None:
     unpair_frame(frame)
 
 
-def unpair_frame(frame: FrameRecord) -> None:
+def unpair_frame(frame: tables.FrameRecord) -> None:
     frame_sync.publish_unpaired(frame.frame_id, int(frame.state_version) + 1)
     iot_registry.revoke_frame(frame.frame_id, frame.certificate_id)
-    for delivery in DeliveryRecord.query(frame.frame_id):
+    for delivery in tables.DeliveryRecord.query(frame.frame_id):
         _drop_delivery(delivery)
     if frame.pairing_code:
         delete_if(
-            PairingSessionRecord(frame.pairing_code),
-            PairingSessionRecord.frame_id == frame.frame_id,
+            tables.PairingSessionRecord(frame.pairing_code),
+            tables.PairingSessionRecord.frame_id == frame.frame_id,
         )
     frame.delete()
     log.info("frame unpaired", extra={"frameId": frame.frame_id})
 
 
-def _drop_delivery(delivery: DeliveryRecord) -> None:
+def _drop_delivery(delivery: tables.DeliveryRecord) -> None:
     """The share loses this frame; a share left with no frame at all goes too."""
     delivery.delete()
     try:
-        share = ShareRecord.get(delivery.share_id, consistent_read=True)
-    except DoesNotExist:
+        share = tables.ShareRecord.get(delivery.share_id, consistent_read=True)
+    except tables.DoesNotExist:
         return
     remaining = [f for f in share.frame_ids if f != delivery.frame_id]
     if remaining:
-        share.update(actions=[ShareRecord.frame_ids.set(remaining)])
+        share.update(actions=[tables.ShareRecord.frame_ids.set(remaining)])
         return
     share.delete()
     if share.expires_at is not None:

@@ -9,15 +9,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import rendering
-from chalicelib.adapters import media_store, timers
+from chalicelib.adapters import media_store, tables, timers
 from chalicelib.adapters.conditional import update_if
-from chalicelib.adapters.tables import ImageRecord, UserRecord
 from chalicelib.api.models.images import UpdateImage
 from chalicelib.config import settings
 from chalicelib.domain import jobs, titles
@@ -107,7 +103,7 @@ def create_upload(
     if isinstance(filename, str):
         title = filename.rsplit(".", 1)[0][:MAX_TITLE]
     deps.images.add(
-        ImageRecord(
+        tables.ImageRecord(
             user_id,
             image_id,
             state="pending",
@@ -146,8 +142,8 @@ def process_upload(deps: Deps, key: str, size: int | None) -> str:
         return "ignored: not an original"
     _, user_id, image_id = parts
     try:
-        record = ImageRecord.get(user_id, image_id, consistent_read=True)
-    except DoesNotExist:
+        record = tables.ImageRecord.get(user_id, image_id, consistent_read=True)
+    except tables.DoesNotExist:
         media_store.delete(key)  # an upload nobody asked for, or for a photo already deleted
         return "ignored: unknown photo, object deleted"
     if record.state != "pending":
@@ -207,36 +203,38 @@ def process_upload(deps: Deps, key: str, size: int | None) -> str:
 
 
 def _earlier_upload(user_id: str, digest: str, image_id: str) -> str | None:
-    for hit in ImageRecord.by_sha.query(user_id, ImageRecord.sha256 == digest, limit=2):
+    for hit in tables.ImageRecord.by_sha.query(
+        user_id, tables.ImageRecord.sha256 == digest, limit=2
+    ):
         if hit.image_id != image_id:
             return str(hit.image_id)
     return None
 
 
-def _finish(record: ImageRecord, *, state: str, **fields: Any) -> None:
-    actions: list[Action] = [ImageRecord.state.set(state)]
+def _finish(record: tables.ImageRecord, *, state: str, **fields: Any) -> None:
+    actions: list[Action] = [tables.ImageRecord.state.set(state)]
     for name, value in fields.items():
-        attr = getattr(ImageRecord, name)
+        attr = getattr(tables.ImageRecord, name)
         actions.append(attr.set(value) if value is not None else attr.remove())
-    update_if(record, actions, ImageRecord.state == "pending")
+    update_if(record, actions, tables.ImageRecord.state == "pending")
 
 
 # --- reading and editing ------------------------------------------------------------------
 
 
-def get(user_id: str, image_id: str) -> ImageRecord:
+def get(user_id: str, image_id: str) -> tables.ImageRecord:
     if not is_id(image_id, "img"):
         raise NotFound("This photo does not exist.")
     try:
-        record = ImageRecord.get(user_id, image_id)
-    except DoesNotExist as err:
+        record = tables.ImageRecord.get(user_id, image_id)
+    except tables.DoesNotExist as err:
         raise NotFound("This photo does not exist.") from err
     if record.state == "deleted":
         raise NotFound("This photo does not exist.")
     return record
 
 
-def describe(record: ImageRecord) -> dict[str, Any]:
+def describe(record: tables.ImageRecord) -> dict[str, Any]:
     ready = record.state == "ready"
     out: dict[str, Any] = {
         "imageId": record.image_id,
@@ -265,29 +263,31 @@ def describe(record: ImageRecord) -> dict[str, Any]:
     return out
 
 
-def list_page(user_id: str, limit: int, cursor: str | None) -> tuple[list[ImageRecord], str | None]:
+def list_page(
+    user_id: str, limit: int, cursor: str | None
+) -> tuple[list[tables.ImageRecord], str | None]:
     """Newest first (image ids sort by time), one query per page."""
-    result = ImageRecord.query(
+    result = tables.ImageRecord.query(
         user_id,
         scan_index_forward=False,
         limit=limit,
-        filter_condition=ImageRecord.state != "deleted",
+        filter_condition=tables.ImageRecord.state != "deleted",
         last_evaluated_key=paging.decode(cursor, owner_attribute="user_id", owner=user_id),
     )
     items = list(result)
     return items, paging.encode(result.last_evaluated_key)
 
 
-def update(user_id: str, image_id: str, command: UpdateImage) -> ImageRecord:
+def update(user_id: str, image_id: str, command: UpdateImage) -> tables.ImageRecord:
     """Change the title and/or the focal point; a field the client left out stays as it is."""
     record = get(user_id, image_id)
     actions: list[Action] = []
     if command.title is not UNSET:
-        actions.append(ImageRecord.title.set(command.title.strip()))
+        actions.append(tables.ImageRecord.title.set(command.title.strip()))
     if command.focal_point is not UNSET:
         actions += [
-            ImageRecord.focal_x.set(round(command.focal_point.x, 3)),
-            ImageRecord.focal_y.set(round(command.focal_point.y, 3)),
+            tables.ImageRecord.focal_x.set(round(command.focal_point.x, 3)),
+            tables.ImageRecord.focal_y.set(round(command.focal_point.y, 3)),
         ]
     if actions:
         record.update(actions=actions)
@@ -319,7 +319,7 @@ def delete(user_id: str, image_id: str) -> bool:
     return True
 
 
-def _leave_library(record: ImageRecord, still_shown: bool) -> ImageRecord:
+def _leave_library(record: tables.ImageRecord, still_shown: bool) -> tables.ImageRecord:
     """Take the photo out of the library and release its quota slot in one transaction.
 
     The record's change is conditional on the state it was read in, so of two concurrent
@@ -328,24 +328,27 @@ def _leave_library(record: ImageRecord, still_shown: bool) -> ImageRecord:
     """
     for _ in range(3):
         try:
-            with TransactWrite(connection=Connection()) as tx:
-                unchanged = ImageRecord.state == record.state
+            with tables.transaction() as tx:
+                unchanged = tables.ImageRecord.state == record.state
                 if still_shown:
                     tx.update(
                         record,
-                        actions=[ImageRecord.state.set("deleted"), ImageRecord.title.set("")],
+                        actions=[
+                            tables.ImageRecord.state.set("deleted"),
+                            tables.ImageRecord.title.set(""),
+                        ],
                         condition=unchanged,
                     )
                 else:
                     tx.delete(record, condition=unchanged)
                 if record.state != "rejected":  # a rejected upload already gave its slot back
                     tx.update(
-                        UserRecord(record.user_id),
-                        actions=[UserRecord.photo_count.add(-1)],
-                        condition=UserRecord.user_id.exists(),
+                        tables.UserRecord(record.user_id),
+                        actions=[tables.UserRecord.photo_count.add(-1)],
+                        condition=tables.UserRecord.user_id.exists(),
                     )
             return record
-        except TransactWriteError:
+        except tables.TransactWriteError:
             fresh = _record(record.user_id, record.image_id)
             if fresh is None or fresh.state == "deleted":  # a concurrent delete won
                 raise NotFound("This photo does not exist.") from None
@@ -353,10 +356,10 @@ def _leave_library(record: ImageRecord, still_shown: bool) -> ImageRecord:
     raise Conflict("This photo is changing right now. Please try again.")
 
 
-def _record(user_id: str, image_id: str) -> ImageRecord | None:
+def _record(user_id: str, image_id: str) -> tables.ImageRecord | None:
     try:
-        return ImageRecord.get(user_id, image_id, consistent_read=True)
-    except DoesNotExist:
+        return tables.ImageRecord.get(user_id, image_id, consistent_read=True)
+    except tables.DoesNotExist:
         return None
 
 
@@ -395,7 +398,7 @@ def purge_deleted(user_id: str, image_id: str) -> bool:
     if record.shares_until is not None and record.shares_until > utcnow():
         return False
     media_store.delete_prefix(f"renditions/{user_id}/{image_id}/")
-    record.delete(condition=ImageRecord.state == "deleted")
+    record.delete(condition=tables.ImageRecord.state == "deleted")
     return True
 
 
@@ -406,7 +409,7 @@ RENDITION_THUMBNAIL_SIDE = 320
 
 
 def _variant(
-    record: ImageRecord,
+    record: tables.ImageRecord,
     panel_id: str,
     orientation: str,
     caption: str | None,
@@ -431,7 +434,7 @@ def _variant(
     return panel, focal, variant
 
 
-def _band_entry_key(record: ImageRecord, variant: str) -> str:
+def _band_entry_key(record: tables.ImageRecord, variant: str) -> str:
     # A captioned variant is remembered in a small file beside its pixels (not on the photo's
     # record, which would grow with every caption): the send after a preview reuses it.
     return (
@@ -441,7 +444,7 @@ def _band_entry_key(record: ImageRecord, variant: str) -> str:
 
 
 def cached_rendition(
-    record: ImageRecord,
+    record: tables.ImageRecord,
     panel_id: str,
     orientation: str,
     caption: str | None = None,
@@ -466,7 +469,7 @@ def cached_rendition(
 
 
 def rendition(
-    record: ImageRecord,
+    record: tables.ImageRecord,
     panel_id: str,
     orientation: str,
     caption: str | None = None,
@@ -508,7 +511,7 @@ def rendition(
 
 
 def _render_plain(
-    record: ImageRecord,
+    record: tables.ImageRecord,
     panel: rendering.PanelProfile,
     orientation: str,
     focal: tuple[float, float],
@@ -533,7 +536,7 @@ def _render_plain(
 REMEMBER_ATTEMPTS = 8
 
 
-def _remember_rendition(record: ImageRecord, variant: str, entry: dict[str, Any]) -> None:
+def _remember_rendition(record: tables.ImageRecord, variant: str, entry: dict[str, Any]) -> None:
     """Add one entry to the photo's rendition cache without dropping a concurrent worker's.
 
     The cache is one attribute, so the write is a compare-and-set on the map as it was read
@@ -544,17 +547,19 @@ def _remember_rendition(record: ImageRecord, variant: str, entry: dict[str, Any]
         seen = record.renditions or {}
         if seen.get(variant) == entry:
             return
-        unchanged = ImageRecord.renditions == seen
+        unchanged = tables.ImageRecord.renditions == seen
         if not seen:
-            unchanged = unchanged | ImageRecord.renditions.does_not_exist()
-        if update_if(record, [ImageRecord.renditions.set({**seen, variant: entry})], unchanged):
+            unchanged = unchanged | tables.ImageRecord.renditions.does_not_exist()
+        if update_if(
+            record, [tables.ImageRecord.renditions.set({**seen, variant: entry})], unchanged
+        ):
             return
         record.refresh()
     log.warning("rendition not cached: the photo's cache kept changing", extra={"variant": variant})
 
 
 def _store(
-    record: ImageRecord, panel_id: str, orientation: str, out: rendering.PanelRendition
+    record: tables.ImageRecord, panel_id: str, orientation: str, out: rendering.PanelRendition
 ) -> dict[str, Any]:
     """Write a rendition's frame file, preview and thumbnail; returns its cache entry."""
     digest = hashlib.sha256(out.frame_png).hexdigest()

@@ -19,12 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib import bootstrap
-from chalicelib.adapters import queues, read_ahead, timers
+from chalicelib.adapters import queues, read_ahead, tables, timers
 from chalicelib.adapters.conditional import delete_if
-from chalicelib.adapters.tables import PairingSessionRecord, TimerRecord, UserRecord
 from chalicelib.config import settings
 from chalicelib.domain import jobs
 from chalicelib.domain.timefmt import utcnow
@@ -59,8 +56,8 @@ class Job:
 
 def _remove_unverified(deps: Deps, ref: Ref) -> bool:
     try:
-        user = UserRecord.get(ref["userId"], consistent_read=True)
-    except DoesNotExist:
+        user = tables.UserRecord.get(ref["userId"], consistent_read=True)
+    except tables.DoesNotExist:
         return False
     if user.verified or utcnow() - user.created_at < accounts.UNVERIFIED_LIFETIME:
         return False
@@ -70,10 +67,10 @@ def _remove_unverified(deps: Deps, ref: Ref) -> bool:
 def _expire_pairing(deps: Deps, ref: Ref) -> bool:
     """One conditional delete, no read: gone unless a frame is claiming it right now."""
     return delete_if(
-        PairingSessionRecord(ref["code"]),
-        PairingSessionRecord.code.exists()
-        & (PairingSessionRecord.expires_at <= utcnow())
-        & (PairingSessionRecord.state != "claiming"),
+        tables.PairingSessionRecord(ref["code"]),
+        tables.PairingSessionRecord.code.exists()
+        & (tables.PairingSessionRecord.expires_at <= utcnow())
+        & (tables.PairingSessionRecord.state != "claiming"),
     )
 
 
@@ -154,7 +151,7 @@ def start_sweep(job: str) -> None:
     )
 
 
-def _hand_over(job: str, batch: list[TimerRecord]) -> None:
+def _hand_over(job: str, batch: list[tables.TimerRecord]) -> None:
     chunks = [batch[i : i + CHUNK] for i in range(0, len(batch), CHUNK)]
     queues.send_batch(
         settings().timers_queue, [{"job": job, "refs": [dict(t.ref) for t in c]} for c in chunks]
@@ -170,7 +167,7 @@ def sweep_shard(job: str, shard: int, *, budget_seconds: float | None = None) ->
     started = time.monotonic()
     handed_over = 0
     finished = True
-    batch: list[TimerRecord] = []
+    batch: list[tables.TimerRecord] = []
     for timer in timers.due(job, shard, utcnow()):
         batch.append(timer)
         if len(batch) == HANDOVER:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.adapters import mailer
-from chalicelib.adapters.tables import UserRecord
+from chalicelib.adapters import mailer, tables
 from chalicelib.config import Settings, settings
 
 if TYPE_CHECKING:
@@ -14,11 +13,11 @@ if TYPE_CHECKING:
 KINDS = ("friendRequest", "photoDisplayed", "frameOffline")
 
 
-def wants(user: UserRecord, kind: str) -> bool:
+def wants(user: tables.UserRecord, kind: str) -> bool:
     return bool((user.notifications or {}).get(kind))
 
 
-def friend_request(post: Mailer, config: Settings, user: UserRecord, from_name: str) -> None:
+def friend_request(post: Mailer, config: Settings, user: tables.UserRecord, from_name: str) -> None:
     if wants(user, "friendRequest"):
         post.send(
             user.email,
@@ -29,7 +28,7 @@ def friend_request(post: Mailer, config: Settings, user: UserRecord, from_name: 
         )
 
 
-def photo_displayed(user: UserRecord, frame_name: str) -> None:
+def photo_displayed(user: tables.UserRecord, frame_name: str) -> None:
     if wants(user, "photoDisplayed"):
         mailer.send(
             user.email,
@@ -39,7 +38,7 @@ def photo_displayed(user: UserRecord, frame_name: str) -> None:
         )
 
 
-def frame_offline(user: UserRecord, frame_name: str) -> None:
+def frame_offline(user: tables.UserRecord, frame_name: str) -> None:
     if wants(user, "frameOffline"):
         mailer.send(
             user.email,

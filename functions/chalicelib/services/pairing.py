@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.adapters.tables import FrameRecord, PairingSessionRecord
+from chalicelib.adapters import tables
 from chalicelib.api.models.frames import ClaimFrame
 from chalicelib.api.models.pairing import StartPairing
 from chalicelib.domain import codes, jobs
@@ -43,7 +43,7 @@ def start(deps: Deps, command: StartPairing, *, source: str) -> dict[str, Any]:
     poll_token = "pt_" + secrets.token_urlsafe(24)
     for _ in range(5):
         code = codes.new_code()
-        session = PairingSessionRecord(
+        session = tables.PairingSessionRecord(
             code,
             poll_token_hash=_hash(poll_token),
             csr_pem=csr,
@@ -67,7 +67,7 @@ def start(deps: Deps, command: StartPairing, *, source: str) -> dict[str, Any]:
     }
 
 
-def _live_session(deps: Deps, code: object) -> PairingSessionRecord:
+def _live_session(deps: Deps, code: object) -> tables.PairingSessionRecord:
     normal = codes.normalise_code(code) if isinstance(code, str) else None
     session = deps.pairing.get(normal) if normal is not None else None
     if session is None or session.expires_at <= deps.clock():
@@ -91,7 +91,7 @@ def poll(deps: Deps, code: str, poll_token: str) -> dict[str, Any]:
     }
 
 
-def claim(deps: Deps, user_id: str, command: ClaimFrame) -> FrameRecord:
+def claim(deps: Deps, user_id: str, command: ClaimFrame) -> tables.FrameRecord:
     """Claim a code: create the thing, its certificate and the frame; single use."""
     code = command.code
     frame_name = validate_name(command.name)
@@ -108,7 +108,7 @@ def claim(deps: Deps, user_id: str, command: ClaimFrame) -> FrameRecord:
         raise Conflict("This code has already been used.", field="code")
     try:
         certificate, certificate_id = deps.devices.provision(session.csr_pem, frame_id)
-        frame = FrameRecord(
+        frame = tables.FrameRecord(
             frame_id,
             owner_id=user_id,
             name=frame_name,

@@ -7,14 +7,10 @@ import time
 
 import msgspec
 from msgspec import UNSET
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters import rate_limiter
-from chalicelib.adapters.tables import UserEmailRecord, UserRecord
+from chalicelib.adapters import rate_limiter, tables
 from chalicelib.api.models.me import UpdateMe
 from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.domain.frame_settings import validate_time_zone
@@ -26,36 +22,40 @@ EMAIL_CHANGE_TTL = 48 * 3600
 EMAIL_CHANGE_CANCEL_TTL = 7 * 24 * 3600
 
 
-def get(user_id: str) -> UserRecord:
-    return UserRecord.get(user_id)
+def get(user_id: str) -> tables.UserRecord:
+    return tables.UserRecord.get(user_id)
 
 
-def update(user_id: str, command: UpdateMe) -> UserRecord:
+def update(user_id: str, command: UpdateMe) -> tables.UserRecord:
     """Change profile fields; a field the client left out stays as it is."""
     user = get(user_id)
     actions: list[Action] = []
     if command.display_name is not UNSET:
         name = accounts.validate_display_name(command.display_name)
-        actions.append(UserRecord.display_name.set(name))
+        actions.append(tables.UserRecord.display_name.set(name))
     if command.findable is not UNSET:
-        actions.append(UserRecord.findable.set(command.findable))
+        actions.append(tables.UserRecord.findable.set(command.findable))
     if command.time_zone is not UNSET:
-        actions.append(UserRecord.time_zone.set(validate_time_zone(command.time_zone)))
+        actions.append(tables.UserRecord.time_zone.set(validate_time_zone(command.time_zone)))
     if command.notifications is not UNSET:
         wanted = msgspec.to_builtins(command.notifications)  # only the kinds sent, camelCase
-        actions.append(UserRecord.notifications.set({**(user.notifications or {}), **wanted}))
+        actions.append(
+            tables.UserRecord.notifications.set({**(user.notifications or {}), **wanted})
+        )
     if command.email is not UNSET:
         address = accounts.normalise_email(command.email)
         if address != user.email:
             password = command.current_password
             _start_email_change(user, address, None if password is UNSET else password)
-            actions.append(UserRecord.pending_email.set(address))
+            actions.append(tables.UserRecord.pending_email.set(address))
     if actions:
         user.update(actions=actions)
     return user
 
 
-def _start_email_change(user: UserRecord, address: str, current_password: str | None) -> None:
+def _start_email_change(
+    user: tables.UserRecord, address: str, current_password: str | None
+) -> None:
     """Ask the new address to confirm and tell the old one how to stop it.
 
     Moving the account to another address hands over every password reset, so a stolen access
@@ -77,8 +77,8 @@ def _start_email_change(user: UserRecord, address: str, current_password: str | 
     if not passwords.verify(user.password_hash, current_password):
         raise Forbidden("The current password is wrong.", field="currentPassword")
     try:
-        UserEmailRecord.get(address)
-    except DoesNotExist:
+        tables.UserEmailRecord.get(address)
+    except tables.DoesNotExist:
         confirm = tokens.sign(
             {
                 "sub": user.user_id,
@@ -103,11 +103,11 @@ def _start_email_change(user: UserRecord, address: str, current_password: str | 
     raise Conflict("An account with this e-mail address already exists.", field="email")
 
 
-def cancel_pending_email(user_id: str) -> UserRecord:
+def cancel_pending_email(user_id: str) -> tables.UserRecord:
     """The signed-in owner withdraws an address change that is not confirmed yet."""
     user = get(user_id)
     if user.pending_email is not None:
-        user.update(actions=[UserRecord.pending_email.remove()])
+        user.update(actions=[tables.UserRecord.pending_email.remove()])
     return user
 
 
@@ -124,8 +124,8 @@ def confirm_email_change(token: str) -> None:
     claims = tokens.read_link_token(token, "email_change")
     invalid = ValidationFailed("This link is not valid or has expired.", field="token")
     try:
-        user = UserRecord.get(claims["sub"], consistent_read=True)
-    except DoesNotExist as err:
+        user = tables.UserRecord.get(claims["sub"], consistent_read=True)
+    except tables.DoesNotExist as err:
         raise invalid from err
     new, old = claims["email"], user.email
     if user.pending_email != new or claims.get("pwf") != accounts.password_fingerprint(user):
@@ -135,10 +135,10 @@ def confirm_email_change(token: str) -> None:
             user,
             old,
             new,
-            condition=(UserRecord.pending_email == new)
-            & (UserRecord.password_hash == user.password_hash),
+            condition=(tables.UserRecord.pending_email == new)
+            & (tables.UserRecord.password_hash == user.password_hash),
         )
-    except TransactWriteError as err:
+    except tables.TransactWriteError as err:
         raise Conflict("This address is already taken.", field="token") from err
     emails.email_changed(old, user.display_name, new)
 
@@ -153,29 +153,29 @@ def cancel_email_change_by_link(token: str) -> None:
     claims = tokens.read_link_token(token, "email_change_cancel")
     invalid = ValidationFailed("This link is not valid or has expired.", field="token")
     try:
-        user = UserRecord.get(claims["sub"], consistent_read=True)
-    except DoesNotExist as err:
+        user = tables.UserRecord.get(claims["sub"], consistent_read=True)
+    except tables.DoesNotExist as err:
         raise invalid from err
     new, old = claims["email"], claims.get("from")
     if not isinstance(old, str):
         raise invalid
-    ended = UserRecord.tokens_valid_after.set(int(time.time()))
+    ended = tables.UserRecord.tokens_valid_after.set(int(time.time()))
     if user.email == new and old != new:
         try:
-            _move_address(user, new, old, condition=UserRecord.email == new, also=[ended])
-        except TransactWriteError as err:
+            _move_address(user, new, old, condition=tables.UserRecord.email == new, also=[ended])
+        except tables.TransactWriteError as err:
             raise Conflict(
                 "The account could not be moved back: that address is in use.", field="token"
             ) from err
     elif user.pending_email == new:
-        user.update(actions=[UserRecord.pending_email.remove(), ended])
+        user.update(actions=[tables.UserRecord.pending_email.remove(), ended])
     else:
         user.update(actions=[ended])
     accounts.end_sessions(user.user_id)
 
 
 def _move_address(
-    user: UserRecord,
+    user: tables.UserRecord,
     old: str,
     new: str,
     *,
@@ -184,15 +184,21 @@ def _move_address(
 ) -> None:
     """Move the account from ``old`` to ``new`` in one transaction: the new address is claimed
     only if free, the old one released only if still this account's; TransactWriteError if not."""
-    with TransactWrite(connection=Connection()) as tx:
+    with tables.transaction() as tx:
         tx.save(
-            UserEmailRecord(new, user_id=user.user_id),
-            condition=UserEmailRecord.email.does_not_exist(),
+            tables.UserEmailRecord(new, user_id=user.user_id),
+            condition=tables.UserEmailRecord.email.does_not_exist(),
         )
-        tx.delete(UserEmailRecord(old), condition=UserEmailRecord.user_id == user.user_id)
+        tx.delete(
+            tables.UserEmailRecord(old), condition=tables.UserEmailRecord.user_id == user.user_id
+        )
         tx.update(
             user,
-            actions=[UserRecord.email.set(new), UserRecord.pending_email.remove(), *(also or [])],
+            actions=[
+                tables.UserRecord.email.set(new),
+                tables.UserRecord.pending_email.remove(),
+                *(also or []),
+            ],
             condition=condition,
         )
 

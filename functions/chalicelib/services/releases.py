@@ -10,12 +10,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
-from chalicelib.adapters import media_store
+from chalicelib.adapters import media_store, tables
 from chalicelib.adapters.conditional import save_if, update_if
-from chalicelib.adapters.tables import FirmwareUpdateRecord, FrameRecord, ReleaseRecord
 from chalicelib.config import settings
 from chalicelib.domain import releases as rules
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
@@ -28,7 +26,7 @@ MAX_NOTES = 20_000
 GROUP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-def as_rule(r: ReleaseRecord) -> rules.Release:
+def as_rule(r: tables.ReleaseRecord) -> rules.Release:
     return rules.Release(
         version=r.version,
         channel=r.channel,
@@ -39,9 +37,9 @@ def as_rule(r: ReleaseRecord) -> rules.Release:
     )
 
 
-def of_channel(channel: str, limit: int = 50) -> list[ReleaseRecord]:
+def of_channel(channel: str, limit: int = 50) -> list[tables.ReleaseRecord]:
     """The newest releases of a channel (one query)."""
-    return list(ReleaseRecord.query(channel, scan_index_forward=False, limit=limit))
+    return list(tables.ReleaseRecord.query(channel, scan_index_forward=False, limit=limit))
 
 
 def register(
@@ -58,7 +56,7 @@ def register(
     manifest_signature: str | None = None,
     rollout_percent: int = 100,
     rollout_groups: list[str] | None = None,
-) -> ReleaseRecord:
+) -> tables.ReleaseRecord:
     """Record a release whose signed bundle is already in the bucket.
 
     ``manifest`` is the release manager's signed statement of version, channel, SHA-256 and
@@ -91,7 +89,7 @@ def register(
     groups = rollout_groups or []
     if not all(GROUP_NAME.match(g) for g in groups):
         raise ValidationFailed("Group names are lowercase words.", field="rolloutGroups")
-    record = ReleaseRecord(
+    record = tables.ReleaseRecord(
         channel,
         rules.version_key(version),
         version=version,
@@ -107,7 +105,7 @@ def register(
         rollout_percent=rollout_percent,
         rollout_groups=groups,
     )
-    if not save_if(record, ReleaseRecord.version_key.does_not_exist()):
+    if not save_if(record, tables.ReleaseRecord.version_key.does_not_exist()):
         raise Conflict(f"Release {version} already exists on {channel}.")
     log.info("release registered", extra={"version": version, "channel": channel})
     return record
@@ -131,21 +129,21 @@ def set_rollout(
     channel: str, version: str, *, paused: bool | None = None, percent: int | None = None
 ) -> None:
     try:
-        record = ReleaseRecord.get(channel, rules.version_key(version))
-    except DoesNotExist as err:
+        record = tables.ReleaseRecord.get(channel, rules.version_key(version))
+    except tables.DoesNotExist as err:
         raise NotFound("No such release.") from err
     actions: list[Action] = []
     if paused is not None:
-        actions.append(ReleaseRecord.paused.set(paused))
+        actions.append(tables.ReleaseRecord.paused.set(paused))
     if percent is not None:
-        actions.append(ReleaseRecord.rollout_percent.set(max(0, min(100, percent))))
+        actions.append(tables.ReleaseRecord.rollout_percent.set(max(0, min(100, percent))))
     if actions:
         record.update(actions=actions)
 
 
 def target_for(
-    frame: FrameRecord, catalogue: list[ReleaseRecord] | None = None
-) -> ReleaseRecord | None:
+    frame: tables.FrameRecord, catalogue: list[tables.ReleaseRecord] | None = None
+) -> tables.ReleaseRecord | None:
     found = catalogue if catalogue is not None else of_channel(frame.channel)
     by_version = {r.version: r for r in found}
     chosen = rules.target(
@@ -158,7 +156,9 @@ def target_for(
     return by_version[chosen.version] if chosen else None
 
 
-def firmware_offer(frame: FrameRecord, catalogue: list[ReleaseRecord] | None = None) -> str | None:
+def firmware_offer(
+    frame: tables.FrameRecord, catalogue: list[tables.ReleaseRecord] | None = None
+) -> str | None:
     """What the frame's desired state says about firmware, as one comparable string.
 
     ``"0.3.0 install"`` (install now), ``"0.3.0 offer"`` (available; waits for the owner's
@@ -178,7 +178,7 @@ def offer_key(version: str, install: bool) -> str:
     return f"{version} {'install' if install else 'offer'}"
 
 
-def desired_firmware(frame: FrameRecord) -> dict[str, Any] | None:
+def desired_firmware(frame: tables.FrameRecord) -> dict[str, Any] | None:
     """The ``firmware`` object of the frame's desired state (docs/protocol.md §3), or None."""
     release = target_for(frame)
     if release is None:
@@ -205,7 +205,7 @@ def desired_firmware(frame: FrameRecord) -> dict[str, Any] | None:
     }
 
 
-def describe(release: ReleaseRecord) -> dict[str, Any]:
+def describe(release: tables.ReleaseRecord) -> dict[str, Any]:
     return {
         "version": release.version,
         "channel": release.channel,
@@ -227,7 +227,7 @@ def notes(
     return [describe(r) for r in found]
 
 
-def frame_firmware(frame: FrameRecord) -> dict[str, Any]:
+def frame_firmware(frame: tables.FrameRecord) -> dict[str, Any]:
     """Version, available update, update in progress and history, for the owner."""
     release = target_for(frame)
     return {
@@ -241,17 +241,19 @@ def frame_firmware(frame: FrameRecord) -> dict[str, Any]:
         "update": frame.update_state,
         "history": [
             {"version": h.version, "state": h.state, "reason": h.reason, "at": h.sk.split("#")[0]}
-            for h in FirmwareUpdateRecord.query(frame.frame_id, scan_index_forward=False, limit=50)
+            for h in tables.FirmwareUpdateRecord.query(
+                frame.frame_id, scan_index_forward=False, limit=50
+            )
         ],
     }
 
 
-def request_update(frame: FrameRecord) -> str:
+def request_update(frame: tables.FrameRecord) -> str:
     """The owner pressed "update": the frame may install the available release now."""
     release = target_for(frame)
     if release is None:
         raise Conflict("This frame already runs the newest firmware.")
-    frame.update(actions=[FrameRecord.update_requested.set(release.version)])
+    frame.update(actions=[tables.FrameRecord.update_requested.set(release.version)])
     return release.version
 
 
@@ -265,7 +267,7 @@ def record_progress(frame_id: str, event: dict[str, Any]) -> str:
     now = utcnow()
     event_id = str(event.get("eventId") or "")[:64]
     precise = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # orders reports within a second
-    FirmwareUpdateRecord(
+    tables.FirmwareUpdateRecord(
         frame_id,
         f"{precise}#{event_id}",
         version=version,
@@ -274,18 +276,21 @@ def record_progress(frame_id: str, event: dict[str, Any]) -> str:
         ttl=int((now + timedelta(days=HISTORY_DAYS)).timestamp()),
     ).save()
     actions: list[Action] = [
-        FrameRecord.update_state.set(
+        tables.FrameRecord.update_state.set(
             {"version": version, "state": state, "reason": reason, "at": iso(now)}
         )
     ]
     if state == "confirmed":
-        actions += [FrameRecord.firmware.set(version), FrameRecord.update_requested.remove()]
+        actions += [
+            tables.FrameRecord.firmware.set(version),
+            tables.FrameRecord.update_requested.remove(),
+        ]
     elif state in ("failed", "rolled_back"):
-        failed = FrameRecord.failed_firmware
+        failed = tables.FrameRecord.failed_firmware
         actions += [
             failed.set((failed | []).append([version])),
-            FrameRecord.update_requested.remove(),
+            tables.FrameRecord.update_requested.remove(),
         ]
-    if not update_if(FrameRecord(frame_id), actions, FrameRecord.frame_id.exists()):
+    if not update_if(tables.FrameRecord(frame_id), actions, tables.FrameRecord.frame_id.exists()):
         return "ignored: unknown frame"
     return str(state)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
-from chalicelib.adapters.tables import FrameRecord
+from chalicelib.adapters import tables
 from chalicelib.domain import releases as rules
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.services import frame_sync
@@ -43,7 +42,7 @@ def notify_channel(channel: str, *, on_frame: Callable[[str], None] | None = Non
                     if on_frame is not None:
                         on_frame(frame_id)
 
-        for frame in FrameRecord.by_channel.query(channel):
+        for frame in tables.FrameRecord.by_channel.query(channel):
             if firmware_offer(frame, catalogue) != frame.published_firmware:
                 in_flight.add(pool.submit(_publish, frame.frame_id))
                 settle(2 * FANOUT_WORKERS)
@@ -59,19 +58,19 @@ def _publish(frame_id: str) -> str:
 def assign(frame_id: str, *, group: str | None = None, channel: str | None = None) -> None:
     """Put a frame in a rollout group and/or a channel ("" clears the group)."""
     try:
-        frame = FrameRecord.get(frame_id)
-    except DoesNotExist as err:
+        frame = tables.FrameRecord.get(frame_id)
+    except tables.DoesNotExist as err:
         raise NotFound("No such frame.") from err
     actions: list[Action] = []
     if group is not None:
         if group and not GROUP_NAME.match(group):
             raise ValidationFailed("Group names are lowercase words.", field="group")
-        attr = FrameRecord.rollout_group
+        attr = tables.FrameRecord.rollout_group
         actions.append(attr.set(group) if group else attr.remove())
     if channel is not None:
         if channel not in rules.CHANNELS:
             raise ValidationFailed("channel must be stable or beta.", field="channel")
-        actions.append(FrameRecord.channel.set(channel))
+        actions.append(tables.FrameRecord.channel.set(channel))
     if actions:
         frame.update(actions=actions)
         frame_sync.publish(frame_id)

@@ -6,13 +6,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters import media_store
-from chalicelib.adapters.tables import (
-    DeliveryRecord,
-    FrameRecord,
-    ImageRecord,
-    ShareRecord,
-)
+from chalicelib.adapters import media_store, tables
 from chalicelib.api.models.shares import ListSharesQuery, SendPhoto
 from chalicelib.domain import jobs, sharing
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -29,7 +23,7 @@ LIVE = ("queued", "delivered", "displayed")
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def may_send_to(deps: Deps, frame: FrameRecord, sender_id: str) -> bool:
+def may_send_to(deps: Deps, frame: tables.FrameRecord, sender_id: str) -> bool:
     return may_send(
         frame_sync.frame_settings(frame),
         owner_id=frame.owner_id,
@@ -38,7 +32,7 @@ def may_send_to(deps: Deps, frame: FrameRecord, sender_id: str) -> bool:
     )
 
 
-def _image(deps: Deps, user_id: str, image_id: str) -> ImageRecord:
+def _image(deps: Deps, user_id: str, image_id: str) -> tables.ImageRecord:
     """One of the user's library photos (a deleted one is gone for sending)."""
     image = deps.images.get(user_id, image_id) if is_id(image_id, "img") else None
     if image is None or image.state == "deleted":
@@ -69,7 +63,7 @@ def targets(deps: Deps, user_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def sender_label(frame: FrameRecord, sender_id: str, sender_name: str) -> str | None:
+def sender_label(frame: tables.FrameRecord, sender_id: str, sender_name: str) -> str | None:
     """ "from Ana" in the caption band, on frames whose owner asked for the status line, for
     photos from someone else."""
     if not frame.show_status or sender_id == frame.owner_id:
@@ -136,7 +130,7 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
     until = sharing.last_end(ends.values())
     sender_name = _name(deps, sender_id)
     limit = deps.settings.max_items_per_frame
-    share = ShareRecord(
+    share = tables.ShareRecord(
         deps.new_id("shr"),
         sender_id=sender_id,
         sender_name=sender_name,
@@ -169,7 +163,7 @@ def create(deps: Deps, sender_id: str, command: SendPhoto) -> dict[str, Any]:
         entry = files[variant]
         if entry is None:
             waiting.setdefault(variant, []).append(frame_id)
-        delivery = DeliveryRecord(
+        delivery = tables.DeliveryRecord(
             frame_id,
             share.share_id,
             frame_owner_id=frame.owner_id,
@@ -221,7 +215,7 @@ def _render_requests(
     ]
 
 
-def _extend_image_life(deps: Deps, image: ImageRecord, until: datetime | None) -> None:
+def _extend_image_life(deps: Deps, image: tables.ImageRecord, until: datetime | None) -> None:
     """Remember how long this photo's renditions are needed on frames (None = until removed)."""
     wanted = until or FOREVER
     if image.shares_until is None or image.shares_until < wanted:
@@ -230,8 +224,8 @@ def _extend_image_life(deps: Deps, image: ImageRecord, until: datetime | None) -
 
 def _count_sent(
     deps: Deps,
-    share: ShareRecord,
-    planned: list[tuple[DeliveryRecord, list[str]]],
+    share: tables.ShareRecord,
+    planned: list[tuple[tables.DeliveryRecord, list[str]]],
     now: datetime,
 ) -> None:
     deps.activity.count(share.sender_id, "sent", now)
@@ -262,7 +256,10 @@ def leave_frame(
 
 
 def describe(
-    deps: Deps, share: ShareRecord, deliveries: list[DeliveryRecord], frames: dict[str, FrameRecord]
+    deps: Deps,
+    share: tables.ShareRecord,
+    deliveries: list[tables.DeliveryRecord],
+    frames: dict[str, tables.FrameRecord],
 ) -> dict[str, Any]:
     return {
         "shareId": share.share_id,
@@ -282,7 +279,9 @@ def _url(deps: Deps, key: str | None) -> str | None:
     return deps.media.presigned_get_cached(key) if key else None
 
 
-def _delivery(deps: Deps, d: DeliveryRecord, frame: FrameRecord | None) -> dict[str, Any]:
+def _delivery(
+    deps: Deps, d: tables.DeliveryRecord, frame: tables.FrameRecord | None
+) -> dict[str, Any]:
     expected = None
     if d.state in ("queued", "delivered") and frame is not None and not frame.online:
         expected = frame.next_wake_at  # a sleeping frame shows it when it next wakes
@@ -300,7 +299,7 @@ def _delivery(deps: Deps, d: DeliveryRecord, frame: FrameRecord | None) -> dict[
     }
 
 
-def _load(deps: Deps, share_id: str) -> tuple[ShareRecord, list[DeliveryRecord]]:
+def _load(deps: Deps, share_id: str) -> tuple[tables.ShareRecord, list[tables.DeliveryRecord]]:
     share = deps.shares.get(share_id) if is_id(share_id, "shr") else None
     if share is None:
         raise NotFound("This share does not exist.")
@@ -351,8 +350,8 @@ def _sent(
     limit: int,
     cursor: str | None,
 ) -> dict[str, Any]:
-    condition = ShareRecord.frame_ids.contains(frame_id) if frame_id else None
-    page = ShareRecord.by_sender.query(
+    condition = tables.ShareRecord.frame_ids.contains(frame_id) if frame_id else None
+    page = tables.ShareRecord.by_sender.query(
         user_id,
         scan_index_forward=False,
         limit=limit,
@@ -361,8 +360,8 @@ def _sent(
     )
     shares = list(page)
     keys = [(f, s.share_id) for s in shares for f in s.frame_ids]
-    by_share: dict[str, list[DeliveryRecord]] = {}
-    for d in DeliveryRecord.batch_get(keys) if keys else []:
+    by_share: dict[str, list[tables.DeliveryRecord]] = {}
+    for d in tables.DeliveryRecord.batch_get(keys) if keys else []:
         if (other_id is None or d.frame_owner_id == other_id) and (
             state is None or d.state == state
         ):
@@ -385,13 +384,13 @@ def _received(
 ) -> dict[str, Any]:
     condition = None
     for part in (
-        DeliveryRecord.frame_id == frame_id if frame_id else None,
-        DeliveryRecord.sender_id == other_id if other_id else None,
-        DeliveryRecord.state == state if state else None,
+        tables.DeliveryRecord.frame_id == frame_id if frame_id else None,
+        tables.DeliveryRecord.sender_id == other_id if other_id else None,
+        tables.DeliveryRecord.state == state if state else None,
     ):
         if part is not None:
             condition = part if condition is None else condition & part
-    page = DeliveryRecord.by_owner.query(
+    page = tables.DeliveryRecord.by_owner.query(
         user_id,
         scan_index_forward=False,
         limit=limit,
@@ -411,7 +410,7 @@ def _received(
     return {"items": items, "nextCursor": paging.encode(page.last_evaluated_key)}
 
 
-def _arrival(deps: Deps, d: DeliveryRecord) -> dict[str, Any]:
+def _arrival(deps: Deps, d: tables.DeliveryRecord) -> dict[str, Any]:
     """A photo as it arrived on one frame (what the frame's owner sees of it)."""
     return {
         "shareId": d.share_id,
@@ -425,7 +424,7 @@ def _arrival(deps: Deps, d: DeliveryRecord) -> dict[str, Any]:
     }
 
 
-def on_frame(deps: Deps, user_id: str, frame: FrameRecord) -> list[dict[str, Any]]:
+def on_frame(deps: Deps, user_id: str, frame: tables.FrameRecord) -> list[dict[str, Any]]:
     """What is on one of the user's frames now, newest first (share ids sort by time)."""
     now = deps.clock()
     live = sorted(deps.shares.live_on(frame.frame_id), key=lambda d: d.share_id, reverse=True)
@@ -441,7 +440,7 @@ def on_frame(deps: Deps, user_id: str, frame: FrameRecord) -> list[dict[str, Any
     ]
 
 
-def show_now(deps: Deps, user_id: str, frame: FrameRecord, share_id: str) -> None:
+def show_now(deps: Deps, user_id: str, frame: tables.FrameRecord, share_id: str) -> None:
     """Ask a frame to show one of its photos next (it still respects its panel's refresh limit)."""
     if not is_id(share_id, "shr"):
         raise ValidationFailed("shareId is required.", field="shareId")

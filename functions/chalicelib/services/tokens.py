@@ -3,14 +3,18 @@
 The HMAC key comes from Secrets Manager. Access tokens carry only what the authorizer needs
 (user id, issue time, expiry); link tokens carry their purpose so one can never stand in for
 another.
+
+PyJWT is imported on first use, like argon2 in passwords.py: its import loads ``urllib.request``,
+``http.client`` and ``ssl`` for its key-set client (~35 ms), and where cryptography is installed
+(the API's layers) cryptography's X.509 modules too (~100 ms more), which every cold import of
+the API and the authorizer paid before any token was read. SnapStart imports it before the
+snapshot (``snapstart.register`` in app.py and api/authorizer.py).
 """
 
 from __future__ import annotations
 
 import time
 from typing import Any
-
-import jwt
 
 from chalicelib.adapters.secrets import secret_string
 from chalicelib.config import settings
@@ -27,6 +31,8 @@ def _key() -> str:
 def sign(claims: dict[str, Any], *, ttl_seconds: int) -> str:
     now = int(time.time())
     payload = {**claims, "iss": _ISSUER, "iat": now, "exp": now + ttl_seconds}
+    import jwt
+
     return jwt.encode(payload, _key(), algorithm=_ALGORITHM)
 
 
@@ -54,6 +60,8 @@ def link_purpose(token: object) -> str | None:
     """The purpose a link token claims (unverified: the caller then checks it properly)."""
     if not isinstance(token, str) or len(token) > 4096:
         return None
+    import jwt
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -63,6 +71,8 @@ def link_purpose(token: object) -> str | None:
 
 
 def _decode(token: str, purpose: str, error: Exception) -> dict[str, Any]:
+    import jwt
+
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
