@@ -31,8 +31,9 @@ from infra.deploy.wheelhouse import DEFAULT_ARCH, ensure_wheelhouse
 
 BIN = Path(sys.executable).parent
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
-# Every function runs with SnapStart behind this alias (add_snapstart; chalicelib/snapstart.py
-# loads what it would load lazily before the snapshot and refreshes what must not be shared).
+# Every function someone waits on runs with SnapStart behind this alias (add_snapstart;
+# chalicelib/snapstart.py loads what it would load lazily before the snapshot and refreshes
+# what must not be shared).
 ALIAS = "live"
 SNAPSTART_MAX_EPHEMERAL_MB = 512
 
@@ -144,7 +145,10 @@ def add_layers(template: dict[str, Any], layer_zips: dict[str, Path], arch: str)
 
 
 def add_snapstart(template: dict[str, Any]) -> None:
-    """SnapStart for every function: published versions behind an alias, every caller on it.
+    """SnapStart for every function someone waits on: published versions behind an alias,
+    every caller on it. Not for the functions that only run on a schedule: nobody waits on a
+    sweep, a sweep an hour or a day apart would restore almost every time, and their cached
+    snapshots would be two fifths of SnapStart's bill (docs/deploy.md).
 
     SnapStart restores only published versions, so whatever invokes a function must name its
     alias, never the unqualified function (``$LATEST``, which would initialise from scratch):
@@ -156,7 +160,9 @@ def add_snapstart(template: dict[str, Any]) -> None:
     """
     resources = template["Resources"]
     functions = sorted(
-        lid for lid, res in resources.items() if res.get("Type") == SERVERLESS_FUNCTION
+        lid
+        for lid, res in resources.items()
+        if res.get("Type") == SERVERLESS_FUNCTION and not _only_scheduled(res["Properties"])
     )
     for lid in functions:
         props = resources[lid]["Properties"]
@@ -173,6 +179,11 @@ def add_snapstart(template: dict[str, Any]) -> None:
             target = res["Properties"]["FunctionName"]
             if target.get("Ref") in functions:  # the function's name: its alias's ARN instead
                 res["Properties"]["FunctionName"] = {"Ref": f"{target['Ref']}.Alias"}
+
+
+def _only_scheduled(props: dict[str, Any]) -> bool:
+    events = props.get("Events", {}).values()
+    return bool(events) and all(event.get("Type") == "Schedule" for event in events)
 
 
 def _to_alias(value: Any, functions: set[str]) -> Any:
@@ -208,7 +219,7 @@ def finish_template(template: dict[str, Any], stage_prefix: str) -> dict[str, An
       partial batch response (``ReportBatchItemFailures``: chalice cannot say so), so a handler
       that returns ``batchItemFailures`` has only those messages retried (one returning
       nothing still succeeds or fails whole);
-    - every function runs with SnapStart behind an alias (``add_snapstart``).
+    - every function but the schedules runs with SnapStart behind an alias (``add_snapstart``).
     """
     template = _origin_to_parameter(template)
     template["Description"] = (

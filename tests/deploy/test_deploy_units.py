@@ -273,6 +273,17 @@ def test_snapstart_for_every_function_and_each_caller_on_its_alias():
     assert resources["Logs"]["Properties"]["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${Rules}"}
 
 
+def test_a_function_that_only_runs_on_a_schedule_gets_no_snapstart_and_no_alias():
+    sweep = _function(Events={"Hourly": {"Type": "Schedule", "Properties": {}}})
+    queue = _function(Events={"Jobs": {"Type": "SQS", "Properties": {}}})
+    template = {"Resources": {"Sweep": sweep, "Worker": queue}}
+    add_snapstart(template)
+    resources = template["Resources"]
+    assert "SnapStart" not in resources["Sweep"]["Properties"]
+    assert "AutoPublishAlias" not in resources["Sweep"]["Properties"]
+    assert resources["Worker"]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+
+
 def test_snapstart_refuses_a_function_with_more_than_512_mb_of_ephemeral_storage():
     template = {"Resources": {"Big": _function(EphemeralStorage={"Size": 1024})}}
     with pytest.raises(PackageError, match="ephemeral storage"):
