@@ -228,10 +228,11 @@ class ColourMap:
         chroma = math.hypot(target[1], target[2])
         s_c, s_h = 1 + 0.045 * chroma, 1 + 0.015 * chroma
         s_l = 1 + 0.015 * (target[0] - 50) ** 2 / math.sqrt(20 + (target[0] - 50) ** 2)
-        best: tuple[float, Vec] = (math.inf, self.white)
         planes = self.planes
         t_l, t_a, t_b = target
-        for grey, (g_l, g_a, g_b) in self.anchors:
+
+        def candidate(index: int) -> tuple[float, Vec]:
+            grey, (g_l, g_a, g_b) = self.anchors[index]
             d_l, d_a, d_b = t_l - g_l, t_a - g_a, t_b - g_b
             low, high = 0.0, 1.0
             for _ in range(GAMUT_STEPS):
@@ -246,8 +247,21 @@ class ColourMap:
             d_c = math.hypot(lab[1], lab[2]) - chroma
             d_h2 = max((lab[1] - t_a) ** 2 + (lab[2] - t_b) ** 2 - d_c**2, 0.0)
             distance = ((lab[0] - t_l) / s_l) ** 2 + (d_c / s_c) ** 2 + d_h2 / s_h**2
-            if distance < best[0]:
-                best = (distance, lab_to_linear(lab) if low > 0 else grey)
+            return distance, lab_to_linear(lab) if low > 0 else grey
+
+        # Start from the grey of the target's lightness and walk up or down the greys while
+        # the candidate improves: the distance has one minimum along them, and this visits
+        # two or three of them instead of all.
+        start = min(range(len(self.anchors)), key=lambda i: abs(self.anchors[i][1][0] - t_l))
+        best = candidate(start)
+        for direction in (1, -1):
+            index = start + direction
+            while 0 <= index < len(self.anchors):
+                found = candidate(index)
+                if found[0] >= best[0]:
+                    break
+                best = found
+                index += direction
         return best[1]
 
 
@@ -257,8 +271,8 @@ def colour_lut(
 ) -> ImageFilter.Color3DLUT:
     """The mapping for strength ``step / STRENGTH_STEPS`` as a 3D LUT (cached per process).
 
-    Building one costs about 1 s of CPU when ``gamut`` is on (the gamut map runs for every
-    one of the 4913 points outside the inks' hull), about 0.06 s when it is off.
+    Building one costs about 0.5 s of CPU when ``gamut`` is on (the gamut map runs for
+    most of its 4913 points, outside the inks' hull), about 0.06 s when it is off.
     """
     mapping = ColourMap(measured, names, step / STRENGTH_STEPS, chroma, gamut)
     return ImageFilter.Color3DLUT.generate(LUT_SIZE, mapping)
