@@ -193,7 +193,7 @@ SPECTRA6_7IN3 = PanelProfile(
     refresh_seconds=12,
     min_refresh_seconds=_MIN_REFRESH,
     lightness_strength=0.5,
-    highlight_strength=0.625,
+    highlight_strength=0.4375,
     palette_source=_OPENDISPLAY_V1,
 )
 
@@ -218,7 +218,7 @@ SPECTRA6_13IN3 = PanelProfile(
     refresh_seconds=20,
     min_refresh_seconds=_MIN_REFRESH,
     lightness_strength=0.5,
-    highlight_strength=0.625,
+    highlight_strength=0.4375,
     palette_source=(
         "measured on a second Spectra 6 sample: epaper-dithering SPECTRA_7_3_6COLOR_V2; "
         'the same E6 film, not a measurement of the 13.3" panel itself'
