@@ -92,6 +92,19 @@ def test_a_colour_the_panel_cannot_show_keeps_its_hue_inside_the_inks_hull() -> 
     assert math.hypot(lab[1], lab[2]) >= same_lightness, (lab, same_lightness)
 
 
+def test_the_gamut_map_lands_on_the_hull_not_inside_it() -> None:
+    """Colours far outside ACeP's hull come back on its surface: inside, and a step further
+    out along the way they came is outside (the bisection found the boundary, not a dull
+    colour deep inside)."""
+    mapping = tone.ColourMap(ACEP.measured_palette, ACEP.colours, 0.0, 1.0, ACEP.gamut_map)
+    for target in ((43.5, 52.9, 55.2), (30.0, -40.0, 20.0), (55.0, 10.0, -60.0), (60.0, 0, 70)):
+        found = mapping._nearest_inside(target)
+        assert tone._inside(found, mapping.planes), target
+        lab = tone.linear_to_lab(found)
+        further = tuple(f + 0.05 * (t - f) for f, t in zip(lab, target, strict=True))
+        assert not tone._inside(tone.lab_to_linear(further), mapping.planes), (target, lab)  # type: ignore[arg-type]
+
+
 def test_an_orange_photo_is_drawn_with_orange_ink_on_acep() -> None:
     """The whole path: an orange patch ACeP cannot show is mostly orange ink, not red."""
     src = load_upload(encode(Image.new("RGB", (800, 480), (230, 90, 10)), "PNG"))

@@ -80,7 +80,13 @@ def _f_inv(t: float) -> float:
     return t**3 if t > 6 / 29 else 3 * (6 / 29) ** 2 * (t - 4 / 29)
 
 
+# _f_inv's constants, for the written-out copy in ColourMap._nearest_inside.
+_K, _K3, _C = 6 / 29, 3 * (6 / 29) ** 2, 4 / 29
+
+
 def linear_to_lab(rgb: Vec) -> Vec:
+    # sum(), not a + b + c: Python 3.12's sum() compensates rounding, and the tone tables
+    # (and so the measured renditions) depend on the last bits.
     x, y, z = (sum(m * c for m, c in zip(row, rgb, strict=True)) for row in _M_RGB_XYZ)
     fx, fy, fz = _f(x / _WHITE_D65[0]), _f(y), _f(z / _WHITE_D65[2])
     return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
@@ -230,6 +236,7 @@ class ColourMap:
         s_l = 1 + 0.015 * (target[0] - 50) ** 2 / math.sqrt(20 + (target[0] - 50) ** 2)
         planes = self.planes
         t_l, t_a, t_b = target
+        (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = _M_XYZ_RGB
 
         def candidate(index: int) -> tuple[float, Vec]:
             grey, (g_l, g_a, g_b) = self.anchors[index]
@@ -237,12 +244,22 @@ class ColourMap:
             low, high = 0.0, 1.0
             for _ in range(GAMUT_STEPS):
                 mid = (low + high) / 2
-                if _inside(
-                    lab_to_linear((g_l + d_l * mid, g_a + d_a * mid, g_b + d_b * mid)), planes
-                ):
-                    low = mid
+                # lab_to_linear and _inside written out (the same arithmetic, so the same
+                # table): this loop is most of a tone table's build time.
+                fy = (g_l + d_l * mid + 16) / 116
+                fx, fz = fy + (g_a + d_a * mid) / 500, fy - (g_b + d_b * mid) / 200
+                x = _WHITE_D65[0] * (fx**3 if fx > _K else _K3 * (fx - _C))
+                y = fy**3 if fy > _K else _K3 * (fy - _C)
+                z = _WHITE_D65[2] * (fz**3 if fz > _K else _K3 * (fz - _C))
+                r = m00 * x + m01 * y + m02 * z
+                g = m10 * x + m11 * y + m12 * z
+                b = m20 * x + m21 * y + m22 * z
+                for nx, ny, nz, d in planes:
+                    if nx * r + ny * g + nz * b + d > 1e-6:
+                        high = mid
+                        break
                 else:
-                    high = mid
+                    low = mid
             lab = (g_l + d_l * low, g_a + d_a * low, g_b + d_b * low)
             d_c = math.hypot(lab[1], lab[2]) - chroma
             d_h2 = max((lab[1] - t_a) ** 2 + (lab[2] - t_b) ** 2 - d_c**2, 0.0)
