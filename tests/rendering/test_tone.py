@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from io import BytesIO
 
 import pytest
@@ -13,6 +14,7 @@ from chalicelib.rendering.rendition import render_thumbnail
 from .photos import encode, photo_like
 
 SPECTRA = PANELS["spectra6_7in3"]
+ACEP = PANELS["acep_7in3"]
 MONO = PANELS["waveshare_7in5_v2"]
 
 
@@ -60,6 +62,57 @@ def test_a_photo_above_the_panels_white_is_compressed_more() -> None:
     assert tone.choose_strength(night, 74, 0.25) == round(0.25 * tone.STRENGTH_STEPS)
 
 
+def _hue(lab: tone.Vec) -> float:
+    return math.degrees(math.atan2(lab[2], lab[1])) % 360
+
+
+def test_a_colour_the_panel_cannot_show_keeps_its_hue_inside_the_inks_hull() -> None:
+    """A saturated orange petal (L* 44, hue 46 degrees) is far outside ACeP's inks. It must
+    come out inside the hull (else error diffusion piles up its error and paints the petal
+    flat red, hue 23), keeping its hue within a few degrees and at least the chroma that
+    reducing chroma alone at the same L* would keep."""
+    mapping = tone.ColourMap(ACEP.measured_palette, ACEP.colours, 0.0, 1.0, ACEP.gamut_map)
+    orange = (43.5, 52.9, 55.2)
+    rgb = tone.lab_to_linear(orange)
+    assert not tone._inside(rgb, mapping.planes)
+    srgb = tuple(tone.linear_to_srgb(c) for c in rgb)
+    out = mapping(*srgb)
+    lab = tone.linear_to_lab(tuple(tone.srgb_to_linear(c) for c in out))  # type: ignore[arg-type]
+    assert tone._inside(tuple(tone.srgb_to_linear(c) for c in out), mapping.planes)  # type: ignore[arg-type]
+    assert abs(_hue(lab) - _hue(orange)) < 6, lab
+    angle = math.atan2(orange[2], orange[1])
+    same_lightness = max(
+        c
+        for c in range(60)
+        if tone._inside(
+            tone.lab_to_linear((orange[0], c * math.cos(angle), c * math.sin(angle))),
+            mapping.planes,
+        )
+    )
+    assert math.hypot(lab[1], lab[2]) >= same_lightness, (lab, same_lightness)
+
+
+def test_the_gamut_map_lands_on_the_hull_not_inside_it() -> None:
+    """Colours far outside ACeP's hull come back on its surface: inside, and a step further
+    out along the way they came is outside (the bisection found the boundary, not a dull
+    colour deep inside)."""
+    mapping = tone.ColourMap(ACEP.measured_palette, ACEP.colours, 0.0, 1.0, ACEP.gamut_map)
+    for target in ((43.5, 52.9, 55.2), (30.0, -40.0, 20.0), (55.0, 10.0, -60.0), (60.0, 0, 70)):
+        found = mapping._nearest_inside(target)
+        assert tone._inside(found, mapping.planes), target
+        lab = tone.linear_to_lab(found)
+        further = tuple(f + 0.05 * (t - f) for f, t in zip(lab, target, strict=True))
+        assert not tone._inside(tone.lab_to_linear(further), mapping.planes), (target, lab)  # type: ignore[arg-type]
+
+
+def test_an_orange_photo_is_drawn_with_orange_ink_on_acep() -> None:
+    """The whole path: an orange patch ACeP cannot show is mostly orange ink, not red."""
+    src = load_upload(encode(Image.new("RGB", (800, 480), (230, 90, 10)), "PNG"))
+    codes = Image.open(BytesIO(render_panel(src, ACEP).frame_png)).histogram()
+    inks = {ink.name: codes[ink.code] for ink in ACEP.inks}
+    assert inks["orange"] > 2 * inks["red"], inks
+
+
 def _band(levels: tuple[int, int]) -> Image.Image:
     """A horizontal grey ramp between two sRGB levels, 800x480."""
     ramp = Image.linear_gradient("L").rotate(90).resize((800, 480))
@@ -75,12 +128,13 @@ def test_black_and_white_keeps_detail_in_highlights_and_shadows(levels: tuple[in
     codes = Image.open(BytesIO(render_panel(src, MONO).frame_png))
     thirds = [codes.crop((x, 0, x + 266, 480)).histogram()[:2] for x in (0, 267, 534)]
     white_share = [h[1] / sum(h) for h in thirds]
-    # Both inks in every third. The exact shares are physics, not taste: snow (L* 97-100)
-    # maps to within 2 % of paper white, and the darkest night third (L* 1-6, mapped to L*
-    # 7-10 on a panel whose black is L* 6) needs about one white pixel in two hundred.
-    # Plain error diffusion between the two inks overshot both ends; diffusing between
-    # 2x2 mixes of them (steps of a quarter) reaches them.
-    assert all(0.005 < share < 0.995 for share in white_share), white_share
+    # Both inks in every third. The exact shares are physics, not taste: snow (L* 97-100,
+    # compressed fully) maps to within 2 % of paper white, and the darkest night third (L*
+    # 1-6, at the panel's base strength 0.5 mapped to L* 6.4-8.1 on a panel whose black is
+    # L* 6) needs 0.1-0.5 % white pixels (0.4 % here). Plain error diffusion between the two inks
+    # overshot both ends; diffusing between 2x2 mixes of them (steps of a quarter) reaches
+    # them.
+    assert all(0.002 < share < 0.995 for share in white_share), white_share
     assert white_share[0] < white_share[1] < white_share[2], white_share
 
 

@@ -139,7 +139,9 @@ def to_greys(image: Image.Image, panel: PanelProfile) -> Image.Image:
     lightness = lab.getchannel("L")
     measured, names = _measured(panel)
     _, white = tone.lightness_range(measured, names)
-    step = tone.choose_strength(lightness.histogram(), white, panel.lightness_strength)
+    step = tone.choose_strength(
+        lightness.histogram(), white, panel.lightness_strength, panel.highlight_strength
+    )
     return lightness.point(tone.grey_table(measured, names, step)).convert("RGB")
 
 
@@ -150,8 +152,10 @@ def to_panel_colours(image: Image.Image, panel: PanelProfile) -> Image.Image:
     rgb = image.convert("RGB")
     # Luma of gamma-encoded sRGB is within a few units of L* * 2.55: plenty to pick a
     # strength step, at a fraction of a Lab conversion.
-    step = tone.choose_strength(rgb.convert("L").histogram(), white, panel.lightness_strength)
-    return rgb.filter(tone.colour_lut(measured, names, step, panel.saturation, False))
+    step = tone.choose_strength(
+        rgb.convert("L").histogram(), white, panel.lightness_strength, panel.highlight_strength
+    )
+    return rgb.filter(tone.colour_lut(measured, names, step, panel.saturation, panel.gamut_map))
 
 
 def pattern_diffusion(target: Image.Image, panel: PanelProfile) -> Image.Image:

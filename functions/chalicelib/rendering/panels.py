@@ -49,8 +49,10 @@ class PanelProfile:
     range of the photo onto the panel's black..white. ``saturation`` scales chroma before
     dithering (1 = unchanged). Every panel is dithered the same way (dither.py: error
     diffusion between 2x2 mixes of its inks), so a profile names no kernel.
-    ``lightness_strength`` is the starting point: tone.choose_strength raises it per photo
-    when much of the photo lies above the panel's white.
+    ``lightness_strength`` is the starting point: tone.choose_strength raises it per photo,
+    up to ``highlight_strength``, when much of the photo lies above L* 85. ``gamut_map`` is
+    the distance (CIELAB) outside the inks' hull from which a colour is moved fully onto the
+    hull before dithering, nearer ones a share of the way (tone.ColourMap); 0 = off.
     """
 
     id: str
@@ -65,6 +67,8 @@ class PanelProfile:
     lightness_strength: float
     palette_source: str
     saturation: float = 1.0
+    highlight_strength: float = 1.0
+    gamut_map: float = 0.0
 
     @property
     def achromatic(self) -> bool:
@@ -165,7 +169,7 @@ WAVESHARE_7IN5_V2 = PanelProfile(
     ),
     refresh_seconds=5,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=1.0,
+    lightness_strength=0.5,
     palette_source=_MONO_ESTIMATE,
 )
 
@@ -189,6 +193,7 @@ SPECTRA6_7IN3 = PanelProfile(
     refresh_seconds=12,
     min_refresh_seconds=_MIN_REFRESH,
     lightness_strength=0.5,
+    highlight_strength=0.4375,
     palette_source=_OPENDISPLAY_V1,
 )
 
@@ -213,6 +218,7 @@ SPECTRA6_13IN3 = PanelProfile(
     refresh_seconds=20,
     min_refresh_seconds=_MIN_REFRESH,
     lightness_strength=0.5,
+    highlight_strength=0.4375,
     palette_source=(
         "measured on a second Spectra 6 sample: epaper-dithering SPECTRA_7_3_6COLOR_V2; "
         'the same E6 film, not a measurement of the 13.3" panel itself'
@@ -239,8 +245,10 @@ ACEP_7IN3 = PanelProfile(
     byte_format="4 bits per pixel, two pixels per byte, high nibble first (left pixel).",
     refresh_seconds=30,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.1875,
+    lightness_strength=0.125,
     palette_source=f"{_PIMORONI}; white: {_ACEP_WHITE}",
+    highlight_strength=0.5,
+    gamut_map=40.0,
 )
 
 GREY4_7IN5 = PanelProfile(

@@ -37,7 +37,7 @@ CAPTION_FONT = Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf"
 
 # Bump when the pixels render_panel produces change (palettes, settings, algorithm), so
 # renditions cached under rendition_key() are made again.
-RENDERING_VERSION = 5
+RENDERING_VERSION = 6
 
 THUMBNAIL_QUALITY = 82
 PREVIEW_QUALITY = 85
@@ -63,7 +63,7 @@ def rendition_key(
 ) -> str:
     """A stable name for one rendition of an image, for caching it next to the image.
 
-    Example: ``spectra6_7in3/portrait/0.500,0.400/-/v5``; a caption or sender label appears as
+    Example: ``spectra6_7in3/portrait/0.500,0.400/-/v6``; a caption or sender label appears as
     a short hash.
     """
     panel.size(orientation)  # validates the orientation
