@@ -298,24 +298,18 @@ def run_first_calls(builds: dict[str, Path], runs: int, python: str, snapstart: 
     from infra.deploy.package import Package
     from infra.localcloud.__main__ import sent_mail
     from infra.localcloud.ca import ensure_ca
-    from infra.localcloud.netwait import free_port, wait_for_port
+    from infra.localcloud.netwait import wait_for_port
     from infra.localcloud.provision import provision
     from infra.localcloud.settings import Settings
     from tests.deploy.test_built_artifact import Artifact, api_request, api_response
 
     with contextlib.ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="first-call-")))
-        settings = Settings(
+        settings = Settings.from_env().on_free_ports(
             state_dir=scratch,
             functions_dir=ROOT / "functions",
             web_dist=scratch,
             template_path=ROOT / "infra" / "template.json",
-            moto_port=free_port(),
-            mqtt_port=free_port(),
-            iot_data_port=free_port(),
-            api_port=free_port(),
-            web_port=free_port(),
-            frame_dashboard_port=free_port(),
         )
         log = stack.enter_context((scratch / "moto.log").open("w"))
         server = str(Path(sys.executable).with_name("moto_server"))
