@@ -14,15 +14,11 @@ def hit(action: str, subject: str, *, limit: int, window_seconds: int, message: 
     """Count one attempt; raise RateLimited once ``limit`` attempts fell in the current window."""
     now = int(time.time())
     window = now // window_seconds
-    record = tables.RateLimitRecord(_key(action, subject, window))
+    limits = tables.RateLimitRecord
     counted = update_if(
-        record,
-        [
-            tables.RateLimitRecord.attempts.add(1),
-            tables.RateLimitRecord.ttl.set(now + 2 * window_seconds),
-        ],
-        tables.RateLimitRecord.attempts.does_not_exist()
-        | (tables.RateLimitRecord.attempts < limit),
+        limits(_key(action, subject, window)),
+        [limits.attempts.add(1), limits.ttl.set(now + 2 * window_seconds)],
+        limits.attempts.does_not_exist() | (limits.attempts < limit),
     )
     if not counted:
         raise RateLimited(message, retry_after=(window + 1) * window_seconds - now)

@@ -4,7 +4,7 @@ QoS 1 may deliver an event twice and a frame re-sends what it could not send whi
 an event whose effect is not idempotent by itself (a republish, a firmware report) is acted on
 only the first time its id is seen. The ids live in the table of short-lived keys (``key`` +
 ``ttl``, shared with the rate limits under their own ``event#`` prefix): one conditional write
-per event, no read, no Scan. DynamoDB's TTL deletes lazily (up to 48 h late; never in moto), so
+per event and no read. DynamoDB's TTL deletes lazily (up to 48 h late; never in moto), so
 an entry whose ``ttl`` has passed counts as unseen whether or not it is still there.
 """
 
@@ -14,6 +14,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 
 from chalicelib.adapters import tables
+from chalicelib.adapters.conditional import update_if
 
 REMEMBERED_FOR = timedelta(days=2)
 
@@ -21,24 +22,18 @@ REMEMBERED_FOR = timedelta(days=2)
 def first_sighting(frame_id: str, event_id: str, *, now: datetime) -> bool:
     """Remember ``event_id`` of ``frame_id``; False when it was already remembered."""
     stamp = int(now.timestamp())
-    try:
-        tables.RateLimitRecord(_key(frame_id, event_id)).update(
-            actions=[tables.RateLimitRecord.ttl.set(stamp + int(REMEMBERED_FOR.total_seconds()))],
-            condition=tables.RateLimitRecord.ttl.does_not_exist()
-            | (tables.RateLimitRecord.ttl <= stamp),
-        )
-    except tables.UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    seen = tables.RateLimitRecord
+    return update_if(
+        seen(_key(frame_id, event_id)),
+        [seen.ttl.set(stamp + int(REMEMBERED_FOR.total_seconds()))],
+        seen.ttl.does_not_exist() | (seen.ttl <= stamp),
+    )
 
 
 def forget(frame_id: str, event_id: str) -> None:
     """Undo :func:`first_sighting` when acting on the event failed: a retry is no duplicate."""
-    with suppress(
-        tables.DeleteError
-    ):  # then a retry is taken for a duplicate; the failure is logged
+    # If the delete fails, a retry is taken for a duplicate; the failure is logged.
+    with suppress(tables.DeleteError):
         tables.RateLimitRecord(_key(frame_id, event_id)).delete()
 
 

@@ -200,7 +200,7 @@ def handle_status(status: FrameStatus) -> str:
     frame_id = status.frame_id
     if not status.online:
         return "ignored: presence comes from lifecycle events"
-    reported: dict[str, Any] = {  # tables.FrameRecord attribute -> value, for what the frame said
+    reported: dict[str, Any] = {  # FrameRecord attribute -> value, for what the frame said
         name: value
         for name, value in (
             ("firmware", status.firmware),
