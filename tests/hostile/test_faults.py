@@ -54,7 +54,11 @@ def _all_displayed(person: Person, frame_id: str, shares: list[str], timeout: fl
 def test_sends_around_broker_restarts_all_reach_the_frame(local_cloud):
     ana = _person(local_cloud, "Broker")
     _, frame_id = _running_frame(local_cloud, ana, "broker-frame")
-    images = _photos(ana, 3)
+    images = _photos(ana, 4)
+    # A photo on the panel first: then each share below is an arrival, shown in turn. (A
+    # frame's first photos start the rotation at the newest instead, so shares that reached an
+    # empty frame together would wait for the rotation: slideshow.observe.)
+    _all_displayed(ana, frame_id, [ana.send(images.pop(), [frame_id])["shareId"]])
     shares = [ana.send(images[0], [frame_id])["shareId"]]
     local_cloud.restart_broker()  # the first desired state is in flight
     shares.append(ana.send(images[1], [frame_id])["shareId"])  # while clients reconnect
@@ -67,6 +71,9 @@ def test_a_frame_killed_during_a_download_gets_everything_after_restart(local_cl
     ana = _person(local_cloud, "Killed")
     process, frame_id = _running_frame(local_cloud, ana, "killed-frame")
     images = _photos(ana, 3)
+    # The preview makes the frame's rendition now, so the send publishes the desired state at
+    # once instead of after the rendition worker's job: 0.15 s later the frame is fetching.
+    ana.request("GET", f"/images/{images[0]}/frames/{frame_id}/preview", expect=200)
     first = ana.send(images[0], [frame_id])["shareId"]
     time.sleep(0.15)  # the frame has the desired state and is fetching the file
     process.kill()
