@@ -229,3 +229,55 @@ def test_a_send_iot_core_refuses_to_publish_is_sent_and_reaches_the_frame_on_its
 
     latest = [m for t, m in published() if frame_id in t][-1]
     assert [item["shareId"] for item in latest["items"]] == [share_id]
+
+
+def test_a_frame_that_reconnects_while_its_publish_is_refused_gets_it_without_waiting(
+    client, monkeypatch
+):
+    """The frame's connect is handled while IoT Core is refusing the publish (before the frame
+    is marked): its catch-up finds nothing to do, so the publish itself must try again."""
+    ana = signup(client, "ana@example.com")
+    frame_id = pair_frame(client, ana)["frameId"]
+    image_id = upload_photo(client, ana)
+    connects = iter(range(1000, 1100))
+    real_client = aws.client
+
+    class ReconnectingThenRefused(_RefusingIotData):
+        def publish(self, **kwargs):
+            event = {"clientId": frame_id, "eventType": "connected", "timestamp": next(connects)}
+            assert client.lambda_.invoke("frame_presence", event).payload == "online"
+            super().publish(**kwargs)
+
+    with monkeypatch.context() as refusing:
+        refusing.setattr(
+            aws,
+            "client",
+            lambda s: ReconnectingThenRefused() if s == "iot-data" else real_client(s),
+        )
+        share = call(client, "POST", "/shares", {"imageId": image_id, "frameIds": [frame_id]}, ana)
+        assert share.status_code == 201, share.body
+        # Refused while it reconnected; the retry is refused too (IoT Core is still failing),
+        # and only once: the frame stays marked for its next report.
+        drain_renders(client)
+        assert next(connects) == 1002
+        assert FrameRecord.get(frame_id).publish_failed_at is not None
+    share_id = json.loads(share.body)["shareId"]
+
+    def refused_once(service):
+        if service != "iot-data":
+            return real_client(service)
+        monkeypatch.setattr(aws, "client", real_client)  # the next publish goes through
+        return ReconnectingThenRefused()
+
+    monkeypatch.setattr(aws, "client", refused_once)
+    another = upload_photo(client, ana)
+    share = call(client, "POST", "/shares", {"imageId": another, "frameIds": [frame_id]}, ana)
+    assert share.status_code == 201, share.body
+    drain_renders(client)
+
+    latest = [m for t, m in published() if frame_id in t][-1]
+    assert {item["shareId"] for item in latest["items"]} == {
+        share_id,
+        json.loads(share.body)["shareId"],
+    }
+    assert FrameRecord.get(frame_id).publish_failed_at is None

@@ -74,18 +74,23 @@ def _take_next_version(frame_id: str) -> tables.FrameRecord | None:
     return frame
 
 
-def publish(frame_id: str, *, now: datetime | None = None) -> int:
+def publish(frame_id: str, *, now: datetime | None = None, retry_on_reconnect: bool = True) -> int:
     """Publish the frame's whole desired state (retained); returns the version published.
 
     The tables are the truth and the retained message only mirrors them, so a publish IoT Core
     refuses does not fail what caused it (a pairing, a send, a removal: already written). The
     frame is marked and told when it next reports in (``frame_reports``); 0 is returned.
+
+    A frame that reconnected while the publish was being refused may have run its catch-up
+    before the mark was written, and would then wait for its next status (half an hour): so
+    when its presence changed meanwhile and it is online, the publish is tried once more.
     """
     moment = now or utcnow()
     frame = _take_next_version(frame_id)
     if frame is None:
         log.info("frame gone, nothing to publish", extra={"frameId": frame_id})
         return 0
+    presence_before = frame.presence_at
     url_ttl = settings().download_url_seconds
     firmware = releases.desired_firmware(frame)
     published = releases.offer_key(firmware["version"], firmware["install"]) if firmware else None
@@ -118,6 +123,9 @@ def publish(frame_id: str, *, now: datetime | None = None) -> int:
             tables.FrameRecord.frame_id.exists(),
         )
         log.warning("desired state not published", extra={"frameId": frame_id, "error": str(err)})
+        # update_if read the frame back: a connect applied meanwhile shows in presence_at.
+        if retry_on_reconnect and frame.online and frame.presence_at != presence_before:
+            return publish(frame_id, retry_on_reconnect=False)
         return 0
     if size is None:
         return 0
