@@ -195,6 +195,11 @@ class FrameRecord(Model):
     # When IoT Core last refused its desired state: it is published again when the frame next
     # reports in (services/frame_reports.py); the next publish clears it.
     publish_failed_at = UTCDateTimeAttribute(null=True)
+    # Who is publishing its desired state (a token) and until when (epoch s), and whether word
+    # was left for that publisher to publish once more (services/frame_sync.py).
+    publisher = UnicodeAttribute(null=True)
+    publisher_until = NumberAttribute(null=True)
+    publish_again = BooleanAttribute(null=True)
     # Live deliveries on this frame, kept on write (the dashboard sums it over a user's frames).
     active_items = NumberAttribute(default=0)
     online = BooleanAttribute(default=False)

@@ -309,7 +309,8 @@ def notify_offline(deps: Deps, frame_id: str) -> bool:
 
 def _catch_up(frame: tables.FrameRecord) -> None:
     """A frame that reports in or (re)connects learns what it missed: a desired state IoT Core
-    refused (``frame_sync.publish``), or a release published while it was away."""
-    missed_state = frame.publish_failed_at is not None
+    refused, or one its publisher did not live to publish (``frame_sync.publish``), or a
+    release published while it was away."""
+    missed_state = frame.publish_failed_at is not None or bool(frame.publish_again)
     if missed_state or releases.firmware_offer(frame) != frame.published_firmware:
         frame_sync.publish(frame.frame_id)

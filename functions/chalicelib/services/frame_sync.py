@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
+
+from pynamodb.expressions.update import Action
 
 from chalicelib import frame_protocol
 from chalicelib.adapters import frame_channel, media_store, tables
@@ -36,7 +39,8 @@ def frame_settings(frame: tables.FrameRecord) -> FrameSettings:
 
 
 def live_items(frame_id: str) -> list[desired_state.Item]:
-    """The frame's deliveries that may still be shown (one query on the frame's partition).
+    """The frame's deliveries that may still be shown (one strongly consistent query on the
+    frame's partition: the change that asked for this publish was written a moment ago).
 
     A delivery whose file is still being made (services/delivery_files.py) is left out: the
     frame gets it in the desired state published once it has its file."""
@@ -54,43 +58,132 @@ def live_items(frame_id: str) -> list[desired_state.Item]:
             state=d.state,
         )
         for d in tables.DeliveryRecord.query(
-            frame_id, filter_condition=tables.DeliveryRecord.state.is_in(*LIVE_STATES)
+            frame_id,
+            filter_condition=tables.DeliveryRecord.state.is_in(*LIVE_STATES),
+            consistent_read=True,
         )
         if d.file_key is not None
     ]
 
 
-def _take_next_version(frame_id: str) -> tables.FrameRecord | None:
-    """Increment the frame's state version (and forget a failed publish: this one supersedes
-    it); the update returns the whole record (ALL_NEW), so publishing needs no second read.
-    None when the frame no longer exists."""
-    frame = tables.FrameRecord(frame_id)
-    actions = [
+# How long a publisher holds a frame (below): far longer than a publish takes (IoT Core answers
+# in milliseconds; the SDK's retries take seconds). A publisher that died lets go when it ends.
+PUBLISHER_LEASE = timedelta(seconds=30)
+
+
+def _next_version() -> list[Action]:
+    """Take the frame's next state version, and forget a failed publish (this one supersedes
+    it) and any word left for the publisher (this round reads the tables after it)."""
+    return [
         tables.FrameRecord.state_version.add(1),
         tables.FrameRecord.publish_failed_at.remove(),
+        tables.FrameRecord.publish_again.remove(),
     ]
-    if not update_if(frame, actions, tables.FrameRecord.frame_id.exists()):
+
+
+def _lead(frame_id: str, token: str) -> tables.FrameRecord | None:
+    """Become the frame's publisher with its next version; or, when another publisher holds it,
+    leave word for it to publish once more. The frame (read back whole, ALL_NEW) to publish,
+    or None: word left, or the frame is gone."""
+    for _ in range(3):  # the lease may end between the two writes
+        moment = int(utcnow().timestamp())
+        frame = tables.FrameRecord(frame_id)
+        lease = [
+            tables.FrameRecord.publisher.set(token),
+            tables.FrameRecord.publisher_until.set(moment + _lease_seconds()),
+        ]
+        free = tables.FrameRecord.publisher_until.does_not_exist() | (
+            tables.FrameRecord.publisher_until < moment
+        )
+        if update_if(
+            frame, [*lease, *_next_version()], tables.FrameRecord.frame_id.exists() & free
+        ):
+            return frame
+        held = tables.FrameRecord.frame_id.exists() & (tables.FrameRecord.publisher_until >= moment)
+        if update_if(
+            tables.FrameRecord(frame_id), [tables.FrameRecord.publish_again.set(True)], held
+        ):
+            log.info("publish left to the frame's publisher", extra={"frameId": frame_id})
+            return None
+    log.info("frame gone, nothing to publish", extra={"frameId": frame_id})
+    return None
+
+
+def _next_round(frame_id: str, token: str, *, again: bool) -> tables.FrameRecord | None:
+    """After a publish: let go of the frame, unless word was left meanwhile (or ``again``);
+    then keep it, take the next version and return the frame to publish once more."""
+    mine = tables.FrameRecord.publisher == token
+    if not again and update_if(
+        tables.FrameRecord(frame_id),
+        [tables.FrameRecord.publisher.remove(), tables.FrameRecord.publisher_until.remove()],
+        mine & tables.FrameRecord.publish_again.does_not_exist(),
+    ):
         return None
-    return frame
+    frame = tables.FrameRecord(frame_id)
+    moment = int(utcnow().timestamp())
+    renewed = [tables.FrameRecord.publisher_until.set(moment + _lease_seconds()), *_next_version()]
+    if update_if(frame, renewed, mine):
+        return frame
+    return None  # the frame is gone, or the lease ran out and its new holder publishes
 
 
-def publish(frame_id: str, *, now: datetime | None = None, retry_on_reconnect: bool = True) -> int:
-    """Publish the frame's whole desired state (retained); returns the version published.
+def _let_go(frame_id: str, token: str) -> None:
+    """Give up the frame after a publish that raised (word left for it stays: the next
+    publisher, or the frame's next report, takes it)."""
+    update_if(
+        tables.FrameRecord(frame_id),
+        [tables.FrameRecord.publisher.remove(), tables.FrameRecord.publisher_until.remove()],
+        tables.FrameRecord.publisher == token,
+    )
 
-    The tables are the truth and the retained message only mirrors them, so a publish IoT Core
-    refuses does not fail what caused it (a pairing, a send, a removal: already written). The
-    frame is marked and told when it next reports in (``frame_reports``); 0 is returned.
 
-    A frame that reconnected while the publish was being refused may have run its catch-up
-    before the mark was written, and would then wait for its next status (half an hour): so
-    when its presence changed meanwhile and it is online, the publish is tried once more.
+def _lease_seconds() -> int:
+    return int(PUBLISHER_LEASE.total_seconds())
+
+
+def publish(frame_id: str, *, now: datetime | None = None) -> int:
+    """Bring the frame's retained desired state up to date with the tables. Returns the last
+    version this call published, or 0 (the frame's publisher will publish it instead; the frame
+    is gone; IoT Core refused it).
+
+    **One publisher per frame.** Publishes by concurrent workers (three photos sent within a
+    second, each rendered by its own job) could reach the broker out of order and leave an older
+    version retained, which a frame that lost its stored state would take for the truth. So a
+    publisher holds the frame (a lease on its record) while it publishes; a caller that finds it
+    held leaves word and returns, and the holder publishes once more, reading the tables after
+    the word was left, before it lets go. A burst of changes to one frame costs a few
+    publishes, not one per change.
+
+    **Refused publishes.** The tables are the truth and the retained message only mirrors them,
+    so a publish IoT Core refuses does not fail what caused it (a pairing, a send, a removal:
+    already written). The frame is marked and told when it next reports in
+    (``frame_reports``). A frame that reconnected while its publish was being refused may have
+    run that catch-up before the mark was written, and would wait for its next status (half an
+    hour): so when its presence changed meanwhile and it is online, it is tried once more.
     """
-    moment = now or utcnow()
-    frame = _take_next_version(frame_id)
-    if frame is None:
-        log.info("frame gone, nothing to publish", extra={"frameId": frame_id})
-        return 0
-    presence_before = frame.presence_at
+    token = uuid.uuid4().hex
+    frame = _lead(frame_id, token)
+    version, retried = 0, False
+    try:
+        while frame is not None:
+            presence_before = frame.presence_at
+            published = _publish_state(frame, now or utcnow())
+            version = published or version
+            again = False
+            if published is None and not retried:
+                # update_if read the frame back: a connect applied meanwhile shows here.
+                again = retried = bool(frame.online) and frame.presence_at != presence_before
+            frame = _next_round(frame_id, token, again=again)
+    except BaseException:
+        _let_go(frame_id, token)
+        raise
+    return version
+
+
+def _publish_state(frame: tables.FrameRecord, moment: datetime) -> int | None:
+    """Publish the state of ``frame`` (holding its next version). The version published; 0 when
+    the schema refused the message; None when IoT Core refused it (the frame is then marked)."""
+    frame_id = frame.frame_id
     url_ttl = settings().download_url_seconds
     firmware = releases.desired_firmware(frame)
     published = releases.offer_key(firmware["version"], firmware["install"]) if firmware else None
@@ -123,10 +216,7 @@ def publish(frame_id: str, *, now: datetime | None = None, retry_on_reconnect: b
             tables.FrameRecord.frame_id.exists(),
         )
         log.warning("desired state not published", extra={"frameId": frame_id, "error": str(err)})
-        # update_if read the frame back: a connect applied meanwhile shows in presence_at.
-        if retry_on_reconnect and frame.online and frame.presence_at != presence_before:
-            return publish(frame_id, retry_on_reconnect=False)
-        return 0
+        return None
     if size is None:
         return 0
     log.info(
