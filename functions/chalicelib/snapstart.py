@@ -14,7 +14,9 @@ Before the snapshot (``prime``), what a first request would load lazily is loade
 restored copy never pays for it: the AWS SDK and the DynamoDB tables (a function's module import
 leaves them out: adapters/__init__.py), the parsed models of every service the backend calls
 (``aws.load_models``: no credentials, no request), and each function's own heavy modules
-(Pillow, argon2, cryptography: docs/quality.md, "Cold starts").
+(Pillow, argon2, cryptography: docs/quality.md, "Cold starts"); a primed module's
+``before_snapshot()``, if it has one, does what its first call would do beyond importing
+(the rendering engine builds its panels' tone tables).
 
 The hooks come from ``snapshot_restore_py``, which the Lambda Python runtime provides (it must
 not be bundled: a second copy would hold a registry the runtime never reads). Where it is absent
@@ -50,7 +52,10 @@ def prime() -> None:
     adapters.load_all()
     aws.load_models()
     for name in _to_prime:
-        importlib.import_module(name)
+        module = importlib.import_module(name)
+        before_snapshot = getattr(module, "before_snapshot", None)
+        if before_snapshot is not None:  # work beyond the import (rendering's tone tables)
+            before_snapshot()
 
 
 def refresh_after_restore() -> None:

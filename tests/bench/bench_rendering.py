@@ -56,6 +56,7 @@ from chalicelib.rendering import (
     render_preview,
     render_thumbnail,
 )
+from chalicelib.rendering.dither import before_snapshot
 from chalicelib.rendering.rendition import _cropped
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -453,7 +454,9 @@ def worker(task: str, path: str) -> None:
     # Warm up as a busy Lambda would be: codecs loaded, palettes, fonts and the tone tables
     # this photo needs cached (each tone table is built once per process: ~0.06 s, ACeP's
     # with its gamut map ~0.5 s). "first-acep" measures a fresh process instead.
-    if task != "first-acep":
+    if task == "restored-acep":  # a SnapStart copy: the snapshot was taken after this
+        before_snapshot()
+    elif task not in ("first-acep", "snapshot-tables"):
         warm = load_upload(data)
         render_thumbnail(warm)
         for panel_id in ("waveshare_7in5_v2", "spectra6_7in3", "acep_7in3"):
@@ -472,8 +475,10 @@ def worker(task: str, path: str) -> None:
         render_thumbnail(src)
     elif task == "one-spectra":
         render_panel(load_upload(data), PANELS["spectra6_7in3"])
-    elif task in ("one-acep", "first-acep"):
+    elif task in ("one-acep", "first-acep", "restored-acep"):
         render_panel(load_upload(data), PANELS["acep_7in3"])
+    elif task == "snapshot-tables":
+        before_snapshot()
     elif task == "upload":
         upload(data)
     elif task == "upload+spectra":
@@ -516,6 +521,8 @@ SPEED_TASKS = [
     ("one-spectra", "one 800x480 rendition (Spectra 6)"),
     ("one-acep", "one 800x480 rendition (ACeP)"),
     ("first-acep", "first ACeP rendition of a fresh process (tone table built)"),
+    ("restored-acep", "first ACeP rendition of a SnapStart copy (tables in the snapshot)"),
+    ("snapshot-tables", "every built-in panel's tone tables (before the snapshot)"),
     ("upload", "upload: decode, focal point, thumbnail, preview, master"),
     ("upload+spectra", "upload + one Spectra 6 rendition"),
     ("one+thumb", "b/w 800x480 rendition + thumbnail"),

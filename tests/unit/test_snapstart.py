@@ -47,3 +47,38 @@ def test_after_a_restore_random_and_connections_are_the_copys_own(monkeypatch):
     assert random.getstate() != snapshot_state
     assert model._connection is None
     assert aws.client("sqs") is not first
+
+
+def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatch):
+    """A restored copy's first photo for an ACeP frame built its gamut-mapped tone table
+    (about 0.5 s of CPU) before; the rendering functions build every table before the
+    snapshot. The upload function, which renders for no frame, builds none."""
+    from chalicelib.rendering import PANELS, dither, tone
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    tone.colour_lut.cache_clear()
+    tone.grey_table.cache_clear()
+    assert snapstart.register(prime_modules=("chalicelib.rendering.source",))
+    snapstart.prime()
+    assert tone.colour_lut.cache_info().currsize == 0
+
+    assert snapstart.register(prime_modules=("chalicelib.rendering.dither",))
+    snapstart.prime()
+    colour = [p for p in PANELS.values() if not p.achromatic]
+    grey = [p for p in PANELS.values() if p.achromatic]
+    assert tone.colour_lut.cache_info().currsize == sum(
+        len(dither.strength_steps(p)) for p in colour
+    )
+    assert tone.grey_table.cache_info().currsize == sum(len(dither.strength_steps(p)) for p in grey)
+    tables_built = tone.colour_lut.cache_info().misses
+    for panel in colour:  # whatever the photo, its table is among them
+        measured, names = dither._measured(panel)
+        _, white = tone.lightness_range(measured, names)
+        for above in range(0, 101, 5):
+            histogram = [0] * 256
+            histogram[250], histogram[100] = above, 100 - above
+            step = tone.choose_strength(
+                histogram, white, panel.lightness_strength, panel.highlight_strength
+            )
+            tone.colour_lut(measured, names, step, panel.saturation, panel.gamut_map)
+    assert tone.colour_lut.cache_info().misses == tables_built

@@ -18,7 +18,8 @@ from chalicelib.services import delivery_files
 
 config = bootstrap.start()
 # SnapStart: what the first events would load goes into the snapshot.
-snapstart.register(prime_modules=("chalicelib.rendering.rendition",))
+# The rendering engine, and every panel's tone tables (rendering/dither.py: before_snapshot).
+snapstart.register(prime_modules=("chalicelib.rendering.rendition", "chalicelib.rendering.dither"))
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 

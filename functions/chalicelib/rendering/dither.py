@@ -34,7 +34,7 @@ from itertools import combinations_with_replacement
 from PIL import Image, ImageCms
 
 from . import tone
-from .panels import PanelProfile
+from .panels import PANELS, PanelProfile
 
 # Pixels of one mix, and where each of its inks (sorted by luminance) sits in the 2x2 grid:
 # the darkest two on one diagonal, the lightest two on the other.
@@ -130,6 +130,36 @@ def _to_lab() -> ImageCms.ImageCmsTransform:
 
 def _measured(panel: PanelProfile) -> tuple[tuple[tuple[int, int, int], ...], tuple[str, ...]]:
     return panel.measured_palette, panel.colours
+
+
+def strength_steps(panel: PanelProfile) -> range:
+    """Every strength step ``tone.choose_strength`` can pick for the panel's photos."""
+    ends = sorted(
+        round(min(max(s, 0.0), 1.0) * tone.STRENGTH_STEPS)
+        for s in (panel.lightness_strength, panel.highlight_strength)
+    )
+    return range(ends[0], ends[1] + 1)
+
+
+def build_tables(panel: PanelProfile) -> None:
+    """Build (and keep, tone.py caches them) every tone table the panel's photos can ask for.
+
+    A gamut-mapped table (ACeP) takes about 0.5 s of CPU; built before a SnapStart snapshot
+    (rendition.before_snapshot), no restored copy pays it on its first photo."""
+    measured, names = _measured(panel)
+    for step in strength_steps(panel):
+        if panel.achromatic:
+            tone.grey_table(measured, names, step)
+        else:
+            tone.colour_lut(measured, names, step, panel.saturation, panel.gamut_map)
+
+
+def before_snapshot() -> None:
+    """SnapStart (snapstart.prime, in the functions that render for frames): build the tone
+    tables of every built-in panel, so no restored copy builds one on its first photo (ACeP's
+    seven take about 3.5 s of CPU; docs/rendering.md)."""
+    for panel in PANELS.values():
+        build_tables(panel)
 
 
 def to_greys(image: Image.Image, panel: PanelProfile) -> Image.Image:
