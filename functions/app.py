@@ -38,7 +38,6 @@ bootstrap.start()
 snapstart.register(
     prime_modules=(
         "chalicelib.rendering.rendition",
-        "chalicelib.rendering.dither",  # previews for frames: every panel's tone tables
         "chalicelib.rendering.source",
         "chalicelib.adapters.device_ca",
         "argon2",

@@ -22,6 +22,8 @@ def test_importing_the_api_registers_one_hook_each_side():
     # The upload function's module (imported by app.py for its blueprint) asks for pillow-heif,
     # which only its layers hold: the API's own list, registered last, replaces it.
     assert "pillow_heif" not in snapstart._to_prime
+    # Nor does it build the panels' tone tables: ~9 s at its 512 MB (docs/deploy.md).
+    assert "chalicelib.rendering.dither" not in snapstart._to_prime
 
 
 def test_before_the_snapshot_the_lazy_heavy_modules_are_imported(monkeypatch):
@@ -51,8 +53,8 @@ def test_after_a_restore_random_and_connections_are_the_copys_own(monkeypatch):
 
 def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatch):
     """A restored copy's first photo for an ACeP frame built its gamut-mapped tone table
-    (about 0.5 s of CPU) before; the rendering functions build every table before the
-    snapshot. The upload function, which renders for no frame, builds none."""
+    (about 0.5 s of CPU) before; the rendition worker builds every table before the
+    snapshot. A function that does not prime the dither module builds none."""
     from chalicelib.rendering import PANELS, dither, tone
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

@@ -155,9 +155,10 @@ def build_tables(panel: PanelProfile) -> None:
 
 
 def before_snapshot() -> None:
-    """SnapStart (snapstart.prime, in the functions that render for frames): build the tone
-    tables of every built-in panel, so no restored copy builds one on its first photo (about
-    2.8 s of CPU for all of them, nearly all ACeP's; docs/rendering.md)."""
+    """SnapStart (snapstart.prime, in the rendition worker): build the tone tables of every
+    built-in panel, so no restored copy builds one on its first photo (about 2.8 s of CPU for
+    all of them, nearly all ACeP's; docs/rendering.md). The API, at 512 MB (about a third of
+    a vCPU), would spend some 9 s on them at every publish of a version, for previews only."""
     for panel in PANELS.values():
         build_tables(panel)
 
