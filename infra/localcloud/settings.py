@@ -69,16 +69,15 @@ class Settings:
     def on_free_ports(self, **changes: Any) -> Settings:
         """This configuration with ``changes`` and every port on a free one, so that tests and
         benchmarks can run several local clouds side by side."""
-        moved = replace(
-            self,
-            moto_port=free_port(),
-            mqtt_port=free_port(),
-            iot_data_port=free_port(),
-            api_port=free_port(),
-            web_port=free_port(),
-            frame_dashboard_port=free_port(),
+        ports = (
+            "moto_port",
+            "mqtt_port",
+            "iot_data_port",
+            "api_port",
+            "web_port",
+            "frame_dashboard_port",
         )
-        return replace(moved, **changes)
+        return replace(self, **({port: free_port() for port in ports} | changes))
 
     # URLs -------------------------------------------------------------------------------------
     @property

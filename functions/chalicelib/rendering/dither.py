@@ -135,8 +135,7 @@ def _measured(panel: PanelProfile) -> tuple[tuple[tuple[int, int, int], ...], tu
 def strength_steps(panel: PanelProfile) -> range:
     """Every strength step ``tone.choose_strength`` can pick for the panel's photos."""
     ends = sorted(
-        round(min(max(s, 0.0), 1.0) * tone.STRENGTH_STEPS)
-        for s in (panel.lightness_strength, panel.highlight_strength)
+        tone.strength_step(s) for s in (panel.lightness_strength, panel.highlight_strength)
     )
     return range(ends[0], ends[1] + 1)
 

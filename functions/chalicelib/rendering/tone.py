@@ -326,7 +326,11 @@ def choose_strength(
     # there cost more mid-tone accuracy than it gave back.
     first_clipped = min(255, max(0, math.ceil(max(hi, HIGHLIGHT_L) * 255 / 100)))
     above = sum(lightness_histogram[first_clipped:]) / total
-    strength = base + (top - base) * min(1.0, above / 0.35)
+    return strength_step(base + (top - base) * min(1.0, above / 0.35))
+
+
+def strength_step(strength: float) -> int:
+    """The cached step (of ``STRENGTH_STEPS``) nearest to ``strength``, clamped to 0..1."""
     return round(min(max(strength, 0.0), 1.0) * STRENGTH_STEPS)
 
 

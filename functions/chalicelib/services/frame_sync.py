@@ -66,9 +66,9 @@ def live_items(frame_id: str) -> list[desired_state.Item]:
     ]
 
 
-# How long a publisher holds a frame (below): far longer than a publish takes (IoT Core answers
-# in milliseconds; the SDK's retries take seconds). A publisher that died lets go when it ends.
-PUBLISHER_LEASE = timedelta(seconds=30)
+# How long (s) a publisher holds a frame (below): far longer than a publish takes (IoT Core
+# answers in milliseconds; the SDK's retries take seconds). One that died lets go when it ends.
+PUBLISHER_LEASE_SECONDS = 30
 
 
 def _next_version() -> list[Action]:
@@ -90,7 +90,7 @@ def _lead(frame_id: str, token: str) -> tables.FrameRecord | None:
         frame = tables.FrameRecord(frame_id)
         lease = [
             tables.FrameRecord.publisher.set(token),
-            tables.FrameRecord.publisher_until.set(moment + _lease_seconds()),
+            tables.FrameRecord.publisher_until.set(moment + PUBLISHER_LEASE_SECONDS),
         ]
         free = tables.FrameRecord.publisher_until.does_not_exist() | (
             tables.FrameRecord.publisher_until < moment
@@ -112,33 +112,26 @@ def _lead(frame_id: str, token: str) -> tables.FrameRecord | None:
 def _next_round(frame_id: str, token: str, *, again: bool) -> tables.FrameRecord | None:
     """After a publish: let go of the frame, unless word was left meanwhile (or ``again``);
     then keep it, take the next version and return the frame to publish once more."""
-    mine = tables.FrameRecord.publisher == token
-    if not again and update_if(
-        tables.FrameRecord(frame_id),
-        [tables.FrameRecord.publisher.remove(), tables.FrameRecord.publisher_until.remove()],
-        mine & tables.FrameRecord.publish_again.does_not_exist(),
-    ):
+    if not again and _let_go(frame_id, token, unless_word_left=True):
         return None
     frame = tables.FrameRecord(frame_id)
-    moment = int(utcnow().timestamp())
-    renewed = [tables.FrameRecord.publisher_until.set(moment + _lease_seconds()), *_next_version()]
-    if update_if(frame, renewed, mine):
+    lease_end = int(utcnow().timestamp()) + PUBLISHER_LEASE_SECONDS
+    renewed = [tables.FrameRecord.publisher_until.set(lease_end), *_next_version()]
+    if update_if(frame, renewed, tables.FrameRecord.publisher == token):
         return frame
     return None  # the frame is gone, or the lease ran out and its new holder publishes
 
 
-def _let_go(frame_id: str, token: str) -> None:
-    """Give up the frame after a publish that raised (word left for it stays: the next
-    publisher, or the frame's next report, takes it)."""
-    update_if(
+def _let_go(frame_id: str, token: str, *, unless_word_left: bool = False) -> bool:
+    """Give up the frame (False if it was not ours, or word was left and that counts). After
+    a publish that raised, word left stays: the next publisher, or the frame's next report,
+    takes it."""
+    mine = tables.FrameRecord.publisher == token
+    return update_if(
         tables.FrameRecord(frame_id),
         [tables.FrameRecord.publisher.remove(), tables.FrameRecord.publisher_until.remove()],
-        tables.FrameRecord.publisher == token,
+        mine & tables.FrameRecord.publish_again.does_not_exist() if unless_word_left else mine,
     )
-
-
-def _lease_seconds() -> int:
-    return int(PUBLISHER_LEASE.total_seconds())
 
 
 def publish(frame_id: str, *, now: datetime | None = None) -> int:
