@@ -146,9 +146,17 @@ class Checks:
     def check(self, name: str) -> None:
         """The page's pictures loaded (lazy ones too: a screenshot shows photos), then checked."""
         page = self.app.page
-        for img in page.locator("main img:visible").all():
-            img.scroll_into_view_if_needed()
-            expect(img).to_have_js_property("complete", True, timeout=TIMEOUT)
+        # Asked afresh at every poll: a page that re-renders (the photo page refreshes its
+        # data) replaces its <img> elements, and a handle taken before would be detached.
+        page.wait_for_function(
+            """() => [...document.querySelectorAll("main img")]
+                .filter((img) => img.getClientRects().length > 0
+                    && getComputedStyle(img).visibility !== "hidden")
+                .every((img) => img.complete
+                    || (img.scrollIntoView({ block: "nearest" }), false))""",
+            polling=100,
+            timeout=TIMEOUT,
+        )
         page.evaluate("window.scrollTo(0, 0)")
         self.problems.extend(self.app.check_screen(name))
 
