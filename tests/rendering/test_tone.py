@@ -53,6 +53,18 @@ def test_lightness_is_scaled_into_the_panel_range_or_clipped() -> None:
     assert tone.map_lightness(90, 10, 70, 0.0) == 70
 
 
+def test_a_shadow_toe_rolls_shadows_off_instead_of_clipping_them() -> None:
+    """Below the toe every L* keeps its own level (strictly rising, from the panel's black);
+    from the toe up the mapping is the plain one."""
+    rolled = [tone.map_lightness(level, 6, 77, 0.25, toe=12) for level in range(13)]
+    assert rolled[0] == tone.map_lightness(0, 6, 77, 1.0)
+    assert rolled == sorted(set(rolled)), rolled  # strictly rising
+    assert rolled[12] == tone.map_lightness(12, 6, 77, 0.25)
+    plain = [tone.map_lightness(level, 6, 77, 0.25) for level in (3, 5)]
+    assert rolled[5] - rolled[3] > 3 * (plain[1] - plain[0])  # clipped, only the scaled share
+    assert tone.map_lightness(50, 6, 77, 0.25, toe=12) == tone.map_lightness(50, 6, 77, 0.25)
+
+
 def test_a_photo_above_the_panels_white_is_compressed_more() -> None:
     snow = [0] * 256
     snow[240] = 1000
@@ -130,10 +142,10 @@ def test_black_and_white_keeps_detail_in_highlights_and_shadows(levels: tuple[in
     white_share = [h[1] / sum(h) for h in thirds]
     # Both inks in every third. The exact shares are physics, not taste: snow (L* 97-100,
     # compressed fully) maps to within 2 % of paper white, and the darkest night third (L*
-    # 1-6, at the panel's base strength 0.5 mapped to L* 6.4-8.1 on a panel whose black is
-    # L* 6) needs 0.1-0.5 % white pixels (0.4 % here). Plain error diffusion between the two inks
-    # overshot both ends; diffusing between 2x2 mixes of them (steps of a quarter) reaches
-    # them.
+    # 1-6, at the panel's base strength 0.25 with its shadow toe at L* 12 mapped to L*
+    # 6.5-9.3 on a panel whose black is L* 6) needs about 0.2-1.5 % white pixels (0.8 %
+    # here; without the toe, 0.1 %). Plain error diffusion between the two inks overshot
+    # both ends; diffusing between 2x2 mixes of them (steps of a quarter) reaches them.
     assert all(0.002 < share < 0.995 for share in white_share), white_share
     assert white_share[0] < white_share[1] < white_share[2], white_share
 

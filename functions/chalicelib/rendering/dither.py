@@ -148,7 +148,7 @@ def build_tables(panel: PanelProfile) -> None:
     measured, names = _measured(panel)
     for step in strength_steps(panel):
         if panel.achromatic:
-            tone.grey_table(measured, names, step)
+            tone.grey_table(measured, names, step, panel.shadow_toe)
         else:
             tone.colour_lut(measured, names, step, panel.saturation, panel.gamut_map)
 
@@ -172,7 +172,8 @@ def to_greys(image: Image.Image, panel: PanelProfile) -> Image.Image:
     step = tone.choose_strength(
         lightness.histogram(), white, panel.lightness_strength, panel.highlight_strength
     )
-    return lightness.point(tone.grey_table(measured, names, step)).convert("RGB")
+    table = tone.grey_table(measured, names, step, panel.shadow_toe)
+    return lightness.point(table).convert("RGB")
 
 
 def to_panel_colours(image: Image.Image, panel: PanelProfile) -> Image.Image:

@@ -53,6 +53,8 @@ class PanelProfile:
     up to ``highlight_strength``, when much of the photo lies above L* 85. ``gamut_map`` is
     the distance (CIELAB) outside the inks' hull from which a colour is moved fully onto the
     hull before dithering, nearer ones a share of the way (tone.ColourMap); 0 = off.
+    ``shadow_toe`` (grey panels) is the L* below which shadows are rolled off into the
+    panel's black instead of clipped at it (tone.map_lightness); 0 = clip.
     """
 
     id: str
@@ -69,6 +71,7 @@ class PanelProfile:
     saturation: float = 1.0
     highlight_strength: float = 1.0
     gamut_map: float = 0.0
+    shadow_toe: float = 0.0
 
     @property
     def achromatic(self) -> bool:
@@ -169,8 +172,9 @@ WAVESHARE_7IN5_V2 = PanelProfile(
     ),
     refresh_seconds=5,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=0.5,
+    lightness_strength=0.25,
     palette_source=_MONO_ESTIMATE,
+    shadow_toe=12.0,
 )
 
 # Spectra 6 (E6) device codes follow the Waveshare 7in3e / Good Display GDEP073E01 driver:

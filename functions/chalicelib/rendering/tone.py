@@ -150,10 +150,20 @@ def _inside(rgb: Vec, planes: Sequence[Plane]) -> bool:
     return True
 
 
-def map_lightness(lightness: float, lo: float, hi: float, strength: float) -> float:
-    """Scale L* 0..100 into lo..hi (strength 1), or clip it there (0), or a blend."""
+def map_lightness(
+    lightness: float, lo: float, hi: float, strength: float, toe: float = 0.0
+) -> float:
+    """Scale L* 0..100 into lo..hi (strength 1), or clip it there (0), or a blend.
+
+    ``toe`` (an L* above ``lo``, or 0 for none) rolls the shadows off instead of clipping
+    them: 0..toe is scaled into lo..toe, so a night scene darker than the panel's black
+    keeps its gradations while the mid-tones keep their absolute lightness.
+    """
     scaled = lo + lightness * (hi - lo) / 100
-    clipped = min(max(lightness, lo), hi)
+    if toe > lo and lightness < toe:
+        clipped = lo + lightness * (toe - lo) / toe
+    else:
+        clipped = min(max(lightness, lo), hi)
     return strength * scaled + (1 - strength) * clipped
 
 
@@ -296,13 +306,15 @@ def colour_lut(
 
 
 @cache
-def grey_table(measured: tuple[RGB, ...], names: tuple[str, ...], step: int) -> list[int]:
+def grey_table(
+    measured: tuple[RGB, ...], names: tuple[str, ...], step: int, toe: float = 0.0
+) -> list[int]:
     """8-bit L* (Pillow's LAB "L") to the sRGB grey the dither should aim at."""
     lo, hi = lightness_range(measured, names)
     strength = step / STRENGTH_STEPS
     table = []
     for level in range(256):
-        target = map_lightness(level * 100 / 255, lo, hi, strength)
+        target = map_lightness(level * 100 / 255, lo, hi, strength, toe)
         y = _f_inv((target + 16) / 116)
         table.append(round(linear_to_srgb(y) * 255))
     return table
