@@ -27,11 +27,13 @@ system-deps: ## install mosquitto and chromium from Debian when missing
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# --no-compile: byte-compiling every installed file is about 50 s of a fresh install; Python
+# compiles what is imported, once, on first import.
 $(VENV)/.installed: requirements.txt requirements-dev.txt device_firmware/requirements.txt functions/pyproject.toml
 	@[ -n "$(PYTHON312)" ] || { echo "Python 3.12 is required (the Lambda runtime)"; exit 1; }
 	[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install -q 'pip<26.3'
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-compile -r requirements-dev.txt
 	touch $@
 
 .PHONY: venv
@@ -58,7 +60,10 @@ run: deps ## run the whole product locally (Ctrl-C stops everything)
 	$(PY) -m infra.localcloud up
 
 .PHONY: test
-test: deps lint ## run every test (what CI runs)
+test: ## run every test (what CI runs)
+	@# Installing Python and web dependencies, building the app and linting are independent
+	@# of each other (lint waits for the venv): side by side they take the longest one's time.
+	$(MAKE) --no-print-directory -j3 --output-sync=target deps lint
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 	cd web && npm test --silent
 
