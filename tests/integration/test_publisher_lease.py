@@ -10,6 +10,7 @@ import time
 
 import boto3
 import pytest
+from moto.core.botocore_stubber import BotocoreStubber
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.tables import FrameRecord
@@ -69,6 +70,19 @@ def test_racing_rendition_workers_leave_the_newest_state_retained(client, monkey
     warm = upload_photo(client, ana)
     preview = call(client, "GET", f"/images/{warm}/frames/{frame_id}/preview", None, ana)
     assert preview.status_code == 200
+    # In-process moto is not thread-safe: a request it handles while another thread's request
+    # changes the same backend can raise "dictionary changed size during iteration" (seen
+    # twice, once in a full run). A real service applies each request atomically, so moto gets
+    # one request at a time here; how the workers' requests interleave, which is what this
+    # test is about, is untouched (the slow publishes sleep before they reach moto).
+    serial = threading.Lock()
+    handle = BotocoreStubber.process_request
+
+    def one_at_a_time(self, request):
+        with serial:
+            return handle(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)
     before = len(_desired(frame_id))
     real_client = aws.client
     slow = _SlowIotData(real_client("iot-data"), random.Random(7))
