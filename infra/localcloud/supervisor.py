@@ -140,7 +140,10 @@ class LocalCloud(Manager):  # type: ignore[misc]
             "pids": self._pids(),
             "ready_seconds": round(elapsed, 2),
         }
-        stack_file(s).write_text(json.dumps(info, indent=2))
+        # Atomically: readers wait for the file to exist, and must never see it half written.
+        temporary = stack_file(s).with_suffix(".tmp")
+        temporary.write_text(json.dumps(info, indent=2))
+        temporary.replace(stack_file(s))
         lines = [
             "",
             f"Shareframe local cloud is up ({elapsed:.1f} s). Ctrl-C stops everything.",
