@@ -56,7 +56,12 @@ export default function NotificationsPage() {
   const friendIds = new Set((friendList.data?.items ?? []).map((f) => f.userId));
   const seen = useMutation({
     mutationFn: (upTo: string) => notifications.markSeen(upTo),
-    onSuccess: () => qc.setQueryData(qk.unseen, { unseen: 0 }),
+    // A count asked for before the mark (the layout asks on every page load) must not land
+    // after it and bring the badge back: cancel it, then set the count the mark made true.
+    onSuccess: async () => {
+      await qc.cancelQueries({ queryKey: qk.unseen });
+      qc.setQueryData(qk.unseen, { unseen: 0 });
+    },
   });
   // Seeing the page marks what it shows as seen (the "New" labels stay until the next visit).
   const marked = useRef<string | null>(null);
