@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from infra.localcloud import atomic
+
 ENABLED_VARIABLE = "SHAREFRAME_CALL_TALLY"
 HEADER = "X-Local-Aws-Calls"
 WRITE_INTERVAL_SECONDS = 2.0
@@ -127,9 +129,7 @@ def start_writer(path: Path) -> None:
     def write() -> None:
         while True:
             time.sleep(WRITE_INTERVAL_SECONDS)
-            temporary = path.with_suffix(".tmp")
-            temporary.write_text(json.dumps({"at": time.time(), "totals": snapshot()}))
-            temporary.replace(path)
+            atomic.write_text(path, json.dumps({"at": time.time(), "totals": snapshot()}))
 
     threading.Thread(target=write, name="call-tally-writer", daemon=True).start()
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from honcho.manager import Manager
 
-from infra.localcloud import banner, event_runtime, mosquitto
+from infra.localcloud import atomic, banner, event_runtime, mosquitto
 from infra.localcloud.ca import CaFiles, ensure_ca
 from infra.localcloud.frames import (
     ensure_release_key,
@@ -140,10 +140,7 @@ class LocalCloud(Manager):  # type: ignore[misc]
             "pids": self._pids(),
             "ready_seconds": round(elapsed, 2),
         }
-        # Atomically: readers wait for the file to exist, and must never see it half written.
-        temporary = stack_file(s).with_suffix(".tmp")
-        temporary.write_text(json.dumps(info, indent=2))
-        temporary.replace(stack_file(s))
+        atomic.write_text(stack_file(s), json.dumps(info, indent=2))
         lines = [
             "",
             f"Shareframe local cloud is up ({elapsed:.1f} s). Ctrl-C stops everything.",

@@ -82,5 +82,7 @@ def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatc
             step = tone.choose_strength(
                 histogram, white, panel.lightness_strength, panel.highlight_strength
             )
-            tone.colour_lut(measured, names, step, panel.saturation, panel.gamut_map)
+            tone.colour_lut(
+                measured, names, step, panel.saturation, panel.gamut_map, panel.shadow_toe
+            )
     assert tone.colour_lut.cache_info().misses == tables_built

@@ -31,7 +31,7 @@ from __future__ import annotations
 from functools import cache
 from itertools import combinations_with_replacement
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFilter
 
 from . import tone
 from .panels import PANELS, PanelProfile
@@ -132,6 +132,24 @@ def _measured(panel: PanelProfile) -> tuple[tuple[tuple[int, int, int], ...], tu
     return panel.measured_palette, panel.colours
 
 
+def _strength_step(lightness_histogram: list[int], panel: PanelProfile) -> int:
+    """The photo's strength step on this panel (tone.choose_strength)."""
+    _, white = tone.lightness_range(*_measured(panel))
+    return tone.choose_strength(
+        lightness_histogram, white, panel.lightness_strength, panel.highlight_strength
+    )
+
+
+def _grey_table(panel: PanelProfile, step: int) -> list[int]:
+    return tone.grey_table(*_measured(panel), step, panel.shadow_toe)
+
+
+def _colour_lut(panel: PanelProfile, step: int) -> ImageFilter.Color3DLUT:
+    return tone.colour_lut(
+        *_measured(panel), step, panel.saturation, panel.gamut_map, panel.shadow_toe
+    )
+
+
 def strength_steps(panel: PanelProfile) -> range:
     """Every strength step ``tone.choose_strength`` can pick for the panel's photos."""
     ends = sorted(
@@ -145,12 +163,11 @@ def build_tables(panel: PanelProfile) -> None:
 
     A gamut-mapped table (ACeP) takes about 0.5 s of CPU; built before a SnapStart snapshot
     (``before_snapshot``), no restored copy pays it on its first photo."""
-    measured, names = _measured(panel)
     for step in strength_steps(panel):
         if panel.achromatic:
-            tone.grey_table(measured, names, step, panel.shadow_toe)
+            _grey_table(panel, step)
         else:
-            tone.colour_lut(measured, names, step, panel.saturation, panel.gamut_map)
+            _colour_lut(panel, step)
 
 
 def before_snapshot() -> None:
@@ -167,26 +184,16 @@ def to_greys(image: Image.Image, panel: PanelProfile) -> Image.Image:
     lab = ImageCms.applyTransform(image.convert("RGB"), _to_lab())
     assert lab is not None
     lightness = lab.getchannel("L")
-    measured, names = _measured(panel)
-    _, white = tone.lightness_range(measured, names)
-    step = tone.choose_strength(
-        lightness.histogram(), white, panel.lightness_strength, panel.highlight_strength
-    )
-    table = tone.grey_table(measured, names, step, panel.shadow_toe)
+    table = _grey_table(panel, _strength_step(lightness.histogram(), panel))
     return lightness.point(table).convert("RGB")
 
 
 def to_panel_colours(image: Image.Image, panel: PanelProfile) -> Image.Image:
     """The photo tone- and colour-mapped for the panel's measured inks (tone.py)."""
-    measured, names = _measured(panel)
-    _, white = tone.lightness_range(measured, names)
     rgb = image.convert("RGB")
     # Luma of gamma-encoded sRGB is within a few units of L* * 2.55: plenty to pick a
     # strength step, at a fraction of a Lab conversion.
-    step = tone.choose_strength(
-        rgb.convert("L").histogram(), white, panel.lightness_strength, panel.highlight_strength
-    )
-    return rgb.filter(tone.colour_lut(measured, names, step, panel.saturation, panel.gamut_map))
+    return rgb.filter(_colour_lut(panel, _strength_step(rgb.convert("L").histogram(), panel)))
 
 
 def pattern_diffusion(target: Image.Image, panel: PanelProfile) -> Image.Image:

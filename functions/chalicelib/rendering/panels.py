@@ -53,8 +53,8 @@ class PanelProfile:
     up to ``highlight_strength``, when much of the photo lies above L* 85. ``gamut_map`` is
     the distance (CIELAB) outside the inks' hull from which a colour is moved fully onto the
     hull before dithering, nearer ones a share of the way (tone.ColourMap); 0 = off.
-    ``shadow_toe`` (grey panels) is the L* below which shadows are rolled off into the
-    panel's black instead of clipped at it (tone.map_lightness); 0 = clip.
+    ``shadow_toe`` is the L* below which shadows are rolled off into the panel's black
+    instead of clipped at it (tone.map_lightness); 0 = clip.
     """
 
     id: str

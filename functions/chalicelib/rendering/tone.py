@@ -184,6 +184,7 @@ class ColourMap:
 
     ``gamut`` is the distance (CIELAB) out of the inks' hull from which a colour is moved
     fully onto it; a colour nearer is moved that share of the way; 0 turns the gamut map off.
+    ``toe`` rolls the shadows off (``map_lightness``).
     """
 
     def __init__(
@@ -193,9 +194,11 @@ class ColourMap:
         strength: float,
         chroma: float,
         gamut: float = 0.0,
+        toe: float = 0.0,
     ) -> None:
         self.lo, self.hi = lightness_range(measured, names)
         self.strength = strength
+        self.toe = toe
         self.chroma = chroma
         self.gamut = gamut
         self.planes = hull_planes(measured) if gamut else ()
@@ -214,7 +217,7 @@ class ColourMap:
         """sRGB 0..1 in, sRGB 0..1 out (the Color3DLUT callback)."""
         lightness, a, bb = linear_to_lab((srgb_to_linear(r), srgb_to_linear(g), srgb_to_linear(b)))
         target: Vec = (
-            map_lightness(lightness, self.lo, self.hi, self.strength),
+            map_lightness(lightness, self.lo, self.hi, self.strength, self.toe),
             a * self.chroma,
             bb * self.chroma,
         )
@@ -294,14 +297,19 @@ class ColourMap:
 
 @cache
 def colour_lut(
-    measured: tuple[RGB, ...], names: tuple[str, ...], step: int, chroma: float, gamut: float
+    measured: tuple[RGB, ...],
+    names: tuple[str, ...],
+    step: int,
+    chroma: float,
+    gamut: float,
+    toe: float,
 ) -> ImageFilter.Color3DLUT:
     """The mapping for strength ``step / STRENGTH_STEPS`` as a 3D LUT (cached per process).
 
     Building one costs about 0.5 s of CPU when ``gamut`` is on (the gamut map runs for
     most of its 4913 points, outside the inks' hull), about 0.06 s when it is off.
     """
-    mapping = ColourMap(measured, names, step / STRENGTH_STEPS, chroma, gamut)
+    mapping = ColourMap(measured, names, step / STRENGTH_STEPS, chroma, gamut, toe)
     return ImageFilter.Color3DLUT.generate(LUT_SIZE, mapping)
 
 
