@@ -27,13 +27,15 @@ system-deps: ## install mosquitto and chromium from Debian when missing
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# --no-compile: byte-compiling every installed file is about 50 s of a fresh install; Python
-# compiles what is imported, once, on first import.
+# uv installs the same pinned requirements as pip, downloading in parallel and without
+# byte-compiling (Python compiles what is imported, on first import): 18 s on a fresh machine
+# against pip's 91 s. pip stays in the venv, pinned: infra.deploy downloads Lambda wheels with it.
+UV_VERSION := 0.13.9
 $(VENV)/.installed: requirements.txt requirements-dev.txt device_firmware/requirements.txt functions/pyproject.toml
 	@[ -n "$(PYTHON312)" ] || { echo "Python 3.12 is required (the Lambda runtime)"; exit 1; }
 	[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
-	$(PY) -m pip install -q 'pip<26.3'
-	$(PY) -m pip install -q --no-compile -r requirements-dev.txt
+	$(PY) -m pip install -q 'uv==$(UV_VERSION)'
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements-dev.txt 'pip<26.3'
 	touch $@
 
 .PHONY: venv
