@@ -150,6 +150,20 @@ def test_black_and_white_keeps_detail_in_highlights_and_shadows(levels: tuple[in
     assert white_share[0] < white_share[1] < white_share[2], white_share
 
 
+def test_acep_keeps_gradations_in_shadows_darker_than_its_black() -> None:
+    """ACeP's black is L* 21: a night ramp (sRGB 3-40, L* 1-17) lies wholly below it. Its
+    shadow toe (L* 37.5) rolls that range off into 21-27 instead of clipping it, so lighter
+    inks join the black more and more along the ramp. Clipped, every third was the same
+    flat black (8.4, 8.3, 9.1 % of other inks: green, balancing the black ink's purple)."""
+    src = load_upload(encode(_band((3, 40)), "PNG"))
+    codes = Image.open(BytesIO(render_panel(src, ACEP).frame_png))
+    black = ACEP.inks[0].code
+    thirds = [codes.crop((x, 0, x + 266, 480)).histogram() for x in (0, 267, 534)]
+    lighter = [1 - h[black] / sum(h) for h in thirds]
+    assert lighter[0] < lighter[1] < lighter[2], lighter
+    assert lighter[2] > 2 * lighter[0], lighter
+
+
 def test_an_upload_is_decoded_once_for_master_preview_and_thumbnail() -> None:
     data = encode(photo_like((4000, 3000)), "JPEG", quality=85)
     src = load_upload(data, decode_long_side=2000)

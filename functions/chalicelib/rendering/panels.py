@@ -253,6 +253,9 @@ ACEP_7IN3 = PanelProfile(
     palette_source=f"{_PIMORONI}; white: {_ACEP_WHITE}",
     highlight_strength=0.5,
     gamut_map=40.0,
+    # ACeP's black is L* 21: at its low strength everything darker clipped into one flat
+    # black (a cat's dark fur, a motorcycle's tyres). L* 0..37.5 now rolls off into 21..37.5.
+    shadow_toe=37.5,
 )
 
 GREY4_7IN5 = PanelProfile(
