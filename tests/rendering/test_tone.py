@@ -152,7 +152,7 @@ def test_black_and_white_keeps_detail_in_highlights_and_shadows(levels: tuple[in
 
 def test_acep_keeps_gradations_in_shadows_darker_than_its_black() -> None:
     """ACeP's black is L* 21: a night ramp (sRGB 3-40, L* 1-17) lies wholly below it. Its
-    shadow toe (L* 37.5) rolls that range off into 21-27 instead of clipping it, so lighter
+    shadow toe (L* 37.5) rolls that range off into 21-28 instead of clipping it, so lighter
     inks join the black more and more along the ramp. Clipped, every third was the same
     flat black (8.4, 8.3, 9.1 % of other inks: green, balancing the black ink's purple)."""
     src = load_upload(encode(_band((3, 40)), "PNG"))
