@@ -27,15 +27,17 @@ system-deps: ## install mosquitto and chromium from Debian when missing
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# uv installs the same pinned requirements as pip, downloading in parallel and without
-# byte-compiling (Python compiles what is imported, on first import): 18 s on a fresh machine
-# against pip's 91 s. pip stays in the venv, pinned: infra.deploy downloads Lambda wheels with it.
+# uv installs the same pinned requirements as pip, downloading and byte-compiling in parallel
+# (pip took 91 s). Compiled here because a machine may set PYTHONDONTWRITEBYTECODE (this one
+# does): then nothing imported is ever cached, and every process the tests start (local
+# clouds, frames, CLIs) compiles boto3 and moto again, about 2 s of CPU each. pip stays in the
+# venv, pinned: infra.deploy downloads Lambda wheels with it.
 UV_VERSION := 0.13.9
 $(VENV)/.installed: requirements.txt requirements-dev.txt device_firmware/requirements.txt functions/pyproject.toml
 	@[ -n "$(PYTHON312)" ] || { echo "Python 3.12 is required (the Lambda runtime)"; exit 1; }
 	[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install -q 'uv==$(UV_VERSION)'
-	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements-dev.txt 'pip<26.3'
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -r requirements-dev.txt 'pip<26.3'
 	touch $@
 
 .PHONY: venv
