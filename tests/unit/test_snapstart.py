@@ -74,15 +74,9 @@ def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatc
     assert tone.grey_table.cache_info().currsize == sum(len(dither.strength_steps(p)) for p in grey)
     tables_built = tone.colour_lut.cache_info().misses
     for panel in colour:  # whatever the photo, its table is among them
-        measured, names = dither._measured(panel)
-        _, white = tone.lightness_range(measured, names)
         for above in range(0, 101, 5):
             histogram = [0] * 256
             histogram[250], histogram[100] = above, 100 - above
-            step = tone.choose_strength(
-                histogram, white, panel.lightness_strength, panel.highlight_strength
-            )
-            tone.colour_lut(
-                measured, names, step, panel.saturation, panel.gamut_map, panel.shadow_toe
-            )
+            # The lookup a photo makes (to_panel_colours), not a copy of it.
+            dither._colour_lut(panel, dither._strength_step(histogram, panel))
     assert tone.colour_lut.cache_info().misses == tables_built
