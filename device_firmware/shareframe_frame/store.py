@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 _DIR_MODE = 0o700
+# atomic_write_bytes's temporary: ``.<name>.<pid>.<thread>.tmp`` beside its target.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.\d+\.tmp$")
 
 
 def fsync_dir(directory: Path) -> None:
@@ -108,6 +111,20 @@ class Store:
             directory.mkdir(mode=_DIR_MODE, exist_ok=True)
         self._lock = threading.RLock()
         self._outbox_seq = 0
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete what a write left when its process died between create and rename.
+
+        Only another process's temporaries go: this process's own writes may be under way.
+        """
+        own = str(os.getpid())
+        for directory in (self.root, self.credentials_dir, self.files_dir, self.outbox_dir):
+            for path in directory.iterdir():
+                match = _TEMPORARY.match(path.name)
+                if match and match.group(1) != own:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
 
     # -- credentials ---------------------------------------------------------------------
     def save_credentials(

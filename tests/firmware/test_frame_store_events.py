@@ -65,6 +65,24 @@ def test_receipts_are_remembered_once_and_survive_a_restart(tmp_path: Path) -> N
     assert store.reported("displayed") == set()
 
 
+def test_a_restart_removes_what_a_write_killed_mid_way_left_behind(tmp_path: Path) -> None:
+    Store(tmp_path).save_slideshow({"position": 1})
+    dead = os.getpid() + 1  # a process that died between the temporary's create and rename
+    left = [
+        tmp_path / f".slideshow.json.{dead}.140391167817408.tmp",
+        tmp_path / "files" / f".screen.png.{dead}.7.tmp",
+        tmp_path / "outbox" / f".00000001.json.{dead}.7.tmp",
+    ]
+    own = tmp_path / f".displayed.json.{os.getpid()}.7.tmp"  # this process may be writing it
+    other = tmp_path / ".firmware_failed.json.tmp"  # the launcher's, not the store's
+    for path in [*left, own, other]:
+        path.write_text("half")
+    store = Store(tmp_path)
+    assert [path for path in left if path.exists()] == []
+    assert own.exists() and other.exists()
+    assert store.load_slideshow() == {"position": 1}
+
+
 def test_wipe_forgets_everything_but_the_screen(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.save_credentials(
