@@ -14,7 +14,8 @@ Layout::
     screen.png, screen.json       what the virtual display shows
 
 Every write is atomic: a temporary file in the same directory, fsync, ``os.replace``, then
-fsync of the directory.
+fsync of the directory. A process killed between the temporary's create and rename leaves it
+behind; the next start removes it (``Store._remove_stale_temporaries``).
 """
 
 from __future__ import annotations
