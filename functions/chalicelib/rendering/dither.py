@@ -9,7 +9,9 @@ greys, 5 on black and white), each shown as a 2x2 pattern:
 1. Every mix's colour is the mean of its four inks in linear light (``mixes``).
 2. Floyd-Steinberg error diffusion (Pillow's, in C) chooses a mix for every pixel. Neighbouring
    mixes are close together, so the error it leaves is a fine, low-amplitude grain instead
-   of the coarse one of diffusing between six far-apart inks.
+   of the coarse one of diffusing between six far-apart inks. On the colour panels a little
+   fixed noise is added to the target first (``_noise_tile``), against the streaks the
+   diffusion otherwise leaves across smooth areas.
 3. Each pixel then shows the ink of its mix that belongs to its position in the 2x2 grid
    (``PHASES``), the inks sorted by luminance so that a mix of two darks and two lights
    is a checkerboard. Where a region keeps one mix, the pattern repeats every 2 pixels:
@@ -28,10 +30,11 @@ lightness compression is then a lookup table on those greys.
 
 from __future__ import annotations
 
-from functools import cache
+import random
+from functools import cache, lru_cache
 from itertools import combinations_with_replacement
 
-from PIL import Image, ImageCms, ImageFilter
+from PIL import Image, ImageChops, ImageCms, ImageFilter
 
 from . import tone
 from .panels import PANELS, PanelProfile
@@ -43,6 +46,10 @@ PHASES = ((0, 0), (1, 1), (1, 0), (0, 1))
 # Mixes closer than this (CIELAB distance) count as one colour.
 ALIKE = 3.0
 _PALETTE_ENTRIES = 256
+# The dither noise is one tile of this many pixels square, repeated: error diffusion's state
+# differs from tile to tile, so the pattern does not repeat in the output.
+_NOISE_TILE = 128
+_NOISE_SEED = 9  # fixed: the same photo renders to the same bytes in every process
 
 
 @cache
@@ -159,10 +166,13 @@ def strength_steps(panel: PanelProfile) -> range:
 
 
 def build_tables(panel: PanelProfile) -> None:
-    """Build (and keep, tone.py caches them) every tone table the panel's photos can ask for.
+    """Build (and keep, tone.py caches them) every tone table the panel's photos can ask for,
+    and its dither noise tile.
 
     A gamut-mapped table (ACeP) takes about 0.5 s of CPU; built before a SnapStart snapshot
     (``before_snapshot``), no restored copy pays it on its first photo."""
+    if panel.dither_noise:
+        _noise_tile(panel.dither_noise)
     for step in strength_steps(panel):
         if panel.achromatic:
             _grey_table(panel, step)
@@ -196,9 +206,37 @@ def to_panel_colours(image: Image.Image, panel: PanelProfile) -> Image.Image:
     return rgb.filter(_colour_lut(panel, _strength_step(rgb.convert("L").histogram(), panel)))
 
 
+@cache
+def _noise_tile(sigma: float) -> Image.Image:
+    """Gaussian noise of ``sigma`` (sRGB units) around 128, ``_NOISE_TILE`` pixels square.
+
+    Added to the target before error diffusion (``pattern_diffusion``). Floyd-Steinberg
+    settles into regular runs where a smooth area lies between two mixes: streaks across a
+    clear sky, bands where the runs change. A little noise breaks them up, and the mean
+    colour is unchanged."""
+    rng = random.Random(_NOISE_SEED)  # noqa: S311 (a picture, not a secret)
+    values = (round(128 + rng.gauss(0.0, sigma)) for _ in range(_NOISE_TILE * _NOISE_TILE))
+    return Image.frombytes(
+        "L", (_NOISE_TILE, _NOISE_TILE), bytes(min(255, max(0, v)) for v in values)
+    )
+
+
+@lru_cache(maxsize=4)  # a panel's two orientations, for the last two panel sizes
+def _noise(size: tuple[int, int], sigma: float) -> Image.Image:
+    """The noise tile repeated over ``size``, the same on the three channels."""
+    tile = _noise_tile(sigma)
+    noise = Image.new("L", size)
+    for y in range(0, size[1], _NOISE_TILE):
+        for x in range(0, size[0], _NOISE_TILE):
+            noise.paste(tile, (x, y))
+    return noise.convert("RGB")
+
+
 def pattern_diffusion(target: Image.Image, panel: PanelProfile) -> Image.Image:
     """Device codes ("L") for an RGB target: error diffusion between the panel's mixes, then
     each pixel takes the ink of its mix at its 2x2 position (module docstring)."""
+    if panel.dither_noise:
+        target = ImageChops.add(target, _noise(target.size, panel.dither_noise), offset=-128)
     chosen = target.quantize(palette=_mix_palette(panel), dither=Image.Dither.FLOYDSTEINBERG)
     indices = chosen.tobytes()
     layers = [
