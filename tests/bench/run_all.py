@@ -29,6 +29,7 @@ BENCHMARKS = {
     "cold-start": ["bench_cold_start.py"],
     "frame-idle": ["bench_frame_idle.py"],
     "quality": ["bench_quality.py"],
+    "quality-held-out": ["bench_quality.py", "--held-out"],
 }
 
 
@@ -45,10 +46,11 @@ def main() -> int:
     print(f"# Shareframe benchmarks · {machine()} · git {git_revision()}", flush=True)
     failed = []
     for name in args.only or list(BENCHMARKS):
-        command = [sys.executable, str(HERE / BENCHMARKS[name][0])]
+        script, *options = BENCHMARKS[name]
+        command = [sys.executable, str(HERE / script), *options]
         if name == "rendering" and not args.full:
             command.append("--quick")
-        if name == "quality" and not args.full:
+        if name.startswith("quality") and not args.full:
             command += ["--sigma", "1"]  # --full adds sigma 2 (twice the time)
         if name == "fanout":
             command += ["--frames", str(args.frames)]
