@@ -56,8 +56,8 @@ from chalicelib.rendering import (
     render_preview,
     render_thumbnail,
 )
-from chalicelib.rendering.dither import before_snapshot
 from chalicelib.rendering.rendition import _cropped
+from chalicelib.rendering.warmup import before_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,6 +6,7 @@ import random
 import sys
 
 import snapshot_restore_py
+from PIL import Image
 
 from chalicelib import snapstart
 from chalicelib.adapters import aws, tables
@@ -23,7 +24,7 @@ def test_importing_the_api_registers_one_hook_each_side():
     # which only its layers hold: the API's own list, registered last, replaces it.
     assert "pillow_heif" not in snapstart._to_prime
     # Nor does it build the panels' tone tables: ~9 s at its 512 MB (docs/deploy.md).
-    assert "chalicelib.rendering.dither" not in snapstart._to_prime
+    assert "chalicelib.rendering.warmup" not in snapstart._to_prime
 
 
 def test_before_the_snapshot_the_lazy_heavy_modules_are_imported(monkeypatch):
@@ -54,7 +55,8 @@ def test_after_a_restore_random_and_connections_are_the_copys_own(monkeypatch):
 def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatch):
     """A restored copy's first photo for an ACeP frame built its gamut-mapped tone table
     (about 0.5 s of CPU) before; the rendition worker builds every table before the
-    snapshot. A function that does not prime the dither module builds none."""
+    snapshot, and renders a small photo for each panel. A function that does not prime the
+    warm-up module builds none."""
     from chalicelib.rendering import PANELS, dither, tone
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -64,7 +66,7 @@ def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatc
     snapstart.prime()
     assert tone.colour_lut.cache_info().currsize == 0
 
-    assert snapstart.register(prime_modules=("chalicelib.rendering.dither",))
+    assert snapstart.register(prime_modules=("chalicelib.rendering.warmup",))
     snapstart.prime()
     colour = [p for p in PANELS.values() if not p.achromatic]
     grey = [p for p in PANELS.values() if p.achromatic]
@@ -80,3 +82,9 @@ def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatc
             # The lookup a photo makes (to_panel_colours), not a copy of it.
             dither._colour_lut(panel, dither._strength_step(histogram, panel))
     assert tone.colour_lut.cache_info().misses == tables_built
+    # Beyond the tables, what a first landscape photo on any panel builds is built too.
+    patterns = (dither.mixes, dither._mix_palette, dither._phase_tables, dither._phase_masks)
+    built = [f.cache_info().misses for f in patterns]
+    for panel in PANELS.values():
+        dither.pattern_diffusion(Image.new("RGB", panel.size(), (120, 140, 160)), panel)
+    assert [f.cache_info().misses for f in patterns] == built

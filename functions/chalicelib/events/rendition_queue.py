@@ -18,8 +18,8 @@ from chalicelib.services import delivery_files
 
 config = bootstrap.start()
 # SnapStart: what the first events would load goes into the snapshot.
-# The rendering engine, and every panel's tone tables (rendering/dither.py: before_snapshot).
-snapstart.register(prime_modules=("chalicelib.rendering.rendition", "chalicelib.rendering.dither"))
+# The rendering engine, every panel's tone tables and a first render of each (rendering/warmup.py).
+snapstart.register(prime_modules=("chalicelib.rendering.rendition", "chalicelib.rendering.warmup"))
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 

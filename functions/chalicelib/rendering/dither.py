@@ -37,7 +37,7 @@ from itertools import combinations_with_replacement
 from PIL import Image, ImageChops, ImageCms, ImageFilter
 
 from . import tone
-from .panels import PANELS, PanelProfile
+from .panels import PanelProfile
 
 # Pixels of one mix, and where each of its inks (sorted by luminance) sits in the 2x2 grid:
 # the darkest two on one diagonal, the lightest two on the other.
@@ -170,7 +170,7 @@ def build_tables(panel: PanelProfile) -> None:
     and its dither noise tile.
 
     A gamut-mapped table (ACeP) takes about 0.5 s of CPU; built before a SnapStart snapshot
-    (``before_snapshot``), no restored copy pays it on its first photo."""
+    (``warmup.before_snapshot``), no restored copy pays it on its first photo."""
     if panel.dither_noise:
         _noise_tile(panel.dither_noise)
     for step in strength_steps(panel):
@@ -178,15 +178,6 @@ def build_tables(panel: PanelProfile) -> None:
             _grey_table(panel, step)
         else:
             _colour_lut(panel, step)
-
-
-def before_snapshot() -> None:
-    """SnapStart (snapstart.prime, in the rendition worker): build the tone tables of every
-    built-in panel, so no restored copy builds one on its first photo (about 2.8 s of CPU for
-    all of them, nearly all ACeP's; docs/rendering.md). The API, at 512 MB (about a third of
-    a vCPU), would spend some 9 s on them at every publish of a version, for previews only."""
-    for panel in PANELS.values():
-        build_tables(panel)
 
 
 def to_greys(image: Image.Image, panel: PanelProfile) -> Image.Image:
