@@ -15,14 +15,14 @@ _TO_LAB = ImageCms.buildTransform(
 )
 
 
+_SKY = ((90, 170), (140, 200), (200, 240))  # sRGB at the top and at the horizon, per channel
+
+
 def clear_sky(width: int = 800, height: int = 480) -> Image.Image:
     """A cloudless sky: light blue, lighter toward the horizon, no texture at all."""
     column = Image.linear_gradient("L").resize((1, height))
     rows = [column.point(lambda v, a=a, b=b: round(a + (b - a) * v / 255)) for a, b in _SKY]
     return Image.merge("RGB", rows).resize((width, height))
-
-
-_SKY = ((90, 170), (140, 200), (200, 240))  # sRGB at the top and at the horizon, per channel
 
 
 def shown(codes: Image.Image, panel: PanelProfile) -> Image.Image:
