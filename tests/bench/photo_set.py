@@ -9,8 +9,8 @@ copyright file names its author and licence, fetched with the ordinary clients
 
 scikit-image's sample photos are deliberately not here: they are the independent check
 (``--skimage`` in bench_rendering.py). ``HELD_OUT`` is a second one, 16 photographs of
-Ubuntu's wallpaper contests that no setting was chosen on (``--held-out`` here and in
-bench_quality.py).
+Ubuntu's wallpaper contests, kept out of the tuning (``--held-out`` here and in
+bench_quality.py; docs/rendering.md says what was looked at on them).
 
     .venv/bin/python tests/bench/photo_set.py --held-out   # fetch the held-out photos
 """
