@@ -10,11 +10,6 @@ from PIL import Image, ImageCms, ImageFilter
 
 from chalicelib.rendering import PANELS, PanelProfile, dither
 
-_TO_LAB = ImageCms.buildTransform(
-    ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB"
-)
-
-
 _SKY = ((90, 170), (140, 200), (200, 240))  # sRGB at the top and at the horizon, per channel
 
 
@@ -27,10 +22,8 @@ def clear_sky(width: int = 800, height: int = 480) -> Image.Image:
 
 def shown(codes: Image.Image, panel: PanelProfile) -> Image.Image:
     """Device codes drawn in the inks' measured colours."""
-    colours = {ink.code: ink.measured for ink in panel.inks}
-    palette = [c for code in range(256) for c in colours.get(code, (0, 0, 0))]
     image = codes.convert("P")
-    image.putpalette(palette)
+    image.putpalette(panel.code_palette(measured=True))
     return image.convert("RGB")
 
 
@@ -40,7 +33,7 @@ def banding(image: Image.Image) -> float:
     The rendition is blurred like the eye at viewing distance, then in strips 64 pixels wide
     each row's mean lightness is compared with the mean of the 25 rows around it. A smooth
     sky scores near 0; streaks and bands along the rows score their contrast."""
-    lab = ImageCms.applyTransform(image.filter(ImageFilter.GaussianBlur(2)), _TO_LAB)
+    lab = ImageCms.applyTransform(image.filter(ImageFilter.GaussianBlur(2)), dither._to_lab())
     assert lab is not None
     lightness = np.asarray(lab.getchannel("L"), dtype=float)[8:-8, 8:-8] * 100 / 255
     window = np.ones(25) / 25

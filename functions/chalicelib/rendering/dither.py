@@ -166,13 +166,10 @@ def strength_steps(panel: PanelProfile) -> range:
 
 
 def build_tables(panel: PanelProfile) -> None:
-    """Build (and keep, tone.py caches them) every tone table the panel's photos can ask for,
-    and its dither noise tile.
+    """Build (and keep, tone.py caches them) every tone table the panel's photos can ask for.
 
     A gamut-mapped table (ACeP) takes about 0.5 s of CPU; built before a SnapStart snapshot
     (``warmup.before_snapshot``), no restored copy pays it on its first photo."""
-    if panel.dither_noise:
-        _noise_tile(panel.dither_noise)
     for step in strength_steps(panel):
         if panel.achromatic:
             _grey_table(panel, step)
