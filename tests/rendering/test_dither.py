@@ -1,4 +1,5 @@
-"""Dithering: what error diffusion between the panel's mixes leaves in smooth areas."""
+"""Dithering: what error diffusion between the colour panels' mixes leaves in smooth areas,
+and the grey panels' blue-noise thresholding."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms, ImageFilter
 
-from chalicelib.rendering import PANELS, PanelProfile, dither
+from chalicelib.rendering import PANELS, PanelProfile, dither, tone
+from infra import blue_noise
 
 _SKY = ((90, 170), (140, 200), (200, 240))  # sRGB at the top and at the horizon, per channel
 
@@ -73,3 +75,52 @@ def test_the_dither_noise_leaves_the_mean_colour_alone() -> None:
         sum(i * n for i, n in enumerate(band.histogram())) / (800 * 480) for band in noise.split()
     ]
     assert all(abs(mean - 128) < 0.05 for mean in means), means
+
+
+GREY_PANELS = [panel_id for panel_id, panel in PANELS.items() if panel.achromatic]
+
+
+def test_the_shipped_blue_noise_mask_is_what_infra_blue_noise_makes() -> None:
+    with Image.open(dither.BLUE_NOISE) as shipped:
+        assert shipped.tobytes() == blue_noise.mask().tobytes(), "run python -m infra.blue_noise"
+        assert shipped.size == (64, 64)
+        assert set(shipped.histogram()) == {16}  # every threshold on the same number of pixels
+
+
+@pytest.mark.parametrize("share", [4, 16, 32, 232, 240, 252])
+def test_the_masks_sparse_dots_are_spread_out_and_never_touch(share: int) -> None:
+    """At a low share of the lighter ink (or of the darker one) no two of its dots are
+    neighbours, across the tile's edges too: what makes the pattern quiet."""
+    mask = np.asarray(Image.open(dither.BLUE_NOISE))
+    dots = mask < share if share < 128 else mask >= share
+    touching = sum(
+        int((dots & np.roll(dots, (dy, dx), axis=(0, 1))).sum())
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+        if dy or dx
+    )
+    assert touching == 0
+    quarters = [dots[y : y + 32, x : x + 32].sum() for y in (0, 32) for x in (0, 32)]
+    assert max(quarters) - min(quarters) <= max(2, dots.sum() // 16), quarters
+
+
+@pytest.mark.parametrize("panel_id", GREY_PANELS)
+def test_a_flat_grey_is_drawn_with_the_two_inks_around_it_in_the_right_share(
+    panel_id: str,
+) -> None:
+    """Each pixel is one of the two inks whose lightness brackets the grey's, and their mix
+    has the grey's luminance: plain paper and plain black get no dots of another ink."""
+    panel = PANELS[panel_id]
+    inks = sorted(panel.inks, key=lambda ink: dither._luminance(ink.measured))
+    levels = [dither._luminance(ink.measured) for ink in inks]
+    for grey in range(0, 256, 3):
+        codes = dither.ordered_dither(Image.new("L", (128, 128), grey), panel)
+        used = {code: count for count, code in codes.getcolors()}
+        target = min(max(tone.srgb_to_linear(grey / 255), levels[0]), levels[-1])
+        below = max(i for i, level in enumerate(levels) if level <= target)
+        allowed = {inks[below].code, inks[min(below + 1, len(inks) - 1)].code}
+        assert set(used) <= allowed, (grey, used)
+        shown = sum(levels[[ink.code for ink in inks].index(c)] * n for c, n in used.items())
+        assert abs(shown / (128 * 128) - target) < 0.003, grey
+    assert len(dither.ordered_dither(Image.new("L", (64, 64), 255), panel).getcolors()) == 1
+    assert len(dither.ordered_dither(Image.new("L", (64, 64), 0), panel).getcolors()) == 1

@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from chalicelib.rendering import PANELS, load_upload, render_panel, render_preview, tone
+from chalicelib.rendering import PANELS, dither, load_upload, render_panel, render_preview, tone
 from chalicelib.rendering.rendition import render_thumbnail
 
 from .photos import encode, photo_like
@@ -72,6 +72,24 @@ def test_a_photo_above_the_panels_white_is_compressed_more() -> None:
     night[30] = 1000
     assert tone.choose_strength(snow, 74, 0.25) == tone.STRENGTH_STEPS
     assert tone.choose_strength(night, 74, 0.25) == round(0.25 * tone.STRENGTH_STEPS)
+
+
+def test_four_greys_compress_a_photo_of_light_mid_tones_more_than_a_dark_one() -> None:
+    """Four greys bound each photo's mean distance from its fully compressed tone
+    (``tone_deviation``): light mid-tones, where clipping and compressing differ most, are
+    compressed nearly fully; a dark photo, where the two agree, keeps the base strength."""
+    grey4 = PANELS["grey4_7in5"]
+    lo, hi = tone.lightness_range(grey4.measured_palette, grey4.colours)
+    light, dark = [0] * 256, [0] * 256
+    light[178] = dark[51] = 1000  # L* 69.8 and 20 (Pillow's LAB "L" is L* * 2.55)
+    within = tone.strength_within(light, lo, hi, grey4.tone_deviation)
+    l_star = 178 * 100 / 255
+    apart = tone.map_lightness(l_star, lo, hi, 0.0) - tone.map_lightness(l_star, lo, hi, 1.0)
+    assert (1 - within) * apart == pytest.approx(grey4.tone_deviation)
+    assert tone.strength_within(dark, lo, hi, grey4.tone_deviation) == 0.0
+    base = tone.strength_step(grey4.lightness_strength)
+    assert dither._strength_step(light, grey4) == tone.strength_step(within) > base
+    assert dither._strength_step(dark, grey4) == base
 
 
 def _hue(lab: tone.Vec) -> float:
@@ -143,9 +161,10 @@ def test_black_and_white_keeps_detail_in_highlights_and_shadows(levels: tuple[in
     # Both inks in every third. The exact shares are physics, not taste: snow (L* 97-100,
     # compressed fully) maps to within 2 % of paper white, and the darkest night third (L*
     # 1-6, at the panel's base strength 0.25 with its shadow toe at L* 12 mapped to L*
-    # 6.5-9.3 on a panel whose black is L* 6) needs about 0.2-1.5 % white pixels (0.8 %
-    # here; without the toe, 0.1 %). Plain error diffusion between the two inks overshot
-    # both ends; diffusing between 2x2 mixes of them (steps of a quarter) reaches them.
+    # 6.5-9.3 on a panel whose black is L* 6) needs about 0.2-1.5 % white pixels (0.3 %
+    # here, the exact share in linear light; without the toe, none). Plain error
+    # diffusion between the two inks overshot both ends; blue-noise thresholds (rendering
+    # version 10) place exactly the share a tone needs, however small.
     assert all(0.002 < share < 0.995 for share in white_share), white_share
     assert white_share[0] < white_share[1] < white_share[2], white_share
 

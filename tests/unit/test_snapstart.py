@@ -74,17 +74,32 @@ def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatc
         len(dither.strength_steps(p)) for p in colour
     )
     assert tone.grey_table.cache_info().currsize == sum(len(dither.strength_steps(p)) for p in grey)
-    tables_built = tone.colour_lut.cache_info().misses
-    for panel in colour:  # whatever the photo, its table is among them
-        for above in range(0, 101, 5):
-            histogram = [0] * 256
-            histogram[250], histogram[100] = above, 100 - above
-            # The lookup a photo makes (to_panel_colours), not a copy of it.
-            dither._colour_lut(panel, dither._strength_step(histogram, panel))
-    assert tone.colour_lut.cache_info().misses == tables_built
+    tables_built = tone.colour_lut.cache_info().misses, tone.grey_table.cache_info().misses
+    for panel in PANELS.values():  # whatever the photo, its table is among them
+        for dark in range(0, 101, 10):
+            for above in range(0, 101 - dark, 5):
+                histogram = [0] * 256
+                histogram[250], histogram[30], histogram[150] = above, dark, 100 - above - dark
+                # The lookup a photo makes (to_panel_colours, to_greys), not a copy of it.
+                step = dither._strength_step(histogram, panel)
+                if panel.achromatic:
+                    dither._grey_table(panel, step)
+                else:
+                    dither._colour_lut(panel, step)
+    assert (tone.colour_lut.cache_info().misses, tone.grey_table.cache_info().misses) == (
+        tables_built
+    )
     # Beyond the tables, what a first landscape photo on any panel builds is built too.
-    patterns = (dither.mixes, dither._mix_palette, dither._phase_tables, dither._phase_masks)
+    patterns = (
+        dither.mixes,
+        dither._mix_palette,
+        dither._phase_tables,
+        dither._phase_masks,
+        dither._noise,
+        dither._grey_steps,
+        dither._blue_noise,
+    )
     built = [f.cache_info().misses for f in patterns]
     for panel in PANELS.values():
-        dither.pattern_diffusion(Image.new("RGB", panel.size(), (120, 140, 160)), panel)
+        dither.dither_to_codes(Image.new("RGB", panel.size(), (120, 140, 160)), panel)
     assert [f.cache_info().misses for f in patterns] == built

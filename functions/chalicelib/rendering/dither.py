@@ -1,17 +1,17 @@
 """Dithering a photo to a panel's inks, against the colours the inks really show.
 
-**Pattern diffusion** (version 5). A panel pixel at about 127 ppi is 0.2 mm: what the eye
-sees is the mean of a few neighbouring pixels in linear light. So the engine diffuses error
-not between the inks themselves but between *mixes* of four inks (the multisets of four,
-less those that look like a mix of closer inks: 113 on Spectra 6, 164 on ACeP, 14 on four
-greys, 5 on black and white), each shown as a 2x2 pattern:
+**Pattern diffusion** (version 5), on the colour panels. A panel pixel at about 127 ppi is
+0.2 mm: what the eye sees is the mean of a few neighbouring pixels in linear light. So the
+engine diffuses error not between the inks themselves but between *mixes* of four inks (the
+multisets of four, less those that look like a mix of closer inks: 113 on Spectra 6, 164 on
+ACeP), each shown as a 2x2 pattern:
 
 1. Every mix's colour is the mean of its four inks in linear light (``mixes``).
 2. Floyd-Steinberg error diffusion (Pillow's, in C) chooses a mix for every pixel. Neighbouring
    mixes are close together, so the error it leaves is a fine, low-amplitude grain instead
-   of the coarse one of diffusing between six far-apart inks. On the colour panels a little
-   fixed noise is added to the target first (``_noise_tile``), against the streaks the
-   diffusion otherwise leaves across smooth areas.
+   of the coarse one of diffusing between six far-apart inks. A little fixed noise is added
+   to the target first (``_noise_tile``), against the streaks the diffusion otherwise
+   leaves across smooth areas.
 3. Each pixel then shows the ink of its mix that belongs to its position in the 2x2 grid
    (``PHASES``), the inks sorted by luminance so that a mix of two darks and two lights
    is a checkerboard. Where a region keeps one mix, the pattern repeats every 2 pixels:
@@ -22,10 +22,15 @@ which took 5-7x a full decode of a 12 MP JPEG: the dithering now costs about a t
 of that, in plain Pillow (no numpy in the Lambda package), for most of the refinement's
 gain on the photo set. See docs/rendering.md, "Picture quality" and "Speed and memory".
 
-For panels whose inks are all greys the photo is first reduced to its CIE lightness (L*),
-so that a saturated blue and a grey of the same lightness come out the same; diffusing the
-three colour channels separately against two greys gets lightness wrong for colours. The
-lightness compression is then a lookup table on those greys.
+**Blue-noise thresholding** (version 10), on the grey panels. Their inks lie on one line,
+dark to light, so every lightness lies between two neighbouring inks, and the share of the
+lighter one that gives it (in linear light, as the eye averages) is known exactly. Each pixel
+compares that share with its threshold in a blue-noise mask (``infra/blue_noise.py``) and
+takes the lighter ink where the share is higher: the mean over any patch is right, each
+pixel is one of the two inks closest to it (the least grain there can be), and the dots lie
+evenly spaced, without Bayer's cross-hatch or error diffusion's worms. The photo is first
+reduced to its CIE lightness (L*), so that a saturated blue and a grey of the same lightness
+come out the same, and the lightness compression is a lookup table on those greys.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 import random
 from functools import cache, lru_cache
 from itertools import combinations_with_replacement
+from pathlib import Path
 
 from PIL import Image, ImageChops, ImageCms, ImageFilter
 
@@ -50,6 +56,9 @@ _PALETTE_ENTRIES = 256
 # differs from tile to tile, so the pattern does not repeat in the output.
 _NOISE_TILE = 128
 _NOISE_SEED = 9  # fixed: the same photo renders to the same bytes in every process
+# The grey panels' threshold mask: 64x64, values 0..255, each on 16 pixels (infra/blue_noise.py).
+BLUE_NOISE = Path(__file__).parent / "blue_noise.png"
+_ABOVE_ZERO = [0] + [1] * 255  # a lookup table: 1 wherever the lighter ink's share wins
 
 
 @cache
@@ -140,11 +149,18 @@ def _measured(panel: PanelProfile) -> tuple[tuple[tuple[int, int, int], ...], tu
 
 
 def _strength_step(lightness_histogram: list[int], panel: PanelProfile) -> int:
-    """The photo's strength step on this panel (tone.choose_strength)."""
-    _, white = tone.lightness_range(*_measured(panel))
-    return tone.choose_strength(
+    """The photo's strength step on this panel: tone.choose_strength, raised where the
+    profile bounds the distance from the compressed tone (tone.strength_within)."""
+    black, white = tone.lightness_range(*_measured(panel))
+    step = tone.choose_strength(
         lightness_histogram, white, panel.lightness_strength, panel.highlight_strength
     )
+    if not panel.tone_deviation:
+        return step
+    within = tone.strength_within(
+        lightness_histogram, black, white, panel.tone_deviation, panel.shadow_toe
+    )
+    return max(step, tone.strength_step(within))
 
 
 def _grey_table(panel: PanelProfile, step: int) -> list[int]:
@@ -158,11 +174,12 @@ def _colour_lut(panel: PanelProfile, step: int) -> ImageFilter.Color3DLUT:
 
 
 def strength_steps(panel: PanelProfile) -> range:
-    """Every strength step ``tone.choose_strength`` can pick for the panel's photos."""
+    """Every strength step ``_strength_step`` can pick for the panel's photos."""
     ends = sorted(
         tone.strength_step(s) for s in (panel.lightness_strength, panel.highlight_strength)
     )
-    return range(ends[0], ends[1] + 1)
+    top = tone.STRENGTH_STEPS if panel.tone_deviation else ends[1]
+    return range(ends[0], max(ends[1], top) + 1)
 
 
 def build_tables(panel: PanelProfile) -> None:
@@ -178,12 +195,11 @@ def build_tables(panel: PanelProfile) -> None:
 
 
 def to_greys(image: Image.Image, panel: PanelProfile) -> Image.Image:
-    """The photo as greys of its CIE lightness, tone-mapped into the panel's range."""
+    """The photo ("L", sRGB greys) as its CIE lightness, tone-mapped into the panel's range."""
     lab = ImageCms.applyTransform(image.convert("RGB"), _to_lab())
     assert lab is not None
     lightness = lab.getchannel("L")
-    table = _grey_table(panel, _strength_step(lightness.histogram(), panel))
-    return lightness.point(table).convert("RGB")
+    return lightness.point(_grey_table(panel, _strength_step(lightness.histogram(), panel)))
 
 
 def to_panel_colours(image: Image.Image, panel: PanelProfile) -> Image.Image:
@@ -237,7 +253,55 @@ def pattern_diffusion(target: Image.Image, panel: PanelProfile) -> Image.Image:
     return out
 
 
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    return tone.luminance((*(tone.srgb_to_linear(c / 255) for c in rgb),))  # type: ignore[arg-type]
+
+
+@cache
+def _grey_steps(panel: PanelProfile) -> tuple[list[int], list[int], list[int]]:
+    """Tables for ``ordered_dither``: sRGB grey -> the darker of its two inks (their rank,
+    darkest 0), grey -> the lighter ink's share of the mean (0..255, in linear light), and
+    rank -> device code.
+
+    A grey at or beyond an ink, the lightest or darkest included, is that ink with a share of
+    0 for the next one up: plain paper white gets no grey dots."""
+    inks = sorted(panel.inks, key=lambda ink: _luminance(ink.measured))
+    levels = [_luminance(ink.measured) for ink in inks]
+    lower, share = [], []
+    for grey in range(256):
+        y = tone.srgb_to_linear(grey / 255)
+        rank = sum(1 for level in levels[1:] if y >= level)
+        above = levels[rank + 1] if rank + 1 < len(levels) else levels[rank]
+        part = (y - levels[rank]) / (above - levels[rank]) if above > levels[rank] else 0.0
+        lower.append(rank)
+        share.append(min(255, max(0, round(part * 256))))
+    codes = [ink.code for ink in inks]
+    return lower, share, codes + [codes[-1]] * (_PALETTE_ENTRIES - len(codes))
+
+
+@lru_cache(maxsize=4)  # a panel's two orientations, for the last two panel sizes
+def _blue_noise(size: tuple[int, int]) -> Image.Image:
+    """The blue-noise mask repeated over ``size`` (its tiles meet without a seam)."""
+    with Image.open(BLUE_NOISE) as tile:
+        tile.load()
+        mask = Image.new("L", size)
+        for y in range(0, size[1], tile.height):
+            for x in range(0, size[0], tile.width):
+                mask.paste(tile, (x, y))
+    return mask
+
+
+def ordered_dither(grey: Image.Image, panel: PanelProfile) -> Image.Image:
+    """Device codes ("L") for an "L" target of an all-grey panel: each pixel takes the
+    lighter of its two nearest inks where that ink's share exceeds the pixel's blue-noise
+    threshold (module docstring)."""
+    lower, share, codes = _grey_steps(panel)
+    lighter = ImageChops.subtract(grey.point(share), _blue_noise(grey.size)).point(_ABOVE_ZERO)
+    return ImageChops.add(grey.point(lower), lighter).point(codes)
+
+
 def dither_to_codes(image: Image.Image, panel: PanelProfile) -> Image.Image:
     """Return an "L" image of the same size whose pixel values are the panel's device codes."""
-    target = to_greys(image, panel) if panel.achromatic else to_panel_colours(image, panel)
-    return pattern_diffusion(target, panel)
+    if panel.achromatic:
+        return ordered_dither(to_greys(image, panel), panel)
+    return pattern_diffusion(to_panel_colours(image, panel), panel)

@@ -47,8 +47,7 @@ class PanelProfile:
     says how strongly the photo's lightness is compressed into the panel's measured range
     before dithering: 0 leaves it alone (highlights clip to paper white), 1 maps the whole
     range of the photo onto the panel's black..white. ``saturation`` scales chroma before
-    dithering (1 = unchanged). Every panel is dithered the same way (dither.py: error
-    diffusion between 2x2 mixes of its inks), so a profile names no kernel.
+    dithering (1 = unchanged).
     ``lightness_strength`` is the starting point: tone.choose_strength raises it per photo,
     up to ``highlight_strength``, when much of the photo lies above L* 85. ``gamut_map`` is
     the distance (CIELAB) outside the inks' hull from which a colour is moved fully onto the
@@ -57,6 +56,12 @@ class PanelProfile:
     instead of clipped at it (tone.map_lightness); 0 = clip. ``dither_noise`` is the
     standard deviation (sRGB units) of a fixed noise pattern added to the target before
     error diffusion, which breaks up its streaks in smooth areas (dither.py); 0 = none.
+    ``tone_deviation`` (L*) raises a photo's strength until its mean tone lies within that
+    distance of the fully compressed one (tone.strength_within); 0 = off.
+
+    Colour panels are dithered by error diffusion between 2x2 mixes of their inks, all-grey
+    panels by thresholding against a blue-noise mask (dither.py), so a profile names no
+    kernel.
     """
 
     id: str
@@ -75,6 +80,7 @@ class PanelProfile:
     gamut_map: float = 0.0
     shadow_toe: float = 0.0
     dither_noise: float = 0.0
+    tone_deviation: float = 0.0
 
     @property
     def achromatic(self) -> bool:
@@ -285,7 +291,10 @@ GREY4_7IN5 = PanelProfile(
     byte_format="2 bits per pixel, four pixels per byte, most significant bits first (left pixel).",
     refresh_seconds=5,
     min_refresh_seconds=_MIN_REFRESH,
-    lightness_strength=1.0,
+    # The strength is chosen per photo by its distance from the compressed tone (0.8 L* on
+    # the mean), and by its highlights as on every panel; docs/rendering.md, version 10.
+    lightness_strength=0.5,
+    tone_deviation=0.8,
     palette_source="estimated: mono film end points, greys spaced evenly in lightness",
 )
 

@@ -349,6 +349,33 @@ def choose_strength(
     return strength_step(base + (top - base) * min(1.0, above / 0.35))
 
 
+def strength_within(
+    lightness_histogram: Sequence[int], lo: float, hi: float, deviation: float, toe: float = 0.0
+) -> float:
+    """The least strength that keeps the photo's mean L* within ``deviation`` of its fully
+    compressed tone (strength 1), from the histogram of its L* (256 bins).
+
+    At strength s each pixel's target lies (1 - s) of the way from its compressed tone to
+    its clipped one (``map_lightness``), so the photo's mean distance is (1 - s) times that
+    of strength 0. A photo whose tones lie mostly where the two differ (mid-tones and light
+    ones on a panel with a dark white) is compressed more; a dark one, where they agree,
+    keeps its absolute tones. A bound rather than one lower strength for every photo: that
+    put the photos whose tones lie far apart (the set's castle) well behind Pillow's
+    own conversion against the compressed tone (docs/rendering.md, version 10)."""
+    total = sum(lightness_histogram) or 1
+    apart = sum(
+        count
+        * abs(
+            map_lightness(level * 100 / 255, lo, hi, 1.0, toe)
+            - map_lightness(level * 100 / 255, lo, hi, 0.0, toe)
+        )
+        for level, count in enumerate(lightness_histogram)
+        if count
+    )
+    mean_apart = apart / total
+    return 1.0 - deviation / mean_apart if mean_apart > deviation else 0.0
+
+
 def strength_step(strength: float) -> int:
     """The cached step (of ``STRENGTH_STEPS``) nearest to ``strength``, clamped to 0..1."""
     return round(min(max(strength, 0.0), 1.0) * STRENGTH_STEPS)
