@@ -111,8 +111,8 @@ def test_a_flat_grey_is_drawn_with_the_two_inks_around_it_in_the_right_share(
     """Each pixel is one of the two inks whose lightness brackets the grey's, and their mix
     has the grey's luminance: plain paper and plain black get no dots of another ink."""
     panel = PANELS[panel_id]
-    inks = sorted(panel.inks, key=lambda ink: dither._luminance(ink.measured))
-    levels = [dither._luminance(ink.measured) for ink in inks]
+    inks = sorted(panel.inks, key=lambda ink: tone.luminance(tone.ink_linear(ink.measured)))
+    levels = [tone.luminance(tone.ink_linear(ink.measured)) for ink in inks]
     for grey in range(0, 256, 3):
         codes = dither.ordered_dither(Image.new("L", (128, 128), grey), panel)
         used = {code: count for count, code in codes.getcolors()}

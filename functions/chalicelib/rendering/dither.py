@@ -70,10 +70,7 @@ def mixes(panel: PanelProfile) -> tuple[tuple[tuple[int, int, int], tuple[int, .
     the one whose inks lie closest together is kept, so a flat light grey is light grey ink
     and not black and white mixed to the same mean: the same colour, far less grain.
     """
-    linear = [
-        (tone.srgb_to_linear(r / 255), tone.srgb_to_linear(g / 255), tone.srgb_to_linear(b / 255))
-        for r, g, b in panel.measured_palette
-    ]
+    linear = [tone.ink_linear(rgb) for rgb in panel.measured_palette]
     labs = [tone.linear_to_lab(rgb) for rgb in linear]
     by_luminance = sorted(range(len(panel.inks)), key=lambda i: tone.luminance(linear[i]))
     candidates = []
@@ -228,12 +225,16 @@ def _noise_tile(sigma: float) -> Image.Image:
 @lru_cache(maxsize=4)  # a panel's two orientations, for the last two panel sizes
 def _noise(size: tuple[int, int], sigma: float) -> Image.Image:
     """The noise tile repeated over ``size``, the same on the three channels."""
-    tile = _noise_tile(sigma)
-    noise = Image.new("L", size)
-    for y in range(0, size[1], _NOISE_TILE):
-        for x in range(0, size[0], _NOISE_TILE):
-            noise.paste(tile, (x, y))
-    return noise.convert("RGB")
+    return _tiled(_noise_tile(sigma), size).convert("RGB")
+
+
+def _tiled(tile: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``tile`` repeated over ``size`` from the top left."""
+    out = Image.new(tile.mode, size)
+    for y in range(0, size[1], tile.height):
+        for x in range(0, size[0], tile.width):
+            out.paste(tile, (x, y))
+    return out
 
 
 def pattern_diffusion(target: Image.Image, panel: PanelProfile) -> Image.Image:
@@ -253,10 +254,6 @@ def pattern_diffusion(target: Image.Image, panel: PanelProfile) -> Image.Image:
     return out
 
 
-def _luminance(rgb: tuple[int, int, int]) -> float:
-    return tone.luminance((*(tone.srgb_to_linear(c / 255) for c in rgb),))  # type: ignore[arg-type]
-
-
 @cache
 def _grey_steps(panel: PanelProfile) -> tuple[list[int], list[int], list[int]]:
     """Tables for ``ordered_dither``: sRGB grey -> the darker of its two inks (their rank,
@@ -265,8 +262,8 @@ def _grey_steps(panel: PanelProfile) -> tuple[list[int], list[int], list[int]]:
 
     A grey at or beyond an ink, the lightest or darkest included, is that ink with a share of
     0 for the next one up: plain paper white gets no grey dots."""
-    inks = sorted(panel.inks, key=lambda ink: _luminance(ink.measured))
-    levels = [_luminance(ink.measured) for ink in inks]
+    inks = sorted((tone.luminance(tone.ink_linear(ink.measured)), ink.code) for ink in panel.inks)
+    levels = [level for level, _ in inks]
     lower, share = [], []
     for grey in range(256):
         y = tone.srgb_to_linear(grey / 255)
@@ -275,20 +272,20 @@ def _grey_steps(panel: PanelProfile) -> tuple[list[int], list[int], list[int]]:
         part = (y - levels[rank]) / (above - levels[rank]) if above > levels[rank] else 0.0
         lower.append(rank)
         share.append(min(255, max(0, round(part * 256))))
-    codes = [ink.code for ink in inks]
+    codes = [code for _, code in inks]
     return lower, share, codes + [codes[-1]] * (_PALETTE_ENTRIES - len(codes))
+
+
+@cache
+def _blue_noise_tile() -> Image.Image:
+    with Image.open(BLUE_NOISE) as tile:
+        return tile.copy()  # read once per process
 
 
 @lru_cache(maxsize=4)  # a panel's two orientations, for the last two panel sizes
 def _blue_noise(size: tuple[int, int]) -> Image.Image:
     """The blue-noise mask repeated over ``size`` (its tiles meet without a seam)."""
-    with Image.open(BLUE_NOISE) as tile:
-        tile.load()
-        mask = Image.new("L", size)
-        for y in range(0, size[1], tile.height):
-            for x in range(0, size[0], tile.width):
-                mask.paste(tile, (x, y))
-    return mask
+    return _tiled(_blue_noise_tile(), size)
 
 
 def ordered_dither(grey: Image.Image, panel: PanelProfile) -> Image.Image:

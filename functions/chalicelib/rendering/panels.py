@@ -150,9 +150,8 @@ _BLACK: RGB = (0, 0, 0)
 _WHITE: RGB = (255, 255, 255)
 
 # The colour panels' dither noise: it halves the streaks error diffusion leaves across a
-# smooth sky, and no mean score moved the wrong way by more than 0.001. The grey panels
-# measured no better with it (four greys worse: 0.744 -> 0.748 of Pillow), so they keep
-# none. docs/rendering.md, version 9.
+# smooth sky, and no mean score moved the wrong way by more than 0.001 (docs/rendering.md,
+# version 9). The grey panels diffuse no error since version 10, so they need none.
 DITHER_NOISE = 4.0
 
 _MIN_REFRESH = 180  # Waveshare and Good Display: refresh no more often than every 180 s.

@@ -31,6 +31,7 @@ no numpy in the Lambda package.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from functools import cache
 from itertools import combinations
@@ -105,8 +106,13 @@ def lab_to_linear(lab: Vec) -> Vec:
     )
 
 
+def ink_linear(rgb: RGB) -> Vec:
+    """An 8-bit sRGB colour in linear light (0..1 per channel)."""
+    return srgb_to_linear(rgb[0] / 255), srgb_to_linear(rgb[1] / 255), srgb_to_linear(rgb[2] / 255)
+
+
 def ink_lab(rgb: RGB) -> Vec:
-    return linear_to_lab(tuple(srgb_to_linear(c / 255) for c in rgb))  # type: ignore[arg-type]
+    return linear_to_lab(ink_linear(rgb))
 
 
 def lightness_range(measured: Sequence[RGB], names: Sequence[str]) -> tuple[float, float]:
@@ -121,7 +127,7 @@ def hull_planes(measured: Sequence[RGB]) -> tuple[Plane, ...]:
 
     Brute force over triples: a panel has at most a handful of inks.
     """
-    pts = [tuple(srgb_to_linear(c / 255) for c in rgb) for rgb in measured]
+    pts = [ink_linear(rgb) for rgb in measured]
     planes: list[Plane] = []
     for a, b, c in combinations(pts, 3):
         u = (b[0] - a[0], b[1] - a[1], b[2] - a[2])
@@ -202,10 +208,10 @@ class ColourMap:
         self.chroma = chroma
         self.gamut = gamut
         self.planes = hull_planes(measured) if gamut else ()
-        lin = [tuple(srgb_to_linear(c / 255) for c in rgb) for rgb in measured]
-        by_l = sorted(range(len(lin)), key=lambda i: luminance(lin[i]))  # type: ignore[arg-type]
-        self.black: Vec = lin[by_l[0]]  # type: ignore[assignment]
-        self.white: Vec = lin[list(names).index("white") if "white" in names else by_l[-1]]  # type: ignore[assignment]
+        lin = [ink_linear(rgb) for rgb in measured]
+        by_l = sorted(range(len(lin)), key=lambda i: luminance(lin[i]))
+        self.black: Vec = lin[by_l[0]]
+        self.white: Vec = lin[list(names).index("white") if "white" in names else by_l[-1]]
         step = (self.hi - self.lo) / GAMUT_ANCHORS
         greys = (
             _neutral(self.lo + step * (i + 0.5), self.black, self.white)
@@ -363,17 +369,21 @@ def strength_within(
     put the photos whose tones lie far apart (the set's castle) well behind Pillow's
     own conversion against the compressed tone (docs/rendering.md, version 10)."""
     total = sum(lightness_histogram) or 1
-    apart = sum(
-        count
-        * abs(
+    apart = _compressed_to_clipped(lo, hi, toe)
+    mean_apart = sum(map(operator.mul, lightness_histogram, apart)) / total
+    return 1.0 - deviation / mean_apart if mean_apart > deviation else 0.0
+
+
+@cache
+def _compressed_to_clipped(lo: float, hi: float, toe: float) -> tuple[float, ...]:
+    """Per 8-bit L* level, the L* between its fully compressed tone and its clipped one."""
+    return tuple(
+        abs(
             map_lightness(level * 100 / 255, lo, hi, 1.0, toe)
             - map_lightness(level * 100 / 255, lo, hi, 0.0, toe)
         )
-        for level, count in enumerate(lightness_histogram)
-        if count
+        for level in range(256)
     )
-    mean_apart = apart / total
-    return 1.0 - deviation / mean_apart if mean_apart > deviation else 0.0
 
 
 def strength_step(strength: float) -> int:
