@@ -1,9 +1,11 @@
 """The grey panels' dither mask: a 64x64 blue-noise threshold matrix (void and cluster).
 
-The rendering engine thresholds each pixel of a grey target against this mask to choose
-between the two inks nearest its lightness (``chalicelib.rendering.dither.ordered_dither``).
-Blue noise puts the lighter ink's dots as far apart as their number allows, with no
-period and no direction: none of Bayer's cross-hatch, none of error diffusion's worms.
+The rendering engine uses it on the grey panels (``chalicelib.rendering.dither.grey_diffusion``):
+tones near an ink are thresholded against it, the lighter of their two inks wherever its
+share beats the pixel's threshold; elsewhere each pixel's value on the ink ladder is rounded
+up or down against it before error diffusion, so the fractions of a step average out.
+Blue noise puts the dots of a light or dark tone as far apart as their number allows, with
+no period and no direction: none of Bayer's cross-hatch, none of error diffusion's worms.
 
 The mask is made once, here, with numpy (a development dependency), and shipped as an
 8-bit PNG beside the engine, which reads it with Pillow alone. The method is Ulichney's

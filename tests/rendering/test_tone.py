@@ -164,7 +164,8 @@ def test_black_and_white_keeps_detail_in_highlights_and_shadows(levels: tuple[in
     # 6.5-9.3 on a panel whose black is L* 6) needs about 0.2-1.5 % white pixels (0.3 %
     # here, the exact share in linear light; without the toe, none). Plain error
     # diffusion between the two inks overshot both ends; blue-noise thresholds (rendering
-    # version 10) place exactly the share a tone needs, however small.
+    # version 10; since 11, for tones near an ink) place exactly the share a tone needs,
+    # however small.
     assert all(0.002 < share < 0.995 for share in white_share), white_share
     assert white_share[0] < white_share[1] < white_share[2], white_share
 

@@ -96,7 +96,7 @@ def test_a_rendering_function_snapshot_holds_every_panels_tone_tables(monkeypatc
         dither._phase_tables,
         dither._phase_masks,
         dither._noise,
-        dither._grey_steps,
+        dither._grey_tables,
         dither._blue_noise,
     )
     built = [f.cache_info().misses for f in patterns]

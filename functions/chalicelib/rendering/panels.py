@@ -60,7 +60,7 @@ class PanelProfile:
     distance of the fully compressed one (tone.strength_within); 0 = off.
 
     Colour panels are dithered by error diffusion between 2x2 mixes of their inks, all-grey
-    panels by thresholding against a blue-noise mask (dither.py), so a profile names no
+    panels by error diffusion along their ladder of inks (dither.py), so a profile names no
     kernel.
     """
 
@@ -151,7 +151,7 @@ _WHITE: RGB = (255, 255, 255)
 
 # The colour panels' dither noise: it halves the streaks error diffusion leaves across a
 # smooth sky, and no mean score moved the wrong way by more than 0.001 (docs/rendering.md,
-# version 9). The grey panels diffuse no error since version 10, so they need none.
+# version 9). Not on the grey panels: four greys measured worse with it (version 9).
 DITHER_NOISE = 4.0
 
 _MIN_REFRESH = 180  # Waveshare and Good Display: refresh no more often than every 180 s.

@@ -37,7 +37,7 @@ CAPTION_FONT = Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf"
 
 # Bump when the pixels render_panel produces change (palettes, settings, algorithm), so
 # renditions cached under rendition_key() are made again.
-RENDERING_VERSION = 10
+RENDERING_VERSION = 11
 
 THUMBNAIL_QUALITY = 82
 PREVIEW_QUALITY = 85
