@@ -5,6 +5,7 @@
     .venv/bin/python tests/bench/bench_quality.py --photos DIR    # another set (e.g. skimage's)
     .venv/bin/python tests/bench/bench_quality.py --every 4       # every 4th photo: a quick subset
     .venv/bin/python tests/bench/bench_quality.py --held-out      # the 16 photos kept aside
+    .venv/bin/python tests/bench/bench_quality.py --panels grey4_7in5 --bound  # noise-free bound
 
 The photo set is tests/bench/photo_set.py (32 photographs from Debian and PyPI packages,
 fetched on first use). The measure is ``quality_eval.py`` (CIEDE2000 after a Gaussian blur
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT / "functions"))  # this checkout's engine, not an in
 
 from PIL import Image, ImageCms  # noqa: E402
 
-from chalicelib.rendering import PANELS, PanelProfile, load_upload, render_panel  # noqa: E402
+from chalicelib.rendering import PANELS, PanelProfile, dither, load_upload, render_panel, tone  # noqa: E402
 from tests.bench import photo_set  # noqa: E402
 
 # Our colour profile -> the evaluator's palette of the same panel.
@@ -210,6 +211,105 @@ def grey_table(qe: ModuleType, photos: list[Path], panel_id: str, sigmas: list[f
                   f"Pillow (the floor); worst photo {name} at {ratio:.3f}")  # fmt: skip
 
 
+BLENDS = [step / 8 for step in range(9)]  # 0: clipped to the panel's range, 1: compressed
+
+
+def inked_grey(
+    image: Image.Image, panel: PanelProfile, lo: float, hi: float, blend: float
+) -> Image.Image:
+    """The photo as a perfect, noise-free mix of the panel's inks: each pixel's lightness
+    ``blend`` of the way from clipped to compressed (as ``tone.map_lightness`` at that
+    strength, without a toe), shown as the mean, in linear light, of the two inks around it:
+    what any dithering of these inks at that tone would look like from afar, their tint
+    included."""
+    inks = sorted(
+        (tone.luminance(tone.ink_linear(ink.measured)), tone.ink_linear(ink.measured))
+        for ink in panel.inks
+    )
+
+    def mixed(lightness: float) -> tuple[int, ...]:
+        y = ((lightness + 16) / 116) ** 3 if lightness > 8 else lightness / 903.3
+        y = min(max(y, inks[0][0]), inks[-1][0])
+        rank = sum(1 for level, _ in inks[1:-1] if y >= level)
+        (y0, a), (y1, b) = inks[rank], inks[rank + 1]
+        t = (y - y0) / (y1 - y0)
+        return tuple(round(255 * tone.linear_to_srgb((1 - t) * a[c] + t * b[c])) for c in range(3))
+
+    colours = [
+        mixed(blend * (lo + v * (hi - lo) / 255) + (1 - blend) * min(max(v * 100 / 255, lo), hi))
+        for v in range(256)
+    ]
+    lab = ImageCms.applyTransform(image, _to_lab())
+    assert lab is not None
+    lightness = lab.getchannel("L")
+    return Image.merge("RGB", [lightness.point([c[k] for c in colours]) for k in range(3)])
+
+
+def grey_bound(qe: ModuleType, photos: list[Path], panel_id: str, sigma: float) -> None:
+    """How close any rendering of the panel's inks could come to 0.80 of Pillow against both
+    lightness references at once: a noise-free mix of the inks (``inked_grey``) at every
+    blend, scored per photo; then the blend the engine's strength rule picks, and the best
+    choice of blend per photo (a sweep of the weight between the two references)."""
+    panel = PANELS[panel_id]
+    palette = grey_palette(panel)
+    lo, hi = qe.lightness_range(palette)
+    size = (panel.width, panel.height)
+    print(f"\n## {panel_id}: noise-free mixes of its inks against the lightness, sigma {sigma:g}")
+    print(f"{'image':<16}{'strength':>9} " + " ".join(f"{b:>11.3f}" for b in BLENDS))
+    stock_raw = stock_compressed = 0.0
+    scores: list[list[tuple[float, float]]] = []
+    rule: list[float] = []
+    for path in photos:
+        src = qe.load_srgb(path)
+        fitted = qe.fit(src, size)
+        ref = qe.reference_lab(lightness_only(src), size, sigma)
+        stock = qe.compare(ref, pillow_grey(fitted, panel), sigma, palette)
+        stock_raw += stock["raw"]["mean"]
+        stock_compressed += stock["compressed"]["mean"]
+        row = []
+        for blend in BLENDS:
+            got = qe.compare(ref, inked_grey(fitted, panel, lo, hi, blend), sigma, palette)
+            row.append((got["raw"]["mean"], got["compressed"]["mean"]))
+        scores.append(row)
+        lightness = ImageCms.applyTransform(fitted, _to_lab())
+        assert lightness is not None
+        step = dither._strength_step(lightness.getchannel("L").histogram(), panel)
+        rule.append(step / tone.STRENGTH_STEPS)
+        cells = " ".join(f"{r:5.2f}/{c:<5.2f}" for r, c in row)
+        print(f"{path.stem[:15]:<16}{rule[-1]:>9.3f} {cells}", flush=True)
+    n = len(photos)
+    stock_raw, stock_compressed = stock_raw / n, stock_compressed / n
+
+    def ratios(picks: list[tuple[float, float]]) -> tuple[float, float]:
+        return (
+            sum(r for r, _ in picks) / n / stock_raw,
+            sum(c for _, c in picks) / n / stock_compressed,
+        )
+
+    def at(row: list[tuple[float, float]], strength: float) -> tuple[float, float]:
+        k = min(int(strength * 8), 7)
+        f = strength * 8 - k
+        (raw0, compressed0), (raw1, compressed1) = row[k], row[k + 1]
+        return raw0 + (raw1 - raw0) * f, compressed0 + (compressed1 - compressed0) * f
+
+    print(f"Pillow: L* raw {stock_raw:.2f}, L* compressed {stock_compressed:.2f}")
+    for k, blend in enumerate(BLENDS):
+        raw, compressed = ratios([row[k] for row in scores])
+        print(f"every photo at strength {blend:.3f}: {raw:.3f} / {compressed:.3f} of Pillow")
+    raw, compressed = ratios([at(row, s) for row, s in zip(scores, rule, strict=True)])
+    print(f"the engine's strength rule: {raw:.3f} / {compressed:.3f} of Pillow")
+    best = min(
+        (
+            ratios([min(row, key=lambda rc: rc[0] / stock_raw + w * rc[1] / stock_compressed)
+                    for row in scores])
+            for w in (step / 40 for step in range(401))
+        ),
+        key=max,
+    )  # fmt: skip
+    print(f"the best strength per photo: {best[0]:.3f} / {best[1]:.3f} of Pillow (the least"
+          f" larger ratio of any choice of these strengths, one per photo)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--panels", nargs="*", default=[*COLOUR_PANELS, *GREY_PANELS])
@@ -217,6 +317,9 @@ def main() -> None:
     parser.add_argument("--photos", type=Path, help="a folder of photos instead of the set")
     parser.add_argument("--every", type=int, default=1, help="every Nth photo (4: a quick subset)")
     parser.add_argument("--held-out", action="store_true", help="photo_set.HELD_OUT instead")
+    parser.add_argument(
+        "--bound", action="store_true", help="grey panels: the noise-free bound (grey_bound)"
+    )
     args = parser.parse_args()
     qe = evaluator()
     if args.photos:
@@ -229,6 +332,9 @@ def main() -> None:
     for panel_id in args.panels:
         if panel_id in COLOUR_PANELS:
             colour_tables(qe, photos, panel_id, args.sigma)
+        elif args.bound:
+            for sigma in args.sigma:
+                grey_bound(qe, photos, panel_id, sigma)
         else:
             grey_table(qe, photos, panel_id, args.sigma)
 
