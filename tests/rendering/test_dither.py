@@ -154,3 +154,18 @@ def test_a_gradient_leaving_an_ink_gets_its_dots_from_the_start(panel_id: str) -
         share = float(np.mean(shares[top : top + 16]))
         got = float(lighter[top : top + 16].mean())
         assert abs(got - share) < 0.012, (top, share, got)
+
+
+def test_a_calibrated_grey_panel_with_two_inks_alike_still_renders() -> None:
+    """A frame's own measured palette may give two inks the same luminance as a third (or
+    swap their order): it still renders in the panel's inks, and nothing divides by zero."""
+    ramp = Image.linear_gradient("L").rotate(90).resize((256, 64))
+    for alike in ({"dark grey": (18, 18, 20)}, {"light grey": (190, 190, 184)}):
+        panel = PANELS["grey4_7in5"].with_measured(alike, source="test")  # black's, white's
+        codes = dither.grey_diffusion(ramp, panel)
+        assert {code for _, code in codes.getcolors()} <= {0, 1, 2, 3}, alike
+    swapped = PANELS["grey4_7in5"].with_measured(
+        {"dark grey": (128, 128, 125), "light grey": (72, 72, 72)}, source="test"
+    )
+    lightest = dither.grey_diffusion(Image.new("L", (64, 64), 255), swapped)
+    assert lightest.getcolors() == [(64 * 64, 3)]  # paper white, whatever the order

@@ -312,7 +312,8 @@ def _grey_tables(panel: PanelProfile) -> GreyTables:
     for grey in range(256):
         y = tone.srgb_to_linear(grey / 255)
         rank = sum(1 for level in levels[1:-1] if y >= level)
-        part = min(1.0, max(0.0, (y - levels[rank]) / (levels[rank + 1] - levels[rank])))
+        gap = levels[rank + 1] - levels[rank]  # 0 for two inks alike (a calibration's)
+        part = min(1.0, max(0.0, (y - levels[rank]) / gap)) if gap > 0 else 0.0
         value = steps[rank] + part * (steps[rank + 1] - steps[rank])
         share = round(part * 256)
         tables.whole.append(int(value))
