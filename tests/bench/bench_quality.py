@@ -132,9 +132,14 @@ def _to_lab() -> ImageCms.ImageCmsTransform:
     )
 
 
+def _luminance_of_lightness(lightness: float) -> float:
+    """The relative luminance (white 1) of a CIE L* (0..100)."""
+    return ((lightness + 16) / 116) ** 3 if lightness > 8 else lightness / 903.3
+
+
 def _srgb_of_lightness(lightness: float) -> int:
     """The sRGB grey (0..255) of a CIE L* (0..100)."""
-    y = ((lightness + 16) / 116) ** 3 if lightness > 8 else lightness / 903.3
+    y = _luminance_of_lightness(lightness)
     return round(255 * (12.92 * y if y <= 0.0031308 else 1.055 * y ** (1 / 2.4) - 0.055))
 
 
@@ -228,17 +233,13 @@ def inked_grey(
     )
 
     def mixed(lightness: float) -> tuple[int, ...]:
-        y = ((lightness + 16) / 116) ** 3 if lightness > 8 else lightness / 903.3
-        y = min(max(y, inks[0][0]), inks[-1][0])
+        y = min(max(_luminance_of_lightness(lightness), inks[0][0]), inks[-1][0])
         rank = sum(1 for level, _ in inks[1:-1] if y >= level)
         (y0, a), (y1, b) = inks[rank], inks[rank + 1]
         t = (y - y0) / (y1 - y0)
         return tuple(round(255 * tone.linear_to_srgb((1 - t) * a[c] + t * b[c])) for c in range(3))
 
-    colours = [
-        mixed(blend * (lo + v * (hi - lo) / 255) + (1 - blend) * min(max(v * 100 / 255, lo), hi))
-        for v in range(256)
-    ]
+    colours = [mixed(tone.map_lightness(v * 100 / 255, lo, hi, blend)) for v in range(256)]
     lab = ImageCms.applyTransform(image, _to_lab())
     assert lab is not None
     lightness = lab.getchannel("L")

@@ -276,19 +276,6 @@ def _ladder(panel: PanelProfile) -> tuple[tuple[float, ...], tuple[int, ...], tu
     return tuple(level for level, _ in inks), steps, tuple(code for _, code in inks)
 
 
-def _ladder_palette(steps: tuple[int, ...]) -> Image.Image:
-    palette = Image.new("P", (1, 1))
-    palette.putpalette([value for step in steps for value in (step, step, step)])
-    return palette
-
-
-def _diffuse(ladder: Image.Image, steps: tuple[int, ...]) -> Image.Image:
-    """Pillow's Floyd-Steinberg (in C) from ladder values to ink ranks ("P")."""
-    return ladder.convert("RGB").quantize(
-        palette=_ladder_palette(steps), dither=Image.Dither.FLOYDSTEINBERG
-    )
-
-
 class GreyTables(NamedTuple):
     """``grey_diffusion``'s lookup tables, from an sRGB grey (0..255) unless named otherwise."""
 
@@ -298,6 +285,7 @@ class GreyTables(NamedTuple):
     share: list[int]  # the lighter one's share of their mix, 0..255
     near: list[int]  # 255 where that share is within NEAR_INK of 0 or of all, else 0
     codes: list[int]  # ink rank -> device code
+    palette: Image.Image  # the inks' steps as greys: Floyd-Steinberg's targets, by rank
 
 
 @cache
@@ -308,7 +296,9 @@ def _grey_tables(panel: PanelProfile) -> GreyTables:
     gets no grey dots."""
     levels, steps, codes = _ladder(panel)
     padded = list(codes) + [codes[-1]] * (_PALETTE_ENTRIES - len(codes))
-    tables = GreyTables([], [], [], [], [], padded)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([value for step in steps for value in (step, step, step)])
+    tables = GreyTables([], [], [], [], [], padded, palette)
     for grey in range(256):
         y = tone.srgb_to_linear(grey / 255)
         rank = sum(1 for level in levels[1:-1] if y >= level)
@@ -344,7 +334,10 @@ def grey_diffusion(grey: Image.Image, panel: PanelProfile) -> Image.Image:
     mask = _blue_noise(grey.size)
     up = ImageChops.subtract(grey.point(tables.fraction), mask).point(_ABOVE_ZERO)
     ladder = ImageChops.add(grey.point(tables.whole), up)
-    ranks = Image.frombytes("L", grey.size, _diffuse(ladder, _ladder(panel)[1]).tobytes())
+    diffused = ladder.convert("RGB").quantize(
+        palette=tables.palette, dither=Image.Dither.FLOYDSTEINBERG
+    )  # Pillow's Floyd-Steinberg, in C: ladder values -> ink ranks
+    ranks = Image.frombytes("L", grey.size, diffused.tobytes())
     lighter = ImageChops.subtract(grey.point(tables.share), mask).point(_ABOVE_ZERO)
     ranks.paste(ImageChops.add(grey.point(tables.lower), lighter), mask=grey.point(tables.near))
     return ranks.point(tables.codes)
